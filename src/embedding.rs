@@ -1,0 +1,54 @@
+//! Face descriptors and the distance between them.
+
+use serde::{Deserialize, Serialize};
+
+/// A face descriptor from the embedder. Two faces of the same person lie close
+/// in Euclidean distance (dlib's model: same person below about 0.6).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Embedding(Vec<f32>);
+
+impl Embedding {
+    pub fn new(values: Vec<f32>) -> Self {
+        Self(values)
+    }
+
+    pub fn as_slice(&self) -> &[f32] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Euclidean distance. Descriptors of different lengths come from different
+    /// models and are never comparable, so that is a programming error.
+    pub fn distance(&self, other: &Embedding) -> f32 {
+        assert_eq!(self.0.len(), other.0.len(), "embeddings from different models");
+        self.0.iter().zip(&other.0).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_is_euclidean_and_symmetric() {
+        let a = Embedding::new(vec![0.0, 3.0]);
+        let b = Embedding::new(vec![4.0, 0.0]);
+        assert_eq!(a.distance(&b), 5.0);
+        assert_eq!(b.distance(&a), 5.0);
+        assert_eq!(a.distance(&a), 0.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "different models")]
+    fn mismatched_lengths_are_refused() {
+        Embedding::new(vec![0.0]).distance(&Embedding::new(vec![0.0, 1.0]));
+    }
+}

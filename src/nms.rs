@@ -1,0 +1,64 @@
+//! Greedy non-maximum suppression, deterministic under equal scores.
+
+use crate::geometry::DetectedFace;
+use std::cmp::Ordering;
+
+/// Keeps the best-scoring face of every group whose boxes overlap by more than
+/// `iou_threshold`. Ties in score are broken by position so the result never
+/// depends on the order the detector emitted candidates in.
+pub fn non_max_suppression(mut faces: Vec<DetectedFace>, iou_threshold: f32) -> Vec<DetectedFace> {
+    faces.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(Ordering::Equal)
+            .then(a.bbox.top.total_cmp(&b.bbox.top))
+            .then(a.bbox.left.total_cmp(&b.bbox.left))
+    });
+    let mut kept: Vec<DetectedFace> = Vec::new();
+    for face in faces {
+        if kept.iter().all(|k| k.bbox.iou(&face.bbox) <= iou_threshold) {
+            kept.push(face);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::{FaceBox, Landmarks, Point};
+
+    fn face(left: f32, top: f32, size: f32, score: f32) -> DetectedFace {
+        DetectedFace {
+            bbox: FaceBox { left, top, right: left + size, bottom: top + size },
+            landmarks: Landmarks([Point::new(0.0, 0.0); 5]),
+            score,
+        }
+    }
+
+    #[test]
+    fn suppresses_overlaps_and_keeps_separate_faces() {
+        let faces = vec![face(0.0, 0.0, 10.0, 0.8), face(1.0, 1.0, 10.0, 0.9), face(50.0, 0.0, 10.0, 0.7)];
+        let kept = non_max_suppression(faces, 0.3);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].score, 0.9);
+        assert_eq!(kept[1].bbox.left, 50.0);
+    }
+
+    #[test]
+    fn result_does_not_depend_on_input_order() {
+        let a = face(0.0, 0.0, 10.0, 0.9);
+        let b = face(2.0, 0.0, 10.0, 0.9);
+        let c = face(40.0, 40.0, 12.0, 0.6);
+        let one = non_max_suppression(vec![a, b, c], 0.3);
+        let two = non_max_suppression(vec![c, b, a], 0.3);
+        assert_eq!(one, two);
+        assert_eq!(one[0].bbox.left, 0.0);
+    }
+
+    #[test]
+    fn threshold_is_exclusive_of_touching_boxes() {
+        let kept = non_max_suppression(vec![face(0.0, 0.0, 10.0, 0.9), face(10.0, 0.0, 10.0, 0.8)], 0.0);
+        assert_eq!(kept.len(), 2);
+    }
+}
