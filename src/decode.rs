@@ -1,0 +1,198 @@
+//! Photo bytes → an upright RGB working image, with typed errors for bad input.
+//!
+//! The working image is capped at [`DecodeOptions::max_pixels`]: faces are
+//! detected at under a megapixel and embedded from 150-pixel chips, so more
+//! resolution costs memory without helping. Oversized JPEGs are shrunk inside the
+//! decoder (DCT scaling) so a 100-megapixel photo never exists at full size.
+
+use crate::geometry::{DetectedFace, Point};
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
+pub use image::metadata::Orientation;
+use std::io::Cursor;
+
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a supported image (JPEG, PNG, WebP or GIF)")]
+    UnsupportedFormat,
+    #[error("the {format} data is corrupt or truncated ({detail})")]
+    Corrupt { format: &'static str, detail: String },
+    #[error("the image is {width}×{height} pixels, more than this decoder can hold in memory")]
+    TooLarge { width: u32, height: u32 },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct DecodeOptions {
+    /// Largest working image, in pixels; bigger photos are downscaled to fit.
+    pub max_pixels: u64,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        // 16 MP keeps typical phone photos (12 MP) at full resolution.
+        Self { max_pixels: 16_000_000 }
+    }
+}
+
+/// A decoded photo: the upright working image plus what is needed to map
+/// coordinates back to the file as stored.
+#[derive(Clone, Debug)]
+pub struct DecodedPhoto {
+    /// Upright (EXIF orientation applied), possibly downscaled.
+    pub image: RgbImage,
+    pub format: &'static str,
+    /// Size as stored in the file, before orientation.
+    pub stored_width: u32,
+    pub stored_height: u32,
+    pub orientation: Orientation,
+}
+
+impl DecodedPhoto {
+    /// Full-resolution size once upright.
+    pub fn upright_size(&self) -> (u32, u32) {
+        if swaps_axes(self.orientation) {
+            (self.stored_height, self.stored_width)
+        } else {
+            (self.stored_width, self.stored_height)
+        }
+    }
+
+    /// Working-image pixels per full-resolution pixel (≤ 1).
+    pub fn scale(&self) -> f32 {
+        self.image.width() as f32 / self.upright_size().0 as f32
+    }
+
+    /// Maps a working-image point to full-resolution upright coordinates.
+    pub fn to_upright(&self, p: Point) -> Point {
+        let s = self.scale();
+        Point::new(p.x / s, p.y / s)
+    }
+
+    /// Maps a working-image point to pixel coordinates of the file as stored
+    /// (before EXIF orientation), the convention of the evaluation format.
+    pub fn to_stored(&self, p: Point) -> Point {
+        let Point { x, y } = self.to_upright(p);
+        let (w, h) = (self.stored_width as f32, self.stored_height as f32);
+        match self.orientation {
+            Orientation::NoTransforms => Point::new(x, y),
+            Orientation::Rotate90 => Point::new(y, h - x),
+            Orientation::Rotate180 => Point::new(w - x, h - y),
+            Orientation::Rotate270 => Point::new(w - y, x),
+            Orientation::FlipHorizontal => Point::new(w - x, y),
+            Orientation::FlipVertical => Point::new(x, h - y),
+            Orientation::Rotate90FlipH => Point::new(y, x),
+            Orientation::Rotate270FlipH => Point::new(w - y, h - x),
+        }
+    }
+
+    pub fn face_to_stored(&self, face: &DetectedFace) -> DetectedFace {
+        face.map(|p| self.to_stored(p))
+    }
+
+    pub fn face_to_upright(&self, face: &DetectedFace) -> DetectedFace {
+        face.map(|p| self.to_upright(p))
+    }
+}
+
+fn swaps_axes(o: Orientation) -> bool {
+    matches!(o, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH)
+}
+
+/// Decodes JPEG, PNG, WebP or GIF (first frame) bytes.
+pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhoto, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| DecodeError::UnsupportedFormat)?;
+    let format = match reader.format() {
+        Some(ImageFormat::Jpeg) => "JPEG",
+        Some(ImageFormat::Png) => "PNG",
+        Some(ImageFormat::WebP) => "WebP",
+        Some(ImageFormat::Gif) => "GIF",
+        _ => return Err(DecodeError::UnsupportedFormat),
+    };
+    let corrupt = |e: ImageError| match e {
+        ImageError::Limits(_) => None,
+        ImageError::Unsupported(u) => Some(DecodeError::Corrupt { format, detail: u.to_string() }),
+        other => Some(DecodeError::Corrupt { format, detail: other.to_string() }),
+    };
+    let mut decoder = reader.into_decoder().map_err(|e| corrupt(e).unwrap_or(DecodeError::TooLarge { width: 0, height: 0 }))?;
+    let (stored_width, stored_height) = decoder.dimensions();
+    let too_large = DecodeError::TooLarge { width: stored_width, height: stored_height };
+    if stored_width == 0 || stored_height == 0 {
+        return Err(DecodeError::Corrupt { format, detail: "zero-sized image".into() });
+    }
+    // A missing or malformed orientation tag is common and harmless: show as stored.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let pixels = stored_width as u64 * stored_height as u64;
+
+    let rgb = if format == "JPEG" && pixels > options.max_pixels {
+        decode_jpeg_scaled(bytes, options.max_pixels).map_err(|detail| DecodeError::Corrupt { format, detail })?
+    } else {
+        let mut limits = Limits::default();
+        // Enough for a 100-megapixel RGBA image; beyond that the file is refused
+        // rather than letting one photo exhaust a browser tab's memory.
+        limits.max_alloc = Some(512 * 1024 * 1024);
+        decoder.set_limits(limits).map_err(|_| too_large.clone())?;
+        let image = DynamicImage::from_decoder(decoder).map_err(|e| corrupt(e).unwrap_or(too_large.clone()))?;
+        into_rgb(image)
+    };
+    let rgb = shrink_to_fit(rgb, options.max_pixels);
+    let mut upright = DynamicImage::ImageRgb8(rgb);
+    upright.apply_orientation(orientation);
+    let DynamicImage::ImageRgb8(image) = upright else { unreachable!("orientation keeps the pixel type") };
+    Ok(DecodedPhoto { image, format, stored_width, stored_height, orientation })
+}
+
+fn into_rgb(image: DynamicImage) -> RgbImage {
+    match image {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => other.to_rgb8(),
+    }
+}
+
+/// Downscales (area-averaging) so the image has at most `max_pixels` pixels.
+fn shrink_to_fit(image: RgbImage, max_pixels: u64) -> RgbImage {
+    let (w, h) = image.dimensions();
+    let pixels = w as u64 * h as u64;
+    if pixels <= max_pixels {
+        return image;
+    }
+    let f = (max_pixels as f64 / pixels as f64).sqrt();
+    let (nw, nh) = (((w as f64 * f).floor() as u32).max(1), ((h as f64 * f).floor() as u32).max(1));
+    image::imageops::resize(&image, nw, nh, image::imageops::FilterType::Triangle)
+}
+
+/// Decodes a JPEG at 1/2, 1/4 or 1/8 scale in the DCT domain, choosing the
+/// largest scale that still yields at least `max_pixels` (the remainder is
+/// resized afterwards), so memory never approaches the full-size image.
+fn decode_jpeg_scaled(bytes: &[u8], max_pixels: u64) -> Result<RgbImage, String> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.read_info().map_err(|e| e.to_string())?;
+    let info = decoder.info().ok_or("missing JPEG header")?;
+    let (w, h) = (info.width as u64, info.height as u64);
+    let mut denom = 1u64;
+    while denom < 8 && (w / (denom * 2)) * (h / (denom * 2)) >= max_pixels {
+        denom *= 2;
+    }
+    let (rw, rh) = (w.div_ceil(denom) as u16, h.div_ceil(denom) as u16);
+    let (sw, sh) = decoder.scale(rw, rh).map_err(|e| e.to_string())?;
+    let data = decoder.decode().map_err(|e| e.to_string())?;
+    let info = decoder.info().ok_or("missing JPEG header")?;
+    let (sw, sh) = (sw as u32, sh as u32);
+    let rgb: Vec<u8> = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => data,
+        jpeg_decoder::PixelFormat::L8 => data.iter().flat_map(|&l| [l, l, l]).collect(),
+        jpeg_decoder::PixelFormat::L16 => data.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0]]).collect(),
+        // jpeg-decoder hands out Adobe CMYK already inverted back to plain CMYK.
+        jpeg_decoder::PixelFormat::CMYK32 => data
+            .chunks_exact(4)
+            .flat_map(|c| {
+                let k = 255 - c[3] as u32;
+                [c[0], c[1], c[2]].map(|v| ((255 - v as u32) * k / 255) as u8)
+            })
+            .collect(),
+    };
+    RgbImage::from_raw(sw, sh, rgb).ok_or_else(|| "JPEG decoder returned a short buffer".to_string())
+}

@@ -1,0 +1,130 @@
+//! Face detection with YuNet (2023mar weights) run by tract.
+//!
+//! Scale choice: the network runs on the photo itself, downscaled only when its
+//! longer side exceeds [`DetectorConfig::max_side`] and padded to a multiple of 32.
+//! YuNet finds faces from about 10 to 300 pixels at its input, so 1024 px keeps
+//! faces down to ~1% of the photo's width (a face in the back row of a group
+//! shot) while a 250-pixel portrait costs 16× less than a fixed 640×640 input.
+//! Faces larger than the detector's range (a close-up filling a small photo) are
+//! caught by a second pass on a half-size copy when the first finds nothing.
+
+use crate::geometry::{DetectedFace, Point};
+use crate::models::ModelError;
+use crate::nms::non_max_suppression;
+use crate::yunet::{decode_stride, StrideOutputs, STRIDES};
+use image::RgbImage;
+use std::io::Cursor;
+use std::sync::Arc;
+use tract_onnx::prelude::*;
+
+const MODEL: &str = "face detector (YuNet)";
+
+#[derive(Clone, Copy, Debug)]
+pub struct DetectorConfig {
+    pub score_threshold: f32,
+    pub nms_iou: f32,
+    pub max_side: u32,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        Self { score_threshold: 0.7, nms_iou: 0.3, max_side: 1024 }
+    }
+}
+
+pub struct Detector {
+    plan: Arc<TypedRunnableModel>,
+    /// Output positions of (cls, obj, bbox, kps) for strides 8, 16, 32.
+    outputs: [[usize; 4]; 3],
+    pub config: DetectorConfig,
+}
+
+impl Detector {
+    /// Loads YuNet with symbolic input height and width. The file's stale
+    /// output shapes and value_info are ignored: they pin sizes the dynamic
+    /// export no longer has.
+    pub fn new(onnx: &[u8], config: DetectorConfig) -> Result<Self, ModelError> {
+        let load = |reason: String| ModelError::Load { model: MODEL, reason };
+        let mut model = tract_onnx::onnx()
+            .with_ignore_output_shapes(true)
+            .with_ignore_value_info(true)
+            .model_for_read(&mut Cursor::new(onnx))
+            .map_err(|e| load(format!("{e:#}")))?;
+        let (h, w) = (model.symbols.sym("H"), model.symbols.sym("W"));
+        let fact = f32::fact(&[1.to_dim(), 3.to_dim(), h.into(), w.into()]);
+        model.set_input_fact(0, fact.into()).map_err(|e| load(format!("{e:#}")))?;
+        let names: Vec<String> = model.output_outlets().map_err(|e| load(e.to_string()))?.iter().map(|o| model.node(o.node).name.clone()).collect();
+        let labels: Vec<String> = (0..names.len())
+            .map(|i| model.outlet_label(model.output_outlets().unwrap()[i]).map(str::to_string).unwrap_or_else(|| names[i].clone()))
+            .collect();
+        let find = |head: &str, stride: usize| {
+            let want = format!("{head}_{stride}");
+            labels.iter().position(|l| *l == want).ok_or_else(|| load(format!("output {want} missing (outputs: {labels:?})")))
+        };
+        let mut outputs = [[0; 4]; 3];
+        for (s, stride) in STRIDES.iter().enumerate() {
+            for (k, head) in ["cls", "obj", "bbox", "kps"].iter().enumerate() {
+                outputs[s][k] = find(head, *stride)?;
+            }
+        }
+        let plan = model
+            .into_optimized()
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| load(format!("{e:#}")))?;
+        Ok(Detector { plan, outputs, config })
+    }
+
+    /// Finds faces in an upright RGB image; coordinates are that image's pixels.
+    pub fn detect(&self, image: &RgbImage) -> Result<Vec<DetectedFace>, ModelError> {
+        let (w, h) = image.dimensions();
+        let longest = w.max(h) as f32;
+        let scale = (self.config.max_side as f32 / longest).min(1.0);
+        let mut faces = self.detect_at(image, scale)?;
+        if faces.is_empty() && longest * scale > 160.0 {
+            faces = self.detect_at(image, scale * 0.5)?;
+        }
+        let (wf, hf) = (w as f32, h as f32);
+        for f in &mut faces {
+            f.bbox = f.bbox.clamped(wf, hf);
+        }
+        Ok(faces)
+    }
+
+    fn detect_at(&self, image: &RgbImage, scale: f32) -> Result<Vec<DetectedFace>, ModelError> {
+        let (w, h) = image.dimensions();
+        let (sw, sh) = (((w as f32 * scale).round() as u32).max(1), ((h as f32 * scale).round() as u32).max(1));
+        let resized;
+        let input_image = if (sw, sh) == (w, h) {
+            image
+        } else {
+            resized = image::imageops::resize(image, sw, sh, image::imageops::FilterType::Triangle);
+            &resized
+        };
+        let (pw, ph) = (sw.div_ceil(32) as usize * 32, sh.div_ceil(32) as usize * 32);
+        let input = bgr_planes(input_image, pw, ph);
+        let run = |e: TractError| ModelError::Run { model: MODEL, reason: format!("{e:#}") };
+        let result = self.plan.run(tvec!(input.into_tvalue())).map_err(run)?;
+        let mut candidates = Vec::new();
+        for (s, &stride) in STRIDES.iter().enumerate() {
+            let view = |k: usize| -> Result<&[f32], ModelError> { result[self.outputs[s][k]].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(run) };
+            let out = StrideOutputs { stride, cls: view(0)?, obj: view(1)?, bbox: view(2)?, kps: view(3)? };
+            decode_stride(&out, pw, self.config.score_threshold, &mut candidates);
+        }
+        let inv = 1.0 / scale;
+        let faces = non_max_suppression(candidates, self.config.nms_iou);
+        Ok(faces.into_iter().map(|f| f.map(|p| Point::new(p.x * inv, p.y * inv))).collect())
+    }
+}
+
+/// NCHW float BGR 0..255 (YuNet's training convention), zero-padded right and bottom.
+fn bgr_planes(image: &RgbImage, width: usize, height: usize) -> Tensor {
+    let plane = width * height;
+    let mut data = vec![0f32; 3 * plane];
+    for (x, y, px) in image.enumerate_pixels() {
+        let i = y as usize * width + x as usize;
+        data[i] = px[2] as f32;
+        data[plane + i] = px[1] as f32;
+        data[2 * plane + i] = px[0] as f32;
+    }
+    Tensor::from_shape(&[1, 3, height, width], &data).expect("shape matches buffer")
+}

@@ -1,0 +1,121 @@
+//! One photo in, its faces with embeddings out: decode → detect → align → embed.
+
+use crate::align::{chip_transform, extract_chip, FaceChip};
+use crate::decode::{decode_photo, DecodeError, DecodeOptions, DecodedPhoto};
+use crate::detect::{Detector, DetectorConfig};
+use crate::embed::Embedder;
+use crate::embedding::Embedding;
+use crate::geometry::DetectedFace;
+use crate::models::ModelError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// Milliseconds since some fixed point. Injected so the pipeline needs no
+/// platform clock (`std::time::Instant` does not exist in the browser).
+pub trait Clock {
+    fn now_ms(&self) -> f64;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub struct SystemClock(std::time::Instant);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self(std::time::Instant::now())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Clock for SystemClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StageTimings {
+    pub decode_ms: f64,
+    pub detect_ms: f64,
+    pub embed_ms: f64,
+}
+
+impl std::ops::AddAssign for StageTimings {
+    fn add_assign(&mut self, o: Self) {
+        self.decode_ms += o.decode_ms;
+        self.detect_ms += o.detect_ms;
+        self.embed_ms += o.embed_ms;
+    }
+}
+
+/// A face found in a photo, in working-image coordinates (see
+/// [`DecodedPhoto::face_to_upright`] and [`DecodedPhoto::face_to_stored`]).
+#[derive(Clone, Debug)]
+pub struct AnalysedFace {
+    pub detection: DetectedFace,
+    pub embedding: Embedding,
+}
+
+pub struct AnalysedPhoto {
+    pub photo: DecodedPhoto,
+    pub faces: Vec<AnalysedFace>,
+    pub timings: StageTimings,
+}
+
+pub struct Pipeline {
+    pub detector: Detector,
+    pub embedder: Embedder,
+    pub decode: DecodeOptions,
+}
+
+impl Pipeline {
+    pub fn new(detector_onnx: &[u8], embedder_onnx: &[u8]) -> Result<Self, ModelError> {
+        Ok(Pipeline {
+            detector: Detector::new(detector_onnx, DetectorConfig::default())?,
+            embedder: Embedder::new(embedder_onnx)?,
+            decode: DecodeOptions::default(),
+        })
+    }
+
+    /// Loads both models from a directory laid out as `models/manifest.json` says.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_dir(dir: &std::path::Path) -> Result<Self, ModelError> {
+        let m = crate::models::manifest();
+        let read = |file: &str, model: &'static str| {
+            std::fs::read(dir.join(file)).map_err(|e| ModelError::Load {
+                model,
+                reason: format!("{}: {e} (run scripts/setup-models.sh to obtain the models)", dir.join(file).display()),
+            })
+        };
+        Self::new(&read(&m.detector.file, "face detector")?, &read(&m.embedder.file, "face embedder")?)
+    }
+
+    pub fn analyse(&self, bytes: &[u8], clock: &dyn Clock) -> Result<AnalysedPhoto, PipelineError> {
+        let t0 = clock.now_ms();
+        let photo = decode_photo(bytes, &self.decode)?;
+        let t1 = clock.now_ms();
+        let detections = self.detector.detect(&photo.image)?;
+        let t2 = clock.now_ms();
+        let faces = self.embed_faces(&photo, detections)?;
+        let t3 = clock.now_ms();
+        let timings = StageTimings { decode_ms: t1 - t0, detect_ms: t2 - t1, embed_ms: t3 - t2 };
+        Ok(AnalysedPhoto { photo, faces, timings })
+    }
+
+    /// Aligns and embeds the given detections (faces with degenerate landmarks
+    /// cannot be aligned and are dropped).
+    pub fn embed_faces(&self, photo: &DecodedPhoto, detections: Vec<DetectedFace>) -> Result<Vec<AnalysedFace>, ModelError> {
+        let (kept, chips): (Vec<DetectedFace>, Vec<FaceChip>) = detections
+            .into_iter()
+            .filter_map(|d| chip_transform(&d.landmarks).map(|t| (d, extract_chip(&photo.image, &t))))
+            .unzip();
+        let embeddings = self.embedder.embed(&chips)?;
+        Ok(kept.into_iter().zip(embeddings).map(|(detection, embedding)| AnalysedFace { detection, embedding }).collect())
+    }
+}
