@@ -85,10 +85,10 @@ class Builder:
 
         Layout changes are applied to the uint8 codes (per-tensor affine quantisation commutes with
         any permutation/reshape), so the file keeps 1 byte per weight. The dequantise runs in
-        float64 and is then cast, because TFJS's decodeWeight computes `q * scale + min` in JS
-        doubles before storing float32: this gives bit-identical weights (float32 arithmetic
-        differs in the last bit for ~76% of them, costing ~4e-6 of output parity). It only touches
-        constants, so runtimes fold it at load time and all compute stays float32.
+        float32. Float64 would reproduce TFJS's weights bit for bit (it dequantises in JS doubles;
+        float32 differs in the last bit, ~4e-6 at the output), but tract only folds constants
+        whose result stays under 4 MiB, and the 256-channel filters in float64 exceed that: they
+        were then dequantised again on every run, making the net 10x slower.
         """
         arr, q = self.w[tf_name]
         arr = layout(arr)
@@ -97,11 +97,10 @@ class Builder:
         if q["dtype"] != "uint8":
             sys.exit(f"{tf_name}: unsupported quantisation {q['dtype']}")
         codes = self.const(tf_name + "/q", arr)
-        scale = self.const(tf_name + "/scale", np.array(q["scale"], np.float64))
-        zero = self.const(tf_name + "/min", np.array(q["min"], np.float64))
-        x = self.node("Cast", [codes], to=TensorProto.DOUBLE)
-        x = self.node("Add", [self.node("Mul", [x, scale]), zero])
-        return self.node("Cast", [x], to=TensorProto.FLOAT)
+        scale = self.const(tf_name + "/scale", np.array(q["scale"], np.float32))
+        zero = self.const(tf_name + "/min", np.array(q["min"], np.float32))
+        x = self.node("Cast", [codes], to=TensorProto.FLOAT)
+        return self.node("Add", [self.node("Mul", [x, scale]), zero])
 
     def conv_layer(self, x, prefix, stride, relu, pad):
         """face-api convLayer: conv2d + bias, then scale layer (x*weights + biases), optional relu."""
