@@ -7,14 +7,19 @@
 //! shot) while a 250-pixel portrait costs 16× less than a fixed 640×640 input.
 //! Faces larger than the detector's range (a close-up filling a small photo) are
 //! caught by a second pass on a half-size copy when the first finds nothing.
+//!
+//! tract runs a graph with symbolic height and width about 12x slower than one
+//! with fixed sizes, so each padded input size gets its own optimised plan,
+//! built on first use (~30 ms) and cached.
 
 use crate::geometry::{DetectedFace, Point};
 use crate::models::ModelError;
 use crate::nms::non_max_suppression;
 use crate::yunet::{decode_stride, StrideOutputs, STRIDES};
 use image::RgbImage;
+use std::collections::HashMap;
 use std::io::Cursor;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;
 
 const MODEL: &str = "face detector (YuNet)";
@@ -32,8 +37,15 @@ impl Default for DetectorConfig {
     }
 }
 
+/// Distinct input sizes kept optimised; photos scaled to `max_side` share a
+/// few dozen, so this only bounds pathological folders.
+const MAX_CACHED_PLANS: usize = 64;
+
 pub struct Detector {
-    plan: Arc<TypedRunnableModel>,
+    /// Decluttered graph with symbolic `H` and `W`.
+    model: TypedModel,
+    symbols: (Symbol, Symbol),
+    plans: Mutex<HashMap<(usize, usize), Arc<TypedRunnableModel>>>,
     /// Output positions of (cls, obj, bbox, kps) for strides 8, 16, 32.
     outputs: [[usize; 4]; 3],
     pub config: DetectorConfig,
@@ -51,7 +63,7 @@ impl Detector {
             .model_for_read(&mut Cursor::new(onnx))
             .map_err(|e| load(format!("{e:#}")))?;
         let (h, w) = (model.symbols.sym("H"), model.symbols.sym("W"));
-        let fact = f32::fact(&[1.to_dim(), 3.to_dim(), h.into(), w.into()]);
+        let fact = f32::fact(&[1.to_dim(), 3.to_dim(), h.clone().into(), w.clone().into()]);
         model.set_input_fact(0, fact.into()).map_err(|e| load(format!("{e:#}")))?;
         let names: Vec<String> = model.output_outlets().map_err(|e| load(e.to_string()))?.iter().map(|o| model.node(o.node).name.clone()).collect();
         let labels: Vec<String> = (0..names.len())
@@ -67,11 +79,30 @@ impl Detector {
                 outputs[s][k] = find(head, *stride)?;
             }
         }
-        let plan = model
-            .into_optimized()
+        let model = model.into_typed().and_then(|m| m.into_decluttered()).map_err(|e| load(format!("{e:#}")))?;
+        let detector = Detector { model, symbols: (h, w), plans: Mutex::new(HashMap::new()), outputs, config };
+        // Fail at load time, not on the first photo, if the graph cannot be specialised.
+        detector.plan(32, 32).map_err(|e| load(e.to_string()))?;
+        Ok(detector)
+    }
+
+    fn plan(&self, height: usize, width: usize) -> Result<Arc<TypedRunnableModel>, ModelError> {
+        if let Some(plan) = self.plans.lock().expect("plan cache lock").get(&(height, width)) {
+            return Ok(plan.clone());
+        }
+        let subs = HashMap::from([(self.symbols.0.clone(), height.to_dim()), (self.symbols.1.clone(), width.to_dim())]);
+        let plan = self
+            .model
+            .set_symbols(&subs)
+            .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
-            .map_err(|e| load(format!("{e:#}")))?;
-        Ok(Detector { plan, outputs, config })
+            .map_err(|e| ModelError::Run { model: MODEL, reason: format!("{e:#}") })?;
+        let mut plans = self.plans.lock().expect("plan cache lock");
+        if plans.len() >= MAX_CACHED_PLANS {
+            plans.clear();
+        }
+        plans.insert((height, width), plan.clone());
+        Ok(plan)
     }
 
     /// Finds faces in an upright RGB image; coordinates are that image's pixels.
@@ -97,13 +128,13 @@ impl Detector {
         let input_image = if (sw, sh) == (w, h) {
             image
         } else {
-            resized = image::imageops::resize(image, sw, sh, image::imageops::FilterType::Triangle);
+            resized = crate::resize::resize_rgb(image, sw, sh);
             &resized
         };
         let (pw, ph) = (sw.div_ceil(32) as usize * 32, sh.div_ceil(32) as usize * 32);
         let input = bgr_planes(input_image, pw, ph);
         let run = |e: TractError| ModelError::Run { model: MODEL, reason: format!("{e:#}") };
-        let result = self.plan.run(tvec!(input.into_tvalue())).map_err(run)?;
+        let result = self.plan(ph, pw)?.run(tvec!(input.into_tvalue())).map_err(run)?;
         let mut candidates = Vec::new();
         for (s, &stride) in STRIDES.iter().enumerate() {
             let view = |k: usize| -> Result<&[f32], ModelError> { result[self.outputs[s][k]].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(run) };

@@ -9,8 +9,12 @@ use tract_onnx::prelude::*;
 
 const MODEL: &str = "face embedder (dlib ResNet)";
 
+/// Two plans: tract runs a fixed batch of one ~40% faster than the same graph
+/// with a symbolic batch size, while a symbolic batch of several faces costs
+/// about a quarter per face. Most photos have one face; group shots many.
 pub struct Embedder {
-    plan: Arc<TypedRunnableModel>,
+    single: Arc<TypedRunnableModel>,
+    batched: Arc<TypedRunnableModel>,
 }
 
 impl Embedder {
@@ -18,12 +22,20 @@ impl Embedder {
     /// its mean subtraction and scaling are inside the graph.
     pub fn new(onnx: &[u8]) -> Result<Self, ModelError> {
         let load = |e: TractError| ModelError::Load { model: MODEL, reason: format!("{e:#}") };
-        let mut model = tract_onnx::onnx().model_for_read(&mut Cursor::new(onnx)).map_err(load)?;
+        // The file declares its output as [N,128]; a fixed batch must not be
+        // unified with that symbol.
+        let mut model = tract_onnx::onnx().with_ignore_output_shapes(true).model_for_read(&mut Cursor::new(onnx)).map_err(load)?;
         let n = model.symbols.sym("N");
         let s = CHIP_SIZE as usize;
-        model.set_input_fact(0, f32::fact(&[n.into(), 3.to_dim(), s.to_dim(), s.to_dim()]).into()).map_err(load)?;
-        let plan = model.into_optimized().and_then(|m| m.into_runnable()).map_err(load)?;
-        Ok(Embedder { plan })
+        model.set_input_fact(0, f32::fact(&[n.clone().into(), 3.to_dim(), s.to_dim(), s.to_dim()]).into()).map_err(load)?;
+        let typed = model.into_typed().and_then(|m| m.into_decluttered()).map_err(load)?;
+        let single = typed
+            .set_symbols(&std::collections::HashMap::from([(n, 1.to_dim())]))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(load)?;
+        let batched = typed.into_optimized().and_then(|m| m.into_runnable()).map_err(load)?;
+        Ok(Embedder { single, batched })
     }
 
     /// Embeds all chips in one batch.
@@ -44,7 +56,8 @@ impl Embedder {
             }
         }
         let input = Tensor::from_shape(&[chips.len(), 3, s, s], &data).map_err(run)?;
-        let out = self.plan.run(tvec!(input.into_tvalue())).map_err(run)?;
+        let plan = if chips.len() == 1 { &self.single } else { &self.batched };
+        let out = plan.run(tvec!(input.into_tvalue())).map_err(run)?;
         let values = out[0].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(run)?;
         let dim = values.len() / chips.len();
         Ok(values.chunks_exact(dim).map(|c| Embedding::new(c.to_vec())).collect())
