@@ -123,6 +123,9 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
     if stored_width == 0 || stored_height == 0 {
         return Err(DecodeError::Corrupt { format, detail: "zero-sized image".into() });
     }
+    if format == "JPEG" && !jpeg_is_complete(bytes) {
+        return Err(DecodeError::Corrupt { format, detail: "the file ends before the image does".into() });
+    }
     // A missing or malformed orientation tag is common and harmless: show as stored.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let pixels = stored_width as u64 * stored_height as u64;
@@ -145,6 +148,14 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
     Ok(DecodedPhoto { image, format, stored_width, stored_height, orientation })
 }
 
+/// Sized up front: a collected iterator would grow by doubling and briefly hold
+/// half as much again as the result.
+fn grey_to_rgb(grey: impl Iterator<Item = u8>, len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len * 3);
+    grey.for_each(|l| out.extend([l, l, l]));
+    out
+}
+
 fn into_rgb(image: DynamicImage) -> RgbImage {
     match image {
         DynamicImage::ImageRgb8(rgb) => rgb,
@@ -161,7 +172,17 @@ fn shrink_to_fit(image: RgbImage, max_pixels: u64) -> RgbImage {
     }
     let f = (max_pixels as f64 / pixels as f64).sqrt();
     let (nw, nh) = (((w as f64 * f).floor() as u32).max(1), ((h as f64 * f).floor() as u32).max(1));
-    image::imageops::resize(&image, nw, nh, image::imageops::FilterType::Triangle)
+    crate::resize::resize_rgb(&image, nw, nh)
+}
+
+/// Whether a JPEG stream ends its last scan with an end-of-image marker.
+/// Decoders fill a cut-off file with grey and report success; a truncated
+/// download or copy must be reported instead. Inside entropy-coded data `FF`
+/// is always followed by `00` or a restart marker, so `FF D9` after the last
+/// start-of-scan can only be the real end (trailing bytes after it are fine).
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let Some(last_scan) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else { return false };
+    bytes[last_scan..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// Decodes a JPEG at 1/2, 1/4 or 1/8 scale in the DCT domain, choosing the
@@ -183,16 +204,16 @@ fn decode_jpeg_scaled(bytes: &[u8], max_pixels: u64) -> Result<RgbImage, String>
     let (sw, sh) = (sw as u32, sh as u32);
     let rgb: Vec<u8> = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => data,
-        jpeg_decoder::PixelFormat::L8 => data.iter().flat_map(|&l| [l, l, l]).collect(),
-        jpeg_decoder::PixelFormat::L16 => data.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0]]).collect(),
+        jpeg_decoder::PixelFormat::L8 => grey_to_rgb(data.iter().copied(), data.len()),
+        jpeg_decoder::PixelFormat::L16 => grey_to_rgb(data.chunks_exact(2).map(|c| c[0]), data.len() / 2),
         // jpeg-decoder hands out Adobe CMYK already inverted back to plain CMYK.
         jpeg_decoder::PixelFormat::CMYK32 => data
             .chunks_exact(4)
-            .flat_map(|c| {
+            .fold(Vec::with_capacity(data.len() / 4 * 3), |mut out, c| {
                 let k = 255 - c[3] as u32;
-                [c[0], c[1], c[2]].map(|v| ((255 - v as u32) * k / 255) as u8)
-            })
-            .collect(),
+                out.extend([c[0], c[1], c[2]].map(|v| ((255 - v as u32) * k / 255) as u8));
+                out
+            }),
     };
     RgbImage::from_raw(sw, sh, rgb).ok_or_else(|| "JPEG decoder returned a short buffer".to_string())
 }

@@ -30,6 +30,8 @@ pub mod models;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
 #[cfg(feature = "pipeline")]
+pub mod resize;
+#[cfg(feature = "pipeline")]
 pub mod thumbnail;
 
 pub use cluster::{ClusterConfig, Clustering, FaceToCluster, PersonId, PhotoId};

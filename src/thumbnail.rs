@@ -2,7 +2,8 @@
 
 use crate::geometry::FaceBox;
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::{self, FilterType};
+use crate::resize::resize_rgb;
+use image::imageops;
 use image::RgbImage;
 
 /// A square crop around the face with room for hair and chin, `size` pixels wide.
@@ -14,7 +15,7 @@ pub fn face_crop(image: &RgbImage, face: &FaceBox, size: u32) -> RgbImage {
     let left = (c.x - side / 2.0).clamp(0.0, w - side);
     let top = (c.y - side / 2.0).clamp(0.0, h - side);
     let crop = imageops::crop_imm(image, left as u32, top as u32, side as u32, side as u32).to_image();
-    imageops::resize(&crop, size, size, FilterType::Triangle)
+    resize_rgb(&crop, size, size)
 }
 
 /// The whole photo, scaled so its longer side is at most `max_side`.
@@ -24,7 +25,7 @@ pub fn photo_thumbnail(image: &RgbImage, max_side: u32) -> RgbImage {
     if f >= 1.0 {
         return image.clone();
     }
-    imageops::resize(image, ((w as f32 * f).round() as u32).max(1), ((h as f32 * f).round() as u32).max(1), FilterType::Triangle)
+    resize_rgb(image, (w as f32 * f).round() as u32, (h as f32 * f).round() as u32)
 }
 
 pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
