@@ -97,7 +97,8 @@ pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch
                     let Some((rel, path)) = files.get(i) else { break };
                     let outcome = analyse_file(pipeline, rel, path, &clock);
                     if let Err(e) = &outcome.result {
-                        bar.println(format!("error: {rel}: {e}"));
+                        // Printed around the bar (println on a hidden bar prints nothing).
+                        bar.suspend(|| eprintln!("error: {rel}: {e}"));
                     }
                     results.lock().expect("no worker panicked")[i] = Some(outcome);
                     bar.inc(1);
@@ -108,7 +109,8 @@ pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch
     bar.finish_and_clear();
     let photos = results.into_inner().expect("no worker panicked").into_iter().map(|o| o.expect("every photo processed")).collect();
     if skipped_non_images > 0 {
-        eprintln!("note: left out {skipped_non_images} files that are not JPEG, PNG, WebP or GIF photos");
+        let files = if skipped_non_images == 1 { "file that is" } else { "files that are" };
+        eprintln!("note: left out {skipped_non_images} {files} not a JPEG, PNG, WebP or GIF photo");
     }
     Ok(Batch { photos, wall_s: start.elapsed().as_secs_f64(), jobs })
 }

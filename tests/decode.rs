@@ -1,0 +1,139 @@
+//! Decoding: EXIF orientation, bad input, and memory on huge photos.
+
+mod common;
+
+use common::{jpeg, with_exif_orientation};
+use facesort::decode::{decode_photo, DecodeError, DecodeOptions, Orientation};
+use facesort::geometry::Point;
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Cursor;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Counts live heap bytes so a test can read the peak a call needed.
+struct CountingAlloc;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Tests run on several threads; the memory test must not see others' allocations.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+/// A 64×32 upright picture: red block top-left, blue elsewhere.
+fn upright_reference() -> RgbImage {
+    RgbImage::from_fn(64, 32, |x, y| if x < 24 && y < 16 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) })
+}
+
+fn is_red(p: &Rgb<u8>) -> bool {
+    p[0] > 150 && p[2] < 110
+}
+
+fn inverse(o: Orientation) -> Orientation {
+    match o {
+        Orientation::Rotate90 => Orientation::Rotate270,
+        Orientation::Rotate270 => Orientation::Rotate90,
+        other => other, // the remaining six are their own inverse
+    }
+}
+
+#[test]
+fn every_exif_orientation_is_applied_and_maps_back_to_stored_pixels() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for tag in 1..=8u8 {
+        let o = Orientation::from_exif(tag).unwrap();
+        // Store the picture the way a camera would for this tag.
+        let mut stored = DynamicImage::ImageRgb8(upright_reference());
+        stored.apply_orientation(inverse(o));
+        let stored = stored.to_rgb8();
+        let bytes = with_exif_orientation(&jpeg(&stored, 95), tag as u16);
+
+        let photo = decode_photo(&bytes, &DecodeOptions::default()).unwrap();
+        assert_eq!(photo.orientation, o, "tag {tag}");
+        assert_eq!(photo.image.dimensions(), (64, 32), "tag {tag}: upright size");
+        assert!(is_red(photo.image.get_pixel(4, 4)), "tag {tag}: red block must be top-left");
+        assert!(!is_red(photo.image.get_pixel(60, 28)), "tag {tag}: bottom-right must be blue");
+        assert_eq!(photo.upright_size(), (64, 32));
+        assert_eq!((photo.stored_width, photo.stored_height), stored.dimensions());
+
+        // A point inside the red block maps to a red pixel of the stored file.
+        let s = photo.to_stored(Point::new(6.5, 5.5));
+        assert!(is_red(stored.get_pixel(s.x as u32, s.y as u32)), "tag {tag}: to_stored gave {s:?}");
+        let far = photo.to_stored(Point::new(58.5, 26.5));
+        assert!(!is_red(stored.get_pixel(far.x as u32, far.y as u32)), "tag {tag}: to_stored gave {far:?}");
+    }
+}
+
+#[test]
+fn png_webp_and_gif_decode_to_the_same_pixels() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let img = DynamicImage::ImageRgb8(upright_reference());
+    for format in [ImageFormat::Png, ImageFormat::WebP, ImageFormat::Gif] {
+        let mut bytes = Vec::new();
+        let source = if format == ImageFormat::Gif { DynamicImage::ImageRgba8(img.to_rgba8()) } else { img.clone() };
+        source.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        let photo = decode_photo(&bytes, &DecodeOptions::default()).unwrap();
+        assert_eq!(photo.image.dimensions(), (64, 32), "{format:?}");
+        assert!(is_red(photo.image.get_pixel(2, 2)), "{format:?}");
+        assert!(!is_red(photo.image.get_pixel(40, 20)), "{format:?}");
+    }
+}
+
+#[test]
+fn bad_input_gives_typed_errors_never_panics() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let opts = DecodeOptions::default();
+    assert_eq!(decode_photo(&[], &opts).unwrap_err(), DecodeError::Empty);
+    assert_eq!(decode_photo(b"name,person\nalice,1\n", &opts).unwrap_err(), DecodeError::UnsupportedFormat);
+    assert_eq!(decode_photo(b"%PDF-1.7\n", &opts).unwrap_err(), DecodeError::UnsupportedFormat);
+
+    let good = jpeg(&RgbImage::from_fn(320, 240, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90])), 90);
+    let truncated = &good[..good.len() / 2];
+    assert!(matches!(decode_photo(truncated, &opts), Err(DecodeError::Corrupt { format: "JPEG", .. })), "{:?}", decode_photo(truncated, &opts).map(|p| p.image.dimensions()));
+    let mut garbage = vec![0xFF, 0xD8, 0xFF];
+    garbage.extend((0..4000u32).map(|i| (i * 7919 % 251) as u8));
+    assert!(matches!(decode_photo(&garbage, &opts), Err(DecodeError::Corrupt { .. })));
+
+    let mut png = Vec::new();
+    DynamicImage::ImageRgb8(upright_reference()).write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
+    assert!(matches!(decode_photo(&png[..png.len() - 30], &opts), Err(DecodeError::Corrupt { format: "PNG", .. })));
+    // The message names the problem in words a person can act on.
+    assert_eq!(DecodeError::Empty.to_string(), "the file is empty");
+}
+
+#[test]
+fn a_100_megapixel_jpeg_is_downscaled_without_holding_it_at_full_size() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (w, h) = (12_500u32, 8_000u32);
+    let bytes = {
+        let big = image::GrayImage::from_fn(w, h, |x, y| image::Luma([((x / 50 + y / 50) % 2 * 200) as u8 + 20]));
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&big).unwrap();
+        out
+    };
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let photo = decode_photo(&bytes, &DecodeOptions::default()).unwrap();
+    let peak_mib = (PEAK.load(Ordering::Relaxed) - before) as f64 / (1 << 20) as f64;
+
+    let (pw, ph) = photo.image.dimensions();
+    assert!(pw as u64 * ph as u64 <= DecodeOptions::default().max_pixels);
+    assert!(((pw as f32 / ph as f32) - 1.5625).abs() < 0.01, "aspect kept: {pw}×{ph}");
+    assert_eq!(photo.upright_size(), (w, h));
+    // Full-size RGB alone would be 286 MiB; the decoder's own buffers double it.
+    assert!(peak_mib < 200.0, "decoding needed {peak_mib:.0} MiB at peak");
+    eprintln!("100 MP JPEG: working image {pw}×{ph}, peak {peak_mib:.0} MiB");
+}
