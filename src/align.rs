@@ -48,7 +48,10 @@ pub fn extract_chip(image: &RgbImage, to_chip: &Similarity) -> FaceChip {
         let mut acc = [0f32; 3];
         for gy in 0..grid {
             for gx in 0..grid {
-                let p = Point::new(cx as f32 + (gx as f32 + 0.5) / grid as f32, cy as f32 + (gy as f32 + 0.5) / grid as f32);
+                let p = Point::new(
+                    cx as f32 + (gx as f32 + 0.5) / grid as f32,
+                    cy as f32 + (gy as f32 + 0.5) / grid as f32,
+                );
                 let q = to_image.apply(p);
                 let s = bilinear(image, q.x - 0.5, q.y - 0.5);
                 for c in 0..3 {
@@ -68,9 +71,18 @@ fn bilinear(image: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (w, h) = (image.width() as i64, image.height() as i64);
     let (x0, y0) = (x.floor(), y.floor());
     let (fx, fy) = (x - x0, y - y0);
-    let at = |xi: i64, yi: i64| image.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32).0;
+    let at = |xi: i64, yi: i64| {
+        image
+            .get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32)
+            .0
+    };
     let (xi, yi) = (x0 as i64, y0 as i64);
-    let (a, b, c, d) = (at(xi, yi), at(xi + 1, yi), at(xi, yi + 1), at(xi + 1, yi + 1));
+    let (a, b, c, d) = (
+        at(xi, yi),
+        at(xi + 1, yi),
+        at(xi, yi + 1),
+        at(xi + 1, yi + 1),
+    );
     std::array::from_fn(|k| {
         let top = a[k] as f32 * (1.0 - fx) + b[k] as f32 * fx;
         let bottom = c[k] as f32 * (1.0 - fx) + d[k] as f32 * fx;
@@ -85,19 +97,29 @@ mod tests {
     #[test]
     fn landmarks_on_the_template_give_the_identity() {
         let t = chip_transform(&Landmarks(CHIP_TEMPLATE)).unwrap();
-        assert!((t.a - 1.0).abs() < 1e-5 && t.b.abs() < 1e-5 && t.tx.abs() < 1e-3 && t.ty.abs() < 1e-3);
+        assert!(
+            (t.a - 1.0).abs() < 1e-5 && t.b.abs() < 1e-5 && t.tx.abs() < 1e-3 && t.ty.abs() < 1e-3
+        );
     }
 
     #[test]
     fn a_rotated_scaled_face_maps_its_eyes_onto_the_template() {
         // The template rotated by 30°, doubled and moved: the fit must undo it.
         let (s, c) = (30f32.to_radians().sin(), 30f32.to_radians().cos());
-        let face = Similarity { a: 2.0 * c, b: 2.0 * s, tx: 400.0, ty: 120.0 };
+        let face = Similarity {
+            a: 2.0 * c,
+            b: 2.0 * s,
+            tx: 400.0,
+            ty: 120.0,
+        };
         let lm = Landmarks(CHIP_TEMPLATE.map(|p| face.apply(p)));
         let t = chip_transform(&lm).unwrap();
         for (p, q) in lm.0.iter().zip(CHIP_TEMPLATE) {
             let r = t.apply(*p);
-            assert!((r.x - q.x).abs() < 1e-2 && (r.y - q.y).abs() < 1e-2, "{r:?} vs {q:?}");
+            assert!(
+                (r.x - q.x).abs() < 1e-2 && (r.y - q.y).abs() < 1e-2,
+                "{r:?} vs {q:?}"
+            );
         }
         assert!((t.scale() - 0.5).abs() < 1e-4);
     }
@@ -106,8 +128,19 @@ mod tests {
     fn chip_samples_the_right_pixels() {
         // Left half black, right half white, face upright at 2× chip scale:
         // the chip's left columns are dark and right columns light.
-        let img = RgbImage::from_fn(600, 600, |x, _| if x < 300 { Rgb([0, 0, 0]) } else { Rgb([255, 255, 255]) });
-        let to_image = Similarity { a: 2.0, b: 0.0, tx: 300.0 - 150.0, ty: 100.0 };
+        let img = RgbImage::from_fn(600, 600, |x, _| {
+            if x < 300 {
+                Rgb([0, 0, 0])
+            } else {
+                Rgb([255, 255, 255])
+            }
+        });
+        let to_image = Similarity {
+            a: 2.0,
+            b: 0.0,
+            tx: 300.0 - 150.0,
+            ty: 100.0,
+        };
         let chip = extract_chip(&img, &to_image.inverse()).0;
         assert_eq!(chip.get_pixel(10, 75).0, [0, 0, 0]);
         assert_eq!(chip.get_pixel(140, 75).0, [255, 255, 255]);

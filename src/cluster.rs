@@ -55,7 +55,9 @@ impl ClusterConfig {
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        Self { threshold: Self::DEFAULT_THRESHOLD }
+        Self {
+            threshold: Self::DEFAULT_THRESHOLD,
+        }
     }
 }
 
@@ -85,12 +87,28 @@ pub fn cluster(faces: &[FaceToCluster<'_>], config: &ClusterConfig) -> Clusterin
 
 /// Assigns new faces to known people where they match, and groups the rest into
 /// new people (numbered after the largest known id).
-pub fn cluster_incremental(known: &[KnownPerson<'_>], faces: &[FaceToCluster<'_>], config: &ClusterConfig) -> Clustering {
+pub fn cluster_incremental(
+    known: &[KnownPerson<'_>],
+    faces: &[FaceToCluster<'_>],
+    config: &ClusterConfig,
+) -> Clustering {
     let mut groups: Vec<Group> = known
         .iter()
-        .map(|p| Group::new(p.faces.iter().map(|f| f.photo).collect(), p.faces.len().max(1), Some(p.id), Vec::new()))
+        .map(|p| {
+            Group::new(
+                p.faces.iter().map(|f| f.photo).collect(),
+                p.faces.len().max(1),
+                Some(p.id),
+                Vec::new(),
+            )
+        })
         .collect();
-    groups.extend(faces.iter().enumerate().map(|(i, f)| Group::new(vec![f.photo], 1, None, vec![i])));
+    groups.extend(
+        faces
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Group::new(vec![f.photo], 1, None, vec![i])),
+    );
 
     let k = known.len();
     let mut dist = Condensed::new(groups.len());
@@ -99,12 +117,21 @@ pub fn cluster_incremental(known: &[KnownPerson<'_>], faces: &[FaceToCluster<'_>
             let d = if person.faces.is_empty() || groups[i].shares_photo(&groups[k + j]) {
                 f32::INFINITY
             } else {
-                person.faces.iter().map(|f| f.embedding.distance(faces[j].embedding)).sum::<f32>() / person.faces.len() as f32
+                person
+                    .faces
+                    .iter()
+                    .map(|f| f.embedding.distance(faces[j].embedding))
+                    .sum::<f32>()
+                    / person.faces.len() as f32
             };
             dist.set(i, k + j, d);
         }
         for i in 0..j {
-            let d = if faces[i].photo == faces[j].photo { f32::INFINITY } else { faces[i].embedding.distance(faces[j].embedding) };
+            let d = if faces[i].photo == faces[j].photo {
+                f32::INFINITY
+            } else {
+                faces[i].embedding.distance(faces[j].embedding)
+            };
             dist.set(k + i, k + j, d);
         }
     }
@@ -119,7 +146,10 @@ pub fn cluster_incremental(known: &[KnownPerson<'_>], faces: &[FaceToCluster<'_>
     let mut next_id = known.iter().map(|p| p.id.0 + 1).max().unwrap_or(0);
     let mut assignments = vec![PersonId(0); faces.len()];
     let mut new_people = Vec::new();
-    let mut alive: Vec<&Group> = groups.iter().filter(|g| g.alive && !g.members.is_empty()).collect();
+    let mut alive: Vec<&Group> = groups
+        .iter()
+        .filter(|g| g.alive && !g.members.is_empty())
+        .collect();
     alive.sort_by_key(|g| g.members[0]);
     for g in alive {
         let id = g.person.unwrap_or_else(|| {
@@ -131,7 +161,10 @@ pub fn cluster_incremental(known: &[KnownPerson<'_>], faces: &[FaceToCluster<'_>
             assignments[m] = id;
         }
     }
-    Clustering { assignments, new_people }
+    Clustering {
+        assignments,
+        new_people,
+    }
 }
 
 struct Group {
@@ -145,13 +178,27 @@ struct Group {
 }
 
 impl Group {
-    fn new(mut photos: Vec<PhotoId>, size: usize, person: Option<PersonId>, members: Vec<usize>) -> Self {
+    fn new(
+        mut photos: Vec<PhotoId>,
+        size: usize,
+        person: Option<PersonId>,
+        members: Vec<usize>,
+    ) -> Self {
         photos.sort();
-        Group { photos, size, person, members, alive: true }
+        Group {
+            photos,
+            size,
+            person,
+            members,
+            alive: true,
+        }
     }
 
     fn shares_photo(&self, other: &Group) -> bool {
-        other.photos.iter().any(|p| self.photos.binary_search(p).is_ok())
+        other
+            .photos
+            .iter()
+            .any(|p| self.photos.binary_search(p).is_ok())
     }
 }
 
@@ -163,7 +210,10 @@ struct Condensed {
 
 impl Condensed {
     fn new(n: usize) -> Self {
-        Condensed { n, values: vec![f32::INFINITY; n * n.saturating_sub(1) / 2] }
+        Condensed {
+            n,
+            values: vec![f32::INFINITY; n * n.saturating_sub(1) / 2],
+        }
     }
 
     fn index(&self, i: usize, j: usize) -> usize {
@@ -204,7 +254,9 @@ fn nearest(groups: &[Group], dist: &Condensed, i: usize) -> Option<Nearest> {
 /// Greedy average-linkage merging with nearest-neighbour caching. Ties go to the
 /// lowest indices, so equal inputs always give equal outputs.
 fn agglomerate(groups: &mut [Group], dist: &mut Condensed, threshold: f32) {
-    let mut nn: Vec<Option<Nearest>> = (0..groups.len()).map(|i| nearest(groups, dist, i)).collect();
+    let mut nn: Vec<Option<Nearest>> = (0..groups.len())
+        .map(|i| nearest(groups, dist, i))
+        .collect();
     loop {
         let best = (0..groups.len())
             .filter(|&i| groups[i].alive)
@@ -216,13 +268,17 @@ fn agglomerate(groups: &mut [Group], dist: &mut Condensed, threshold: f32) {
         }
         let (keep, gone) = (i.min(n.other), i.max(n.other));
         let (sk, sg) = (groups[keep].size as f32, groups[gone].size as f32);
-        for m in 0..groups.len() {
-            if m != keep && m != gone && groups[m].alive {
+        for (m, g) in groups.iter().enumerate() {
+            if m != keep && m != gone && g.alive {
+                // Lance–Williams update for average linkage; ∞ stays ∞.
                 let d = (sk * dist.get(keep, m) + sg * dist.get(gone, m)) / (sk + sg);
                 dist.set(keep, m, d);
             }
         }
-        let gone_group = std::mem::replace(&mut groups[gone], Group::new(Vec::new(), 0, None, Vec::new()));
+        let gone_group = std::mem::replace(
+            &mut groups[gone],
+            Group::new(Vec::new(), 0, None, Vec::new()),
+        );
         groups[gone].alive = false;
         let g = &mut groups[keep];
         g.photos.extend(gone_group.photos);
@@ -238,11 +294,18 @@ fn agglomerate(groups: &mut [Group], dist: &mut Condensed, threshold: f32) {
                 continue;
             }
             match nn[m] {
-                Some(old) if old.other == keep || old.other == gone => nn[m] = nearest(groups, dist, m),
+                Some(old) if old.other == keep || old.other == gone => {
+                    nn[m] = nearest(groups, dist, m)
+                }
                 old => {
                     let d = dist.get(keep, m);
-                    if d.is_finite() && old.is_none_or(|o| d < o.dist || (d == o.dist && keep < o.other)) {
-                        nn[m] = Some(Nearest { other: keep, dist: d });
+                    if d.is_finite()
+                        && old.is_none_or(|o| d < o.dist || (d == o.dist && keep < o.other))
+                    {
+                        nn[m] = Some(Nearest {
+                            other: keep,
+                            dist: d,
+                        });
                     }
                 }
             }
@@ -260,20 +323,44 @@ mod tests {
     }
 
     fn faces<'a>(embs: &'a [Embedding], photos: &[u32]) -> Vec<FaceToCluster<'a>> {
-        embs.iter().zip(photos).map(|(e, &p)| FaceToCluster { photo: PhotoId(p), embedding: e }).collect()
+        embs.iter()
+            .zip(photos)
+            .map(|(e, &p)| FaceToCluster {
+                photo: PhotoId(p),
+                embedding: e,
+            })
+            .collect()
     }
 
     /// Pairs of face indices that share a person, for comparing partitions.
     fn partition(c: &Clustering) -> Vec<(usize, usize)> {
         let n = c.assignments.len();
-        (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).filter(|&(i, j)| c.assignments[i] == c.assignments[j]).collect()
+        (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .filter(|&(i, j)| c.assignments[i] == c.assignments[j])
+            .collect()
     }
 
     #[test]
     fn separates_two_tight_groups_and_numbers_people_by_first_face() {
-        let e = [emb(0.0, 0.0), emb(5.0, 5.0), emb(0.1, 0.0), emb(5.0, 5.2), emb(0.0, 0.2)];
+        let e = [
+            emb(0.0, 0.0),
+            emb(5.0, 5.0),
+            emb(0.1, 0.0),
+            emb(5.0, 5.2),
+            emb(0.0, 0.2),
+        ];
         let c = cluster(&faces(&e, &[0, 1, 2, 3, 4]), &ClusterConfig::default());
-        assert_eq!(c.assignments, vec![PersonId(0), PersonId(1), PersonId(0), PersonId(1), PersonId(0)]);
+        assert_eq!(
+            c.assignments,
+            vec![
+                PersonId(0),
+                PersonId(1),
+                PersonId(0),
+                PersonId(1),
+                PersonId(0)
+            ]
+        );
         assert_eq!(c.new_people, vec![PersonId(0), PersonId(1)]);
     }
 
@@ -300,8 +387,14 @@ mod tests {
     fn threshold_decides_between_one_and_two_people() {
         let e = [emb(0.0, 0.0), emb(0.5, 0.0)];
         let f = faces(&e, &[0, 1]);
-        assert_eq!(cluster(&f, &ClusterConfig { threshold: 0.45 }).people_count(), 2);
-        assert_eq!(cluster(&f, &ClusterConfig { threshold: 0.55 }).people_count(), 1);
+        assert_eq!(
+            cluster(&f, &ClusterConfig { threshold: 0.45 }).people_count(),
+            2
+        );
+        assert_eq!(
+            cluster(&f, &ClusterConfig { threshold: 0.55 }).people_count(),
+            1
+        );
     }
 
     #[test]
@@ -309,7 +402,10 @@ mod tests {
         // Neighbours are 0.3 apart, so single linkage would join the whole line; the
         // mean distance between its two halves is well over the default threshold.
         let e: Vec<Embedding> = (0..8).map(|i| emb(0.3 * i as f32, 0.0)).collect();
-        let c = cluster(&faces(&e, &(0..8).collect::<Vec<_>>()), &ClusterConfig::default());
+        let c = cluster(
+            &faces(&e, &(0..8).collect::<Vec<_>>()),
+            &ClusterConfig::default(),
+        );
         assert!(c.people_count() >= 2, "{:?}", c.assignments);
         assert_ne!(c.assignments[0], c.assignments[7]);
     }
@@ -323,7 +419,14 @@ mod tests {
             (seed >> 8) as f32 / (1 << 24) as f32 - 0.5
         };
         let centres = [(0.0, 0.0), (2.0, 0.0), (0.0, 2.0), (2.0, 2.0)];
-        let e: Vec<Embedding> = (0..40).map(|i| emb(centres[i % 4].0 + 0.4 * rnd(), centres[i % 4].1 + 0.4 * rnd())).collect();
+        let e: Vec<Embedding> = (0..40)
+            .map(|i| {
+                emb(
+                    centres[i % 4].0 + 0.4 * rnd(),
+                    centres[i % 4].1 + 0.4 * rnd(),
+                )
+            })
+            .collect();
         let photos: Vec<u32> = (0..40).map(|i| i / 3).collect();
         let a = cluster(&faces(&e, &photos), &ClusterConfig::default());
         assert_eq!(a, cluster(&faces(&e, &photos), &ClusterConfig::default()));
@@ -332,7 +435,10 @@ mod tests {
         let e2: Vec<Embedding> = order.iter().map(|&i| e[i].clone()).collect();
         let p2: Vec<u32> = order.iter().map(|&i| photos[i]).collect();
         let b = cluster(&faces(&e2, &p2), &ClusterConfig::default());
-        let mut back = partition(&b).into_iter().map(|(i, j)| (order[j], order[i])).collect::<Vec<_>>();
+        let mut back = partition(&b)
+            .into_iter()
+            .map(|(i, j)| (order[j], order[i]))
+            .collect::<Vec<_>>();
         back.sort();
         assert_eq!(partition(&a), back);
         assert_eq!(a.people_count(), 4);
@@ -343,12 +449,25 @@ mod tests {
         let alice = [emb(0.0, 0.0), emb(0.1, 0.0)];
         let bob = [emb(3.0, 0.0)];
         let known = vec![
-            KnownPerson { id: PersonId(4), faces: faces(&alice, &[0, 1]) },
-            KnownPerson { id: PersonId(9), faces: faces(&bob, &[2]) },
+            KnownPerson {
+                id: PersonId(4),
+                faces: faces(&alice, &[0, 1]),
+            },
+            KnownPerson {
+                id: PersonId(9),
+                faces: faces(&bob, &[2]),
+            },
         ];
         let new = [emb(0.05, 0.1), emb(3.1, 0.0), emb(9.0, 9.0), emb(9.0, 9.1)];
-        let c = cluster_incremental(&known, &faces(&new, &[10, 11, 12, 13]), &ClusterConfig::default());
-        assert_eq!(c.assignments, vec![PersonId(4), PersonId(9), PersonId(10), PersonId(10)]);
+        let c = cluster_incremental(
+            &known,
+            &faces(&new, &[10, 11, 12, 13]),
+            &ClusterConfig::default(),
+        );
+        assert_eq!(
+            c.assignments,
+            vec![PersonId(4), PersonId(9), PersonId(10), PersonId(10)]
+        );
         assert_eq!(c.new_people, vec![PersonId(10)]);
     }
 
@@ -359,8 +478,14 @@ mod tests {
         let alice = [emb(0.0, 0.0)];
         let bob = [emb(0.2, 0.0)];
         let known = vec![
-            KnownPerson { id: PersonId(0), faces: faces(&alice, &[1]) },
-            KnownPerson { id: PersonId(1), faces: faces(&bob, &[2]) },
+            KnownPerson {
+                id: PersonId(0),
+                faces: faces(&alice, &[1]),
+            },
+            KnownPerson {
+                id: PersonId(1),
+                faces: faces(&bob, &[2]),
+            },
         ];
         let new = [emb(0.0, 0.01)];
         let c = cluster_incremental(&known, &faces(&new, &[1]), &ClusterConfig::default());

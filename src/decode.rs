@@ -6,8 +6,8 @@
 //! decoder (DCT scaling) so a 100-megapixel photo never exists at full size.
 
 use crate::geometry::{DetectedFace, Point};
-use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 pub use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
 
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
@@ -17,7 +17,10 @@ pub enum DecodeError {
     #[error("not a supported image (JPEG, PNG, WebP or GIF)")]
     UnsupportedFormat,
     #[error("the {format} data is corrupt or truncated ({detail})")]
-    Corrupt { format: &'static str, detail: String },
+    Corrupt {
+        format: &'static str,
+        detail: String,
+    },
     #[error("the image is {width}×{height} pixels, more than this decoder can hold in memory")]
     TooLarge { width: u32, height: u32 },
 }
@@ -31,7 +34,9 @@ pub struct DecodeOptions {
 impl Default for DecodeOptions {
     fn default() -> Self {
         // 16 MP keeps typical phone photos (12 MP) at full resolution.
-        Self { max_pixels: 16_000_000 }
+        Self {
+            max_pixels: 16_000_000,
+        }
     }
 }
 
@@ -96,7 +101,13 @@ impl DecodedPhoto {
 }
 
 fn swaps_axes(o: Orientation) -> bool {
-    matches!(o, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH)
+    matches!(
+        o,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
 }
 
 /// Decodes JPEG, PNG, WebP or GIF (first frame) bytes.
@@ -104,7 +115,9 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| DecodeError::UnsupportedFormat)?;
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| DecodeError::UnsupportedFormat)?;
     let format = match reader.format() {
         Some(ImageFormat::Jpeg) => "JPEG",
         Some(ImageFormat::Png) => "PNG",
@@ -114,38 +127,68 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
     };
     let corrupt = |e: ImageError| match e {
         ImageError::Limits(_) => None,
-        ImageError::Unsupported(u) => Some(DecodeError::Corrupt { format, detail: u.to_string() }),
-        other => Some(DecodeError::Corrupt { format, detail: other.to_string() }),
+        ImageError::Unsupported(u) => Some(DecodeError::Corrupt {
+            format,
+            detail: u.to_string(),
+        }),
+        other => Some(DecodeError::Corrupt {
+            format,
+            detail: other.to_string(),
+        }),
     };
-    let mut decoder = reader.into_decoder().map_err(|e| corrupt(e).unwrap_or(DecodeError::TooLarge { width: 0, height: 0 }))?;
+    let mut decoder = reader.into_decoder().map_err(|e| {
+        corrupt(e).unwrap_or(DecodeError::TooLarge {
+            width: 0,
+            height: 0,
+        })
+    })?;
     let (stored_width, stored_height) = decoder.dimensions();
-    let too_large = DecodeError::TooLarge { width: stored_width, height: stored_height };
+    let too_large = DecodeError::TooLarge {
+        width: stored_width,
+        height: stored_height,
+    };
     if stored_width == 0 || stored_height == 0 {
-        return Err(DecodeError::Corrupt { format, detail: "zero-sized image".into() });
+        return Err(DecodeError::Corrupt {
+            format,
+            detail: "zero-sized image".into(),
+        });
     }
     if format == "JPEG" && !jpeg_is_complete(bytes) {
-        return Err(DecodeError::Corrupt { format, detail: "the file ends before the image does".into() });
+        return Err(DecodeError::Corrupt {
+            format,
+            detail: "the file ends before the image does".into(),
+        });
     }
     // A missing or malformed orientation tag is common and harmless: show as stored.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let pixels = stored_width as u64 * stored_height as u64;
 
     let rgb = if format == "JPEG" && pixels > options.max_pixels {
-        decode_jpeg_scaled(bytes, options.max_pixels).map_err(|detail| DecodeError::Corrupt { format, detail })?
+        decode_jpeg_scaled(bytes, options.max_pixels)
+            .map_err(|detail| DecodeError::Corrupt { format, detail })?
     } else {
         let mut limits = Limits::default();
         // Enough for a 100-megapixel RGBA image; beyond that the file is refused
         // rather than letting one photo exhaust a browser tab's memory.
         limits.max_alloc = Some(512 * 1024 * 1024);
         decoder.set_limits(limits).map_err(|_| too_large.clone())?;
-        let image = DynamicImage::from_decoder(decoder).map_err(|e| corrupt(e).unwrap_or(too_large.clone()))?;
+        let image = DynamicImage::from_decoder(decoder)
+            .map_err(|e| corrupt(e).unwrap_or(too_large.clone()))?;
         into_rgb(image)
     };
     let rgb = shrink_to_fit(rgb, options.max_pixels);
     let mut upright = DynamicImage::ImageRgb8(rgb);
     upright.apply_orientation(orientation);
-    let DynamicImage::ImageRgb8(image) = upright else { unreachable!("orientation keeps the pixel type") };
-    Ok(DecodedPhoto { image, format, stored_width, stored_height, orientation })
+    let DynamicImage::ImageRgb8(image) = upright else {
+        unreachable!("orientation keeps the pixel type")
+    };
+    Ok(DecodedPhoto {
+        image,
+        format,
+        stored_width,
+        stored_height,
+        orientation,
+    })
 }
 
 /// Sized up front: a collected iterator would grow by doubling and briefly hold
@@ -171,7 +214,10 @@ fn shrink_to_fit(image: RgbImage, max_pixels: u64) -> RgbImage {
         return image;
     }
     let f = (max_pixels as f64 / pixels as f64).sqrt();
-    let (nw, nh) = (((w as f64 * f).floor() as u32).max(1), ((h as f64 * f).floor() as u32).max(1));
+    let (nw, nh) = (
+        ((w as f64 * f).floor() as u32).max(1),
+        ((h as f64 * f).floor() as u32).max(1),
+    );
     crate::resize::resize_rgb(&image, nw, nh)
 }
 
@@ -181,7 +227,9 @@ fn shrink_to_fit(image: RgbImage, max_pixels: u64) -> RgbImage {
 /// is always followed by `00` or a restart marker, so `FF D9` after the last
 /// start-of-scan can only be the real end (trailing bytes after it are fine).
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let Some(last_scan) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else { return false };
+    let Some(last_scan) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else {
+        return false;
+    };
     bytes[last_scan..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
@@ -205,15 +253,19 @@ fn decode_jpeg_scaled(bytes: &[u8], max_pixels: u64) -> Result<RgbImage, String>
     let rgb: Vec<u8> = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => data,
         jpeg_decoder::PixelFormat::L8 => grey_to_rgb(data.iter().copied(), data.len()),
-        jpeg_decoder::PixelFormat::L16 => grey_to_rgb(data.chunks_exact(2).map(|c| c[0]), data.len() / 2),
+        jpeg_decoder::PixelFormat::L16 => {
+            grey_to_rgb(data.chunks_exact(2).map(|c| c[0]), data.len() / 2)
+        }
         // jpeg-decoder hands out Adobe CMYK already inverted back to plain CMYK.
-        jpeg_decoder::PixelFormat::CMYK32 => data
-            .chunks_exact(4)
-            .fold(Vec::with_capacity(data.len() / 4 * 3), |mut out, c| {
-                let k = 255 - c[3] as u32;
-                out.extend([c[0], c[1], c[2]].map(|v| ((255 - v as u32) * k / 255) as u8));
-                out
-            }),
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            data.chunks_exact(4)
+                .fold(Vec::with_capacity(data.len() / 4 * 3), |mut out, c| {
+                    let k = 255 - c[3] as u32;
+                    out.extend([c[0], c[1], c[2]].map(|v| ((255 - v as u32) * k / 255) as u8));
+                    out
+                })
+        }
     };
-    RgbImage::from_raw(sw, sh, rgb).ok_or_else(|| "JPEG decoder returned a short buffer".to_string())
+    RgbImage::from_raw(sw, sh, rgb)
+        .ok_or_else(|| "JPEG decoder returned a short buffer".to_string())
 }

@@ -33,7 +33,11 @@ pub struct DetectorConfig {
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        Self { score_threshold: 0.7, nms_iou: 0.3, max_side: 1024 }
+        Self {
+            score_threshold: 0.7,
+            nms_iou: 0.3,
+            max_side: 1024,
+        }
     }
 }
 
@@ -56,7 +60,10 @@ impl Detector {
     /// output shapes and value_info are ignored: they pin sizes the dynamic
     /// export no longer has.
     pub fn new(onnx: &[u8], config: DetectorConfig) -> Result<Self, ModelError> {
-        let load = |reason: String| ModelError::Load { model: MODEL, reason };
+        let load = |reason: String| ModelError::Load {
+            model: MODEL,
+            reason,
+        };
         let mut model = tract_onnx::onnx()
             .with_ignore_output_shapes(true)
             .with_ignore_value_info(true)
@@ -64,14 +71,29 @@ impl Detector {
             .map_err(|e| load(format!("{e:#}")))?;
         let (h, w) = (model.symbols.sym("H"), model.symbols.sym("W"));
         let fact = f32::fact(&[1.to_dim(), 3.to_dim(), h.clone().into(), w.clone().into()]);
-        model.set_input_fact(0, fact.into()).map_err(|e| load(format!("{e:#}")))?;
-        let names: Vec<String> = model.output_outlets().map_err(|e| load(e.to_string()))?.iter().map(|o| model.node(o.node).name.clone()).collect();
+        model
+            .set_input_fact(0, fact.into())
+            .map_err(|e| load(format!("{e:#}")))?;
+        let names: Vec<String> = model
+            .output_outlets()
+            .map_err(|e| load(e.to_string()))?
+            .iter()
+            .map(|o| model.node(o.node).name.clone())
+            .collect();
         let labels: Vec<String> = (0..names.len())
-            .map(|i| model.outlet_label(model.output_outlets().unwrap()[i]).map(str::to_string).unwrap_or_else(|| names[i].clone()))
+            .map(|i| {
+                model
+                    .outlet_label(model.output_outlets().unwrap()[i])
+                    .map(str::to_string)
+                    .unwrap_or_else(|| names[i].clone())
+            })
             .collect();
         let find = |head: &str, stride: usize| {
             let want = format!("{head}_{stride}");
-            labels.iter().position(|l| *l == want).ok_or_else(|| load(format!("output {want} missing (outputs: {labels:?})")))
+            labels
+                .iter()
+                .position(|l| *l == want)
+                .ok_or_else(|| load(format!("output {want} missing (outputs: {labels:?})")))
         };
         let mut outputs = [[0; 4]; 3];
         for (s, stride) in STRIDES.iter().enumerate() {
@@ -79,24 +101,44 @@ impl Detector {
                 outputs[s][k] = find(head, *stride)?;
             }
         }
-        let model = model.into_typed().and_then(|m| m.into_decluttered()).map_err(|e| load(format!("{e:#}")))?;
-        let detector = Detector { model, symbols: (h, w), plans: Mutex::new(HashMap::new()), outputs, config };
+        let model = model
+            .into_typed()
+            .and_then(|m| m.into_decluttered())
+            .map_err(|e| load(format!("{e:#}")))?;
+        let detector = Detector {
+            model,
+            symbols: (h, w),
+            plans: Mutex::new(HashMap::new()),
+            outputs,
+            config,
+        };
         // Fail at load time, not on the first photo, if the graph cannot be specialised.
         detector.plan(32, 32).map_err(|e| load(e.to_string()))?;
         Ok(detector)
     }
 
     fn plan(&self, height: usize, width: usize) -> Result<Arc<TypedRunnableModel>, ModelError> {
-        if let Some(plan) = self.plans.lock().expect("plan cache lock").get(&(height, width)) {
+        if let Some(plan) = self
+            .plans
+            .lock()
+            .expect("plan cache lock")
+            .get(&(height, width))
+        {
             return Ok(plan.clone());
         }
-        let subs = HashMap::from([(self.symbols.0.clone(), height.to_dim()), (self.symbols.1.clone(), width.to_dim())]);
+        let subs = HashMap::from([
+            (self.symbols.0.clone(), height.to_dim()),
+            (self.symbols.1.clone(), width.to_dim()),
+        ]);
         let plan = self
             .model
             .set_symbols(&subs)
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
-            .map_err(|e| ModelError::Run { model: MODEL, reason: format!("{e:#}") })?;
+            .map_err(|e| ModelError::Run {
+                model: MODEL,
+                reason: format!("{e:#}"),
+            })?;
         let mut plans = self.plans.lock().expect("plan cache lock");
         if plans.len() >= MAX_CACHED_PLANS {
             plans.clear();
@@ -123,7 +165,10 @@ impl Detector {
 
     fn detect_at(&self, image: &RgbImage, scale: f32) -> Result<Vec<DetectedFace>, ModelError> {
         let (w, h) = image.dimensions();
-        let (sw, sh) = (((w as f32 * scale).round() as u32).max(1), ((h as f32 * scale).round() as u32).max(1));
+        let (sw, sh) = (
+            ((w as f32 * scale).round() as u32).max(1),
+            ((h as f32 * scale).round() as u32).max(1),
+        );
         let resized;
         let input_image = if (sw, sh) == (w, h) {
             image
@@ -133,17 +178,37 @@ impl Detector {
         };
         let (pw, ph) = (sw.div_ceil(32) as usize * 32, sh.div_ceil(32) as usize * 32);
         let input = bgr_planes(input_image, pw, ph);
-        let run = |e: TractError| ModelError::Run { model: MODEL, reason: format!("{e:#}") };
-        let result = self.plan(ph, pw)?.run(tvec!(input.into_tvalue())).map_err(run)?;
+        let run = |e: TractError| ModelError::Run {
+            model: MODEL,
+            reason: format!("{e:#}"),
+        };
+        let result = self
+            .plan(ph, pw)?
+            .run(tvec!(input.into_tvalue()))
+            .map_err(run)?;
         let mut candidates = Vec::new();
         for (s, &stride) in STRIDES.iter().enumerate() {
-            let view = |k: usize| -> Result<&[f32], ModelError> { result[self.outputs[s][k]].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(run) };
-            let out = StrideOutputs { stride, cls: view(0)?, obj: view(1)?, bbox: view(2)?, kps: view(3)? };
+            let view = |k: usize| -> Result<&[f32], ModelError> {
+                result[self.outputs[s][k]]
+                    .try_as_plain_ram()
+                    .and_then(|v| v.as_slice::<f32>())
+                    .map_err(run)
+            };
+            let out = StrideOutputs {
+                stride,
+                cls: view(0)?,
+                obj: view(1)?,
+                bbox: view(2)?,
+                kps: view(3)?,
+            };
             decode_stride(&out, pw, self.config.score_threshold, &mut candidates);
         }
         let inv = 1.0 / scale;
         let faces = non_max_suppression(candidates, self.config.nms_iou);
-        Ok(faces.into_iter().map(|f| f.map(|p| Point::new(p.x * inv, p.y * inv))).collect())
+        Ok(faces
+            .into_iter()
+            .map(|f| f.map(|p| Point::new(p.x * inv, p.y * inv)))
+            .collect())
     }
 }
 

@@ -21,20 +21,37 @@ impl Embedder {
     /// The model takes raw RGB 0..255 chips, NCHW, with a symbolic batch size;
     /// its mean subtraction and scaling are inside the graph.
     pub fn new(onnx: &[u8]) -> Result<Self, ModelError> {
-        let load = |e: TractError| ModelError::Load { model: MODEL, reason: format!("{e:#}") };
+        let load = |e: TractError| ModelError::Load {
+            model: MODEL,
+            reason: format!("{e:#}"),
+        };
         // The file declares its output as [N,128]; a fixed batch must not be
         // unified with that symbol.
-        let mut model = tract_onnx::onnx().with_ignore_output_shapes(true).model_for_read(&mut Cursor::new(onnx)).map_err(load)?;
+        let mut model = tract_onnx::onnx()
+            .with_ignore_output_shapes(true)
+            .model_for_read(&mut Cursor::new(onnx))
+            .map_err(load)?;
         let n = model.symbols.sym("N");
         let s = CHIP_SIZE as usize;
-        model.set_input_fact(0, f32::fact(&[n.clone().into(), 3.to_dim(), s.to_dim(), s.to_dim()]).into()).map_err(load)?;
-        let typed = model.into_typed().and_then(|m| m.into_decluttered()).map_err(load)?;
+        model
+            .set_input_fact(
+                0,
+                f32::fact(&[n.clone().into(), 3.to_dim(), s.to_dim(), s.to_dim()]).into(),
+            )
+            .map_err(load)?;
+        let typed = model
+            .into_typed()
+            .and_then(|m| m.into_decluttered())
+            .map_err(load)?;
         let single = typed
             .set_symbols(&std::collections::HashMap::from([(n, 1.to_dim())]))
             .and_then(|m| m.into_optimized())
             .and_then(|m| m.into_runnable())
             .map_err(load)?;
-        let batched = typed.into_optimized().and_then(|m| m.into_runnable()).map_err(load)?;
+        let batched = typed
+            .into_optimized()
+            .and_then(|m| m.into_runnable())
+            .map_err(load)?;
         Ok(Embedder { single, batched })
     }
 
@@ -43,7 +60,10 @@ impl Embedder {
         if chips.is_empty() {
             return Ok(Vec::new());
         }
-        let run = |e: TractError| ModelError::Run { model: MODEL, reason: format!("{e:#}") };
+        let run = |e: TractError| ModelError::Run {
+            model: MODEL,
+            reason: format!("{e:#}"),
+        };
         let s = CHIP_SIZE as usize;
         let plane = s * s;
         let mut data = vec![0f32; chips.len() * 3 * plane];
@@ -56,10 +76,20 @@ impl Embedder {
             }
         }
         let input = Tensor::from_shape(&[chips.len(), 3, s, s], &data).map_err(run)?;
-        let plan = if chips.len() == 1 { &self.single } else { &self.batched };
+        let plan = if chips.len() == 1 {
+            &self.single
+        } else {
+            &self.batched
+        };
         let out = plan.run(tvec!(input.into_tvalue())).map_err(run)?;
-        let values = out[0].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(run)?;
+        let values = out[0]
+            .try_as_plain_ram()
+            .and_then(|v| v.as_slice::<f32>())
+            .map_err(run)?;
         let dim = values.len() / chips.len();
-        Ok(values.chunks_exact(dim).map(|c| Embedding::new(c.to_vec())).collect())
+        Ok(values
+            .chunks_exact(dim)
+            .map(|c| Embedding::new(c.to_vec()))
+            .collect())
     }
 }

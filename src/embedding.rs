@@ -28,8 +28,17 @@ impl Embedding {
     /// Euclidean distance. Descriptors of different lengths come from different
     /// models and are never comparable, so that is a programming error.
     pub fn distance(&self, other: &Embedding) -> f32 {
-        assert_eq!(self.0.len(), other.0.len(), "embeddings from different models");
-        self.0.iter().zip(&other.0).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt()
+        assert_eq!(
+            self.0.len(),
+            other.0.len(),
+            "embeddings from different models"
+        );
+        self.0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f32>()
+            .sqrt()
     }
 }
 

@@ -47,7 +47,10 @@ impl FaceBox {
     }
 
     pub fn center(&self) -> Point {
-        Point::new((self.left + self.right) / 2.0, (self.top + self.bottom) / 2.0)
+        Point::new(
+            (self.left + self.right) / 2.0,
+            (self.top + self.bottom) / 2.0,
+        )
     }
 
     pub fn intersection(&self, other: &FaceBox) -> f32 {
@@ -80,13 +83,23 @@ impl FaceBox {
     pub fn expanded(&self, margin: f32) -> FaceBox {
         let dx = self.width() * margin;
         let dy = self.height() * margin;
-        FaceBox { left: self.left - dx, top: self.top - dy, right: self.right + dx, bottom: self.bottom + dy }
+        FaceBox {
+            left: self.left - dx,
+            top: self.top - dy,
+            right: self.right + dx,
+            bottom: self.bottom + dy,
+        }
     }
 
     pub fn map(&self, f: impl Fn(Point) -> Point) -> FaceBox {
         let a = f(Point::new(self.left, self.top));
         let b = f(Point::new(self.right, self.bottom));
-        FaceBox { left: a.x.min(b.x), top: a.y.min(b.y), right: a.x.max(b.x), bottom: a.y.max(b.y) }
+        FaceBox {
+            left: a.x.min(b.x),
+            top: a.y.min(b.y),
+            right: a.x.max(b.x),
+            bottom: a.y.max(b.y),
+        }
     }
 }
 
@@ -127,7 +140,11 @@ pub struct DetectedFace {
 
 impl DetectedFace {
     pub fn map(&self, f: impl Fn(Point) -> Point + Copy) -> DetectedFace {
-        DetectedFace { bbox: self.bbox.map(f), landmarks: self.landmarks.map(f), score: self.score }
+        DetectedFace {
+            bbox: self.bbox.map(f),
+            landmarks: self.landmarks.map(f),
+            score: self.score,
+        }
     }
 }
 
@@ -137,17 +154,37 @@ mod tests {
 
     #[test]
     fn iou_of_identical_disjoint_and_half_overlapping_boxes() {
-        let a = FaceBox { left: 0.0, top: 0.0, right: 10.0, bottom: 10.0 };
+        let a = FaceBox {
+            left: 0.0,
+            top: 0.0,
+            right: 10.0,
+            bottom: 10.0,
+        };
         assert_eq!(a.iou(&a), 1.0);
-        let far = FaceBox { left: 20.0, top: 20.0, right: 30.0, bottom: 30.0 };
+        let far = FaceBox {
+            left: 20.0,
+            top: 20.0,
+            right: 30.0,
+            bottom: 30.0,
+        };
         assert_eq!(a.iou(&far), 0.0);
-        let half = FaceBox { left: 5.0, top: 0.0, right: 15.0, bottom: 10.0 };
+        let half = FaceBox {
+            left: 5.0,
+            top: 0.0,
+            right: 15.0,
+            bottom: 10.0,
+        };
         assert!((a.iou(&half) - 50.0 / 150.0).abs() < 1e-6);
     }
 
     #[test]
     fn expanded_keeps_centre_and_clamped_stays_inside() {
-        let a = FaceBox { left: 10.0, top: 10.0, right: 30.0, bottom: 50.0 };
+        let a = FaceBox {
+            left: 10.0,
+            top: 10.0,
+            right: 30.0,
+            bottom: 50.0,
+        };
         let e = a.expanded(0.5);
         assert_eq!(e.center(), a.center());
         assert_eq!(e.width(), 40.0);

@@ -30,7 +30,12 @@ mod tests {
 
     fn face(left: f32, top: f32, size: f32, score: f32) -> DetectedFace {
         DetectedFace {
-            bbox: FaceBox { left, top, right: left + size, bottom: top + size },
+            bbox: FaceBox {
+                left,
+                top,
+                right: left + size,
+                bottom: top + size,
+            },
             landmarks: Landmarks([Point::new(0.0, 0.0); 5]),
             score,
         }
@@ -38,7 +43,11 @@ mod tests {
 
     #[test]
     fn suppresses_overlaps_and_keeps_separate_faces() {
-        let faces = vec![face(0.0, 0.0, 10.0, 0.8), face(1.0, 1.0, 10.0, 0.9), face(50.0, 0.0, 10.0, 0.7)];
+        let faces = vec![
+            face(0.0, 0.0, 10.0, 0.8),
+            face(1.0, 1.0, 10.0, 0.9),
+            face(50.0, 0.0, 10.0, 0.7),
+        ];
         let kept = non_max_suppression(faces, 0.3);
         assert_eq!(kept.len(), 2);
         assert_eq!(kept[0].score, 0.9);
@@ -58,7 +67,10 @@ mod tests {
 
     #[test]
     fn threshold_is_exclusive_of_touching_boxes() {
-        let kept = non_max_suppression(vec![face(0.0, 0.0, 10.0, 0.9), face(10.0, 0.0, 10.0, 0.8)], 0.0);
+        let kept = non_max_suppression(
+            vec![face(0.0, 0.0, 10.0, 0.9), face(10.0, 0.0, 10.0, 0.8)],
+            0.0,
+        );
         assert_eq!(kept.len(), 2);
     }
 }

@@ -90,10 +90,16 @@ impl Pipeline {
         let read = |file: &str, model: &'static str| {
             std::fs::read(dir.join(file)).map_err(|e| ModelError::Load {
                 model,
-                reason: format!("{}: {e} (run scripts/setup-models.sh to obtain the models)", dir.join(file).display()),
+                reason: format!(
+                    "{}: {e} (run scripts/setup-models.sh to obtain the models)",
+                    dir.join(file).display()
+                ),
             })
         };
-        Self::new(&read(&m.detector.file, "face detector")?, &read(&m.embedder.file, "face embedder")?)
+        Self::new(
+            &read(&m.detector.file, "face detector")?,
+            &read(&m.embedder.file, "face embedder")?,
+        )
     }
 
     pub fn analyse(&self, bytes: &[u8], clock: &dyn Clock) -> Result<AnalysedPhoto, PipelineError> {
@@ -104,18 +110,39 @@ impl Pipeline {
         let t2 = clock.now_ms();
         let faces = self.embed_faces(&photo, detections)?;
         let t3 = clock.now_ms();
-        let timings = StageTimings { decode_ms: t1 - t0, detect_ms: t2 - t1, embed_ms: t3 - t2 };
-        Ok(AnalysedPhoto { photo, faces, timings })
+        let timings = StageTimings {
+            decode_ms: t1 - t0,
+            detect_ms: t2 - t1,
+            embed_ms: t3 - t2,
+        };
+        Ok(AnalysedPhoto {
+            photo,
+            faces,
+            timings,
+        })
     }
 
     /// Aligns and embeds the given detections (faces with degenerate landmarks
     /// cannot be aligned and are dropped).
-    pub fn embed_faces(&self, photo: &DecodedPhoto, detections: Vec<DetectedFace>) -> Result<Vec<AnalysedFace>, ModelError> {
+    pub fn embed_faces(
+        &self,
+        photo: &DecodedPhoto,
+        detections: Vec<DetectedFace>,
+    ) -> Result<Vec<AnalysedFace>, ModelError> {
         let (kept, chips): (Vec<DetectedFace>, Vec<FaceChip>) = detections
             .into_iter()
-            .filter_map(|d| chip_transform(&d.landmarks).map(|t| (d, extract_chip(&photo.image, &t))))
+            .filter_map(|d| {
+                chip_transform(&d.landmarks).map(|t| (d, extract_chip(&photo.image, &t)))
+            })
             .unzip();
         let embeddings = self.embedder.embed(&chips)?;
-        Ok(kept.into_iter().zip(embeddings).map(|(detection, embedding)| AnalysedFace { detection, embedding }).collect())
+        Ok(kept
+            .into_iter()
+            .zip(embeddings)
+            .map(|(detection, embedding)| AnalysedFace {
+                detection,
+                embedding,
+            })
+            .collect())
     }
 }

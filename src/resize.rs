@@ -11,10 +11,15 @@ pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
     if src.dimensions() == (width, height) {
         return src.clone();
     }
-    let from = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3).expect("RgbImage buffers are exactly w·h·3");
+    let from = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
+        .expect("RgbImage buffers are exactly w·h·3");
     let mut to = Image::new(width, height, PixelType::U8x3);
     Resizer::new()
-        .resize(&from, &mut to, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)))
+        .resize(
+            &from,
+            &mut to,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)),
+        )
         .expect("source and destination are both U8x3");
     RgbImage::from_raw(width, height, to.into_vec()).expect("destination buffer is w·h·3")
 }
@@ -26,7 +31,13 @@ mod tests {
 
     #[test]
     fn shrinking_a_fine_checkerboard_averages_to_grey() {
-        let src = RgbImage::from_fn(400, 200, |x, y| if (x + y) % 2 == 0 { Rgb([0, 0, 0]) } else { Rgb([255, 255, 255]) });
+        let src = RgbImage::from_fn(400, 200, |x, y| {
+            if (x + y) % 2 == 0 {
+                Rgb([0, 0, 0])
+            } else {
+                Rgb([255, 255, 255])
+            }
+        });
         let out = resize_rgb(&src, 40, 20);
         assert_eq!(out.dimensions(), (40, 20));
         for p in out.pixels() {

@@ -1,8 +1,8 @@
 //! Small JPEG previews: face crops for the people grid and photo thumbnails.
 
 use crate::geometry::FaceBox;
-use image::codecs::jpeg::JpegEncoder;
 use crate::resize::resize_rgb;
+use image::codecs::jpeg::JpegEncoder;
 use image::imageops;
 use image::RgbImage;
 
@@ -14,7 +14,8 @@ pub fn face_crop(image: &RgbImage, face: &FaceBox, size: u32) -> RgbImage {
     let side = side.min(w).min(h).max(1.0);
     let left = (c.x - side / 2.0).clamp(0.0, w - side);
     let top = (c.y - side / 2.0).clamp(0.0, h - side);
-    let crop = imageops::crop_imm(image, left as u32, top as u32, side as u32, side as u32).to_image();
+    let crop =
+        imageops::crop_imm(image, left as u32, top as u32, side as u32, side as u32).to_image();
     resize_rgb(&crop, size, size)
 }
 
@@ -25,12 +26,18 @@ pub fn photo_thumbnail(image: &RgbImage, max_side: u32) -> RgbImage {
     if f >= 1.0 {
         return image.clone();
     }
-    resize_rgb(image, (w as f32 * f).round() as u32, (h as f32 * f).round() as u32)
+    resize_rgb(
+        image,
+        (w as f32 * f).round() as u32,
+        (h as f32 * f).round() as u32,
+    )
 }
 
 pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
     let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality).encode_image(image).expect("encoding to memory cannot fail");
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(image)
+        .expect("encoding to memory cannot fail");
     out
 }
 
@@ -41,7 +48,12 @@ mod tests {
     #[test]
     fn crop_is_square_inside_the_image_and_thumbnail_keeps_aspect() {
         let img = RgbImage::new(400, 300);
-        let edge = FaceBox { left: 380.0, top: 0.0, right: 420.0, bottom: 50.0 };
+        let edge = FaceBox {
+            left: 380.0,
+            top: 0.0,
+            right: 420.0,
+            bottom: 50.0,
+        };
         assert_eq!(face_crop(&img, &edge, 96).dimensions(), (96, 96));
         assert_eq!(photo_thumbnail(&img, 200).dimensions(), (200, 150));
         let jpeg = encode_jpeg(&face_crop(&img, &edge, 64), 85);

@@ -10,13 +10,28 @@ fn facesort() -> Command {
     Command::new(env!("CARGO_BIN_EXE_facesort"))
 }
 
+/// Runs the command and fails the test with its stderr unless it succeeded.
+fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let run = cmd.output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    run
+}
+
 /// A folder with two photos of Collins under the same file name, one of the
 /// cameraman, two without faces, and three files that are not good photos.
 fn messy_folder(root: &Path) {
     for d in ["a", "b"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    std::fs::copy(photo_path("eileen_collins_nasa.png"), root.join("a/photo.png")).unwrap();
+    std::fs::copy(
+        photo_path("eileen_collins_nasa.png"),
+        root.join("a/photo.png"),
+    )
+    .unwrap();
     let collins = image::open(photo_path("eileen_collins_nasa.png")).unwrap();
     collins.fliph().save(root.join("b/photo.png")).unwrap();
     std::fs::copy(photo_path("cameraman_cc0.png"), root.join("cameraman.png")).unwrap();
@@ -29,7 +44,10 @@ fn messy_folder(root: &Path) {
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -40,21 +58,40 @@ fn sort_puts_each_person_in_a_folder_and_reports_bad_files_without_stopping() {
     let output = tempfile::tempdir().unwrap();
     messy_folder(input.path());
     let out = output.path().join("sorted");
-    let run = facesort().args(["sort", "--quiet"]).arg(input.path()).arg(&out).output().unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = succeeds(
+        facesort()
+            .args(["sort", "--quiet"])
+            .arg(input.path())
+            .arg(&out),
+    );
 
-    assert_eq!(files_in(&out), ["failed.txt", "no-faces", "person-01", "person-02"]);
+    assert_eq!(
+        files_in(&out),
+        ["failed.txt", "no-faces", "person-01", "person-02"]
+    );
     // Collins is in two photos, so she is person 1; both same-named files survive.
-    assert_eq!(files_in(&out.join("person-01")), ["photo-2.png", "photo.png"]);
+    assert_eq!(
+        files_in(&out.join("person-01")),
+        ["photo-2.png", "photo.png"]
+    );
     assert_eq!(files_in(&out.join("person-02")), ["cameraman.png"]);
     assert_eq!(files_in(&out.join("no-faces")), ["cat.png", "rocket.jpg"]);
     let failed = std::fs::read_to_string(out.join("failed.txt")).unwrap();
-    assert!(failed.contains("broken.jpg: the JPEG data is corrupt or truncated"), "{failed}");
+    assert!(
+        failed.contains("broken.jpg: the JPEG data is corrupt or truncated"),
+        "{failed}"
+    );
     assert!(failed.contains("empty.jpg: the file is empty"), "{failed}");
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("error: broken.jpg:") && stderr.contains("error: empty.jpg:"), "{stderr}");
+    assert!(
+        stderr.contains("error: broken.jpg:") && stderr.contains("error: empty.jpg:"),
+        "{stderr}"
+    );
     // Copies are byte-identical to the originals.
-    assert_eq!(std::fs::read(out.join("person-02/cameraman.png")).unwrap(), std::fs::read(photo_path("cameraman_cc0.png")).unwrap());
+    assert_eq!(
+        std::fs::read(out.join("person-02/cameraman.png")).unwrap(),
+        std::fs::read(photo_path("cameraman_cc0.png")).unwrap()
+    );
 }
 
 #[test]
@@ -62,7 +99,12 @@ fn sort_refuses_a_non_empty_output_folder() {
     let input = tempfile::tempdir().unwrap();
     let output = tempfile::tempdir().unwrap();
     std::fs::write(output.path().join("keep.txt"), b"mine").unwrap();
-    let run = facesort().args(["sort", "--quiet"]).arg(input.path()).arg(output.path()).output().unwrap();
+    let run = facesort()
+        .args(["sort", "--quiet"])
+        .arg(input.path())
+        .arg(output.path())
+        .output()
+        .unwrap();
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("is not empty"));
     assert_eq!(files_in(output.path()), ["keep.txt"]);
@@ -73,18 +115,36 @@ fn predict_writes_the_evaluation_format() {
     let input = tempfile::tempdir().unwrap();
     messy_folder(input.path());
     let json_path = input.path().join("out.json");
-    let run = facesort().args(["predict", "--quiet", "--out"]).arg(&json_path).arg(input.path()).output().unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    succeeds(
+        facesort()
+            .args(["predict", "--quiet", "--out"])
+            .arg(&json_path)
+            .arg(input.path()),
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     let images = doc["images"].as_object().unwrap();
-    assert_eq!(images.len(), 7, "all photo files, including failed ones: {:?}", images.keys());
+    assert_eq!(
+        images.len(),
+        7,
+        "all photo files, including failed ones: {:?}",
+        images.keys()
+    );
     let a = &images["a/photo.png"].as_array().unwrap()[0];
     let b = &images["b/photo.png"].as_array().unwrap()[0];
     assert_eq!(a["cluster"], b["cluster"]);
     assert_ne!(a["cluster"], images["cameraman.png"][0]["cluster"]);
-    let bx: Vec<f64> = a["box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let bx: Vec<f64> = a["box"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
     assert!(bx[0] < bx[2] && bx[1] < bx[3] && bx[2] <= 512.0);
     assert!(images["rocket.jpg"].as_array().unwrap().is_empty());
-    assert!(doc["errors"]["empty.jpg"].as_str().unwrap().contains("empty"));
+    assert!(doc["errors"]["empty.jpg"]
+        .as_str()
+        .unwrap()
+        .contains("empty"));
     assert!(doc["timing"]["total_s"].as_f64().unwrap() > 0.0);
 }

@@ -35,7 +35,13 @@ static ALLOC: CountingAlloc = CountingAlloc;
 
 /// A 64×32 upright picture: red block top-left, blue elsewhere.
 fn upright_reference() -> RgbImage {
-    RgbImage::from_fn(64, 32, |x, y| if x < 24 && y < 16 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) })
+    RgbImage::from_fn(64, 32, |x, y| {
+        if x < 24 && y < 16 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    })
 }
 
 fn is_red(p: &Rgb<u8>) -> bool {
@@ -63,17 +69,36 @@ fn every_exif_orientation_is_applied_and_maps_back_to_stored_pixels() {
 
         let photo = decode_photo(&bytes, &DecodeOptions::default()).unwrap();
         assert_eq!(photo.orientation, o, "tag {tag}");
-        assert_eq!(photo.image.dimensions(), (64, 32), "tag {tag}: upright size");
-        assert!(is_red(photo.image.get_pixel(4, 4)), "tag {tag}: red block must be top-left");
-        assert!(!is_red(photo.image.get_pixel(60, 28)), "tag {tag}: bottom-right must be blue");
+        assert_eq!(
+            photo.image.dimensions(),
+            (64, 32),
+            "tag {tag}: upright size"
+        );
+        assert!(
+            is_red(photo.image.get_pixel(4, 4)),
+            "tag {tag}: red block must be top-left"
+        );
+        assert!(
+            !is_red(photo.image.get_pixel(60, 28)),
+            "tag {tag}: bottom-right must be blue"
+        );
         assert_eq!(photo.upright_size(), (64, 32));
-        assert_eq!((photo.stored_width, photo.stored_height), stored.dimensions());
+        assert_eq!(
+            (photo.stored_width, photo.stored_height),
+            stored.dimensions()
+        );
 
         // A point inside the red block maps to a red pixel of the stored file.
         let s = photo.to_stored(Point::new(6.5, 5.5));
-        assert!(is_red(stored.get_pixel(s.x as u32, s.y as u32)), "tag {tag}: to_stored gave {s:?}");
+        assert!(
+            is_red(stored.get_pixel(s.x as u32, s.y as u32)),
+            "tag {tag}: to_stored gave {s:?}"
+        );
         let far = photo.to_stored(Point::new(58.5, 26.5));
-        assert!(!is_red(stored.get_pixel(far.x as u32, far.y as u32)), "tag {tag}: to_stored gave {far:?}");
+        assert!(
+            !is_red(stored.get_pixel(far.x as u32, far.y as u32)),
+            "tag {tag}: to_stored gave {far:?}"
+        );
     }
 }
 
@@ -83,8 +108,14 @@ fn png_webp_and_gif_decode_to_the_same_pixels() {
     let img = DynamicImage::ImageRgb8(upright_reference());
     for format in [ImageFormat::Png, ImageFormat::WebP, ImageFormat::Gif] {
         let mut bytes = Vec::new();
-        let source = if format == ImageFormat::Gif { DynamicImage::ImageRgba8(img.to_rgba8()) } else { img.clone() };
-        source.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        let source = if format == ImageFormat::Gif {
+            DynamicImage::ImageRgba8(img.to_rgba8())
+        } else {
+            img.clone()
+        };
+        source
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
         let photo = decode_photo(&bytes, &DecodeOptions::default()).unwrap();
         assert_eq!(photo.image.dimensions(), (64, 32), "{format:?}");
         assert!(is_red(photo.image.get_pixel(2, 2)), "{format:?}");
@@ -97,19 +128,43 @@ fn bad_input_gives_typed_errors_never_panics() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let opts = DecodeOptions::default();
     assert_eq!(decode_photo(&[], &opts).unwrap_err(), DecodeError::Empty);
-    assert_eq!(decode_photo(b"name,person\nalice,1\n", &opts).unwrap_err(), DecodeError::UnsupportedFormat);
-    assert_eq!(decode_photo(b"%PDF-1.7\n", &opts).unwrap_err(), DecodeError::UnsupportedFormat);
+    assert_eq!(
+        decode_photo(b"name,person\nalice,1\n", &opts).unwrap_err(),
+        DecodeError::UnsupportedFormat
+    );
+    assert_eq!(
+        decode_photo(b"%PDF-1.7\n", &opts).unwrap_err(),
+        DecodeError::UnsupportedFormat
+    );
 
-    let good = jpeg(&RgbImage::from_fn(320, 240, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90])), 90);
+    let good = jpeg(
+        &RgbImage::from_fn(320, 240, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90])),
+        90,
+    );
     let truncated = &good[..good.len() / 2];
-    assert!(matches!(decode_photo(truncated, &opts), Err(DecodeError::Corrupt { format: "JPEG", .. })), "{:?}", decode_photo(truncated, &opts).map(|p| p.image.dimensions()));
+    assert!(
+        matches!(
+            decode_photo(truncated, &opts),
+            Err(DecodeError::Corrupt { format: "JPEG", .. })
+        ),
+        "{:?}",
+        decode_photo(truncated, &opts).map(|p| p.image.dimensions())
+    );
     let mut garbage = vec![0xFF, 0xD8, 0xFF];
     garbage.extend((0..4000u32).map(|i| (i * 7919 % 251) as u8));
-    assert!(matches!(decode_photo(&garbage, &opts), Err(DecodeError::Corrupt { .. })));
+    assert!(matches!(
+        decode_photo(&garbage, &opts),
+        Err(DecodeError::Corrupt { .. })
+    ));
 
     let mut png = Vec::new();
-    DynamicImage::ImageRgb8(upright_reference()).write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
-    assert!(matches!(decode_photo(&png[..png.len() - 30], &opts), Err(DecodeError::Corrupt { format: "PNG", .. })));
+    DynamicImage::ImageRgb8(upright_reference())
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .unwrap();
+    assert!(matches!(
+        decode_photo(&png[..png.len() - 30], &opts),
+        Err(DecodeError::Corrupt { format: "PNG", .. })
+    ));
     // The message names the problem in words a person can act on.
     assert_eq!(DecodeError::Empty.to_string(), "the file is empty");
 }
@@ -119,9 +174,13 @@ fn a_100_megapixel_jpeg_is_downscaled_without_holding_it_at_full_size() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (w, h) = (12_500u32, 8_000u32);
     let bytes = {
-        let big = image::GrayImage::from_fn(w, h, |x, y| image::Luma([((x / 50 + y / 50) % 2 * 200) as u8 + 20]));
+        let big = image::GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([((x / 50 + y / 50) % 2 * 200) as u8 + 20])
+        });
         let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&big).unwrap();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+            .encode_image(&big)
+            .unwrap();
         out
     };
     let before = LIVE.load(Ordering::Relaxed);
@@ -131,9 +190,15 @@ fn a_100_megapixel_jpeg_is_downscaled_without_holding_it_at_full_size() {
 
     let (pw, ph) = photo.image.dimensions();
     assert!(pw as u64 * ph as u64 <= DecodeOptions::default().max_pixels);
-    assert!(((pw as f32 / ph as f32) - 1.5625).abs() < 0.01, "aspect kept: {pw}×{ph}");
+    assert!(
+        ((pw as f32 / ph as f32) - 1.5625).abs() < 0.01,
+        "aspect kept: {pw}×{ph}"
+    );
     assert_eq!(photo.upright_size(), (w, h));
     // Full-size RGB alone would be 286 MiB; the decoder's own buffers double it.
-    assert!(peak_mib < 200.0, "decoding needed {peak_mib:.0} MiB at peak");
+    assert!(
+        peak_mib < 200.0,
+        "decoding needed {peak_mib:.0} MiB at peak"
+    );
     eprintln!("100 MP JPEG: working image {pw}×{ph}, peak {peak_mib:.0} MiB");
 }

@@ -15,7 +15,9 @@ use std::sync::OnceLock;
 fn pipeline() -> &'static Pipeline {
     static P: OnceLock<Pipeline> = OnceLock::new();
     P.get_or_init(|| {
-        Pipeline::from_dir(&models_dir()).unwrap_or_else(|e| panic!("{e}\nRun scripts/setup.sh first: the tests use the real models."))
+        Pipeline::from_dir(&models_dir()).unwrap_or_else(|e| {
+            panic!("{e}\nRun scripts/setup.sh first: the tests use the real models.")
+        })
     })
 }
 
@@ -26,18 +28,32 @@ fn analyse(bytes: &[u8]) -> AnalysedPhoto {
 #[test]
 fn embedder_matches_face_api_tfjs_reference_outputs() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/embedder");
-    let reference: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("reference.json")).unwrap()).unwrap();
+    let reference: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("reference.json")).unwrap()).unwrap();
     let chips = reference["chips"].as_object().unwrap();
     assert_eq!(chips.len(), 3);
     let names: Vec<&String> = chips.keys().collect();
-    let images: Vec<FaceChip> = names.iter().map(|n| FaceChip(image::open(dir.join(n)).unwrap().to_rgb8())).collect();
+    let images: Vec<FaceChip> = names
+        .iter()
+        .map(|n| FaceChip(image::open(dir.join(n)).unwrap().to_rgb8()))
+        .collect();
     // One batch, so the symbolic batch size is exercised too.
     let ours = pipeline().embedder.embed(&images).unwrap();
     let mut by_name = std::collections::BTreeMap::new();
     for (name, got) in names.iter().zip(&ours) {
-        let want: Vec<f32> = chips[*name].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let want: Vec<f32> = chips[*name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
         assert_eq!(got.len(), 128);
-        let max_diff = got.as_slice().iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        let max_diff = got
+            .as_slice()
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
         assert!(max_diff < 1e-4, "{name}: max |ours − TFJS| = {max_diff}");
         by_name.insert(name.as_str(), got.clone());
     }
@@ -48,16 +64,32 @@ fn embedder_matches_face_api_tfjs_reference_outputs() {
 
 #[test]
 fn finds_one_face_with_sensible_landmarks_in_each_portrait() {
-    for (name, centre) in [("eileen_collins_nasa.png", Point::new(215.0, 130.0)), ("cameraman_cc0.png", Point::new(225.0, 145.0))] {
+    for (name, centre) in [
+        ("eileen_collins_nasa.png", Point::new(215.0, 130.0)),
+        ("cameraman_cc0.png", Point::new(225.0, 145.0)),
+    ] {
         let a = analyse(&photo_bytes(name));
         assert_eq!(a.faces.len(), 1, "{name}");
         let f = &a.faces[0].detection;
         let c = f.bbox.center();
-        assert!((c.x - centre.x).abs() < 50.0 && (c.y - centre.y).abs() < 50.0, "{name}: face centred at {c:?}");
-        assert!(f.bbox.width() > 40.0 && f.bbox.width() < 200.0, "{name}: {:?}", f.bbox);
+        assert!(
+            (c.x - centre.x).abs() < 50.0 && (c.y - centre.y).abs() < 50.0,
+            "{name}: face centred at {c:?}"
+        );
+        assert!(
+            f.bbox.width() > 40.0 && f.bbox.width() < 200.0,
+            "{name}: {:?}",
+            f.bbox
+        );
         let lm = f.landmarks;
-        assert!(lm.right_eye().x < lm.left_eye().x, "{name}: subject's right eye is on the image's left");
-        assert!(lm.nose().y > lm.right_eye().y && lm.right_mouth().y > lm.nose().y, "{name}: eyes, nose, mouth top to bottom");
+        assert!(
+            lm.right_eye().x < lm.left_eye().x,
+            "{name}: subject's right eye is on the image's left"
+        );
+        assert!(
+            lm.nose().y > lm.right_eye().y && lm.right_mouth().y > lm.nose().y,
+            "{name}: eyes, nose, mouth top to bottom"
+        );
         assert!(f.score > 0.7);
     }
 }
@@ -66,13 +98,19 @@ fn finds_one_face_with_sensible_landmarks_in_each_portrait() {
 fn photos_without_faces_give_no_faces() {
     for name in ["rocket_spacex_pd.jpg", "chelsea_cat_cc0.png"] {
         let a = analyse(&photo_bytes(name));
-        assert!(a.faces.is_empty(), "{name}: {:?}", a.faces.iter().map(|f| f.detection.bbox).collect::<Vec<_>>());
+        assert!(
+            a.faces.is_empty(),
+            "{name}: {:?}",
+            a.faces.iter().map(|f| f.detection.bbox).collect::<Vec<_>>()
+        );
     }
 }
 
 #[test]
 fn an_exif_rotated_photo_is_detected_upright_and_boxed_in_stored_pixels() {
-    let original = image::load_from_memory(&photo_bytes("eileen_collins_nasa.png")).unwrap().to_rgb8();
+    let original = image::load_from_memory(&photo_bytes("eileen_collins_nasa.png"))
+        .unwrap()
+        .to_rgb8();
     // Stored rotated 90° counter-clockwise with tag 6: viewers show it upright.
     let stored = image::imageops::rotate270(&original);
     let bytes = with_exif_orientation(&jpeg(&stored, 92), 6);
@@ -83,30 +121,60 @@ fn an_exif_rotated_photo_is_detected_upright_and_boxed_in_stored_pixels() {
     // Where the upright face centre lands in the stored (rotated) file.
     let c = upright.faces[0].detection.bbox.center();
     let expected = Point::new(c.y, original.width() as f32 - c.x);
-    assert!((ours.x - expected.x).abs() < 8.0 && (ours.y - expected.y).abs() < 8.0, "{ours:?} vs {expected:?}");
+    assert!(
+        (ours.x - expected.x).abs() < 8.0 && (ours.y - expected.y).abs() < 8.0,
+        "{ours:?} vs {expected:?}"
+    );
     // The same face, seen upright both times, embeds to the same person.
     assert!(a.faces[0].embedding.distance(&upright.faces[0].embedding) < 0.3);
 }
 
 #[test]
 fn end_to_end_photos_of_two_people_sort_into_two_people() {
-    let collins = image::load_from_memory(&photo_bytes("eileen_collins_nasa.png")).unwrap().to_rgb8();
-    let cameraman = image::load_from_memory(&photo_bytes("cameraman_cc0.png")).unwrap().to_rgb8();
-    let half = |im: &image::RgbImage| image::imageops::resize(im, im.width() / 2, im.height() / 2, image::imageops::FilterType::Triangle);
+    let collins = image::load_from_memory(&photo_bytes("eileen_collins_nasa.png"))
+        .unwrap()
+        .to_rgb8();
+    let cameraman = image::load_from_memory(&photo_bytes("cameraman_cc0.png"))
+        .unwrap()
+        .to_rgb8();
+    let half = |im: &image::RgbImage| {
+        image::imageops::resize(
+            im,
+            im.width() / 2,
+            im.height() / 2,
+            image::imageops::FilterType::Triangle,
+        )
+    };
     // Each person in several different photos: the original, a mirror image,
     // a smaller re-encoded copy and (for Collins) a greyscale print.
     let photos: Vec<(&str, Vec<u8>)> = vec![
         ("collins", photo_bytes("eileen_collins_nasa.png")),
         ("cameraman", photo_bytes("cameraman_cc0.png")),
-        ("collins", jpeg(&image::imageops::flip_horizontal(&collins), 90)),
+        (
+            "collins",
+            jpeg(&image::imageops::flip_horizontal(&collins), 90),
+        ),
         ("none", photo_bytes("rocket_spacex_pd.jpg")),
-        ("cameraman", jpeg(&image::imageops::flip_horizontal(&cameraman), 90)),
+        (
+            "cameraman",
+            jpeg(&image::imageops::flip_horizontal(&cameraman), 90),
+        ),
         ("collins", jpeg(&half(&collins), 85)),
-        ("collins", jpeg(&image::DynamicImage::ImageLuma8(image::DynamicImage::ImageRgb8(collins.clone()).to_luma8()).to_rgb8(), 90)),
+        (
+            "collins",
+            jpeg(
+                &image::DynamicImage::ImageLuma8(
+                    image::DynamicImage::ImageRgb8(collins.clone()).to_luma8(),
+                )
+                .to_rgb8(),
+                90,
+            ),
+        ),
         ("cameraman", jpeg(&half(&cameraman), 85)),
         ("none", photo_bytes("chelsea_cat_cc0.png")),
     ];
-    let analysed: Vec<(&str, AnalysedPhoto)> = photos.iter().map(|(who, b)| (*who, analyse(b))).collect();
+    let analysed: Vec<(&str, AnalysedPhoto)> =
+        photos.iter().map(|(who, b)| (*who, analyse(b))).collect();
     let mut truth: Vec<&str> = Vec::new();
     let mut embeddings: Vec<(PhotoId, &Embedding)> = Vec::new();
     for (i, (who, a)) in analysed.iter().enumerate() {
@@ -117,12 +185,22 @@ fn end_to_end_photos_of_two_people_sort_into_two_people() {
             embeddings.push((PhotoId(i as u32), &f.embedding));
         }
     }
-    let faces: Vec<FaceToCluster> = embeddings.iter().map(|(p, e)| FaceToCluster { photo: *p, embedding: e }).collect();
+    let faces: Vec<FaceToCluster> = embeddings
+        .iter()
+        .map(|(p, e)| FaceToCluster {
+            photo: *p,
+            embedding: e,
+        })
+        .collect();
     let people = cluster(&faces, &ClusterConfig::default());
     assert_eq!(people.people_count(), 2, "{:?}", people.assignments);
     for i in 0..truth.len() {
         for j in 0..truth.len() {
-            assert_eq!(truth[i] == truth[j], people.assignments[i] == people.assignments[j], "faces {i} and {j}");
+            assert_eq!(
+                truth[i] == truth[j],
+                people.assignments[i] == people.assignments[j],
+                "faces {i} and {j}"
+            );
         }
     }
 }

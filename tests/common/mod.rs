@@ -6,7 +6,9 @@ use image::RgbImage;
 use std::path::PathBuf;
 
 pub fn photo_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/photos").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/photos")
+        .join(name)
 }
 
 pub fn photo_bytes(name: &str) -> Vec<u8> {
@@ -19,7 +21,9 @@ pub fn models_dir() -> PathBuf {
 
 pub fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
     let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality).encode_image(image).unwrap();
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(image)
+        .unwrap();
     out
 }
 

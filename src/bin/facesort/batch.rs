@@ -34,11 +34,20 @@ pub struct Batch {
 
 impl Batch {
     pub fn face_count(&self) -> usize {
-        self.photos.iter().filter_map(|p| p.result.as_ref().ok()).map(Vec::len).sum()
+        self.photos
+            .iter()
+            .filter_map(|p| p.result.as_ref().ok())
+            .map(Vec::len)
+            .sum()
     }
 
     pub fn failures(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.photos.iter().filter_map(|p| p.result.as_ref().err().map(|e| (p.rel.as_str(), e.as_str())))
+        self.photos.iter().filter_map(|p| {
+            p.result
+                .as_ref()
+                .err()
+                .map(|e| (p.rel.as_str(), e.as_str()))
+        })
     }
 }
 
@@ -49,7 +58,8 @@ pub fn list_photos(dir: &Path) -> Result<(Vec<(String, PathBuf)>, usize), String
     let mut others = 0;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read folder {}: {e}", d.display()))?;
+        let entries = std::fs::read_dir(&d)
+            .map_err(|e| format!("cannot read folder {}: {e}", d.display()))?;
         for entry in entries {
             let entry = entry.map_err(|e| format!("cannot read folder {}: {e}", d.display()))?;
             let path = entry.path();
@@ -60,9 +70,18 @@ pub fn list_photos(dir: &Path) -> Result<(Vec<(String, PathBuf)>, usize), String
                 stack.push(path);
                 continue;
             }
-            let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
             if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
-                let rel = path.strip_prefix(dir).unwrap_or(&path).components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 found.push((rel, path));
             } else {
                 others += 1;
@@ -76,17 +95,25 @@ pub fn list_photos(dir: &Path) -> Result<(Vec<(String, PathBuf)>, usize), String
 pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch, String> {
     let (files, skipped_non_images) = list_photos(dir)?;
     if files.is_empty() {
-        return Err(format!("no photos (JPEG, PNG, WebP, GIF) under {}", dir.display()));
+        return Err(format!(
+            "no photos (JPEG, PNG, WebP, GIF) under {}",
+            dir.display()
+        ));
     }
     let jobs = opts.jobs().min(files.len());
-    let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(files.len() as u64) };
+    let bar = if opts.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(files.len() as u64)
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} photos  {per_sec}  eta {eta}  {msg}")
             .expect("valid template")
             .progress_chars("##-"),
     );
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<PhotoOutcome>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<PhotoOutcome>>> =
+        Mutex::new((0..files.len()).map(|_| None).collect());
     let start = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
@@ -94,7 +121,9 @@ pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch
                 let clock = SystemClock::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((rel, path)) = files.get(i) else { break };
+                    let Some((rel, path)) = files.get(i) else {
+                        break;
+                    };
                     let outcome = analyse_file(pipeline, rel, path, &clock);
                     if let Err(e) = &outcome.result {
                         // Printed around the bar (println on a hidden bar prints nothing).
@@ -107,24 +136,61 @@ pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch
         }
     });
     bar.finish_and_clear();
-    let photos = results.into_inner().expect("no worker panicked").into_iter().map(|o| o.expect("every photo processed")).collect();
+    let photos = results
+        .into_inner()
+        .expect("no worker panicked")
+        .into_iter()
+        .map(|o| o.expect("every photo processed"))
+        .collect();
     if skipped_non_images > 0 {
-        let files = if skipped_non_images == 1 { "file that is" } else { "files that are" };
+        let files = if skipped_non_images == 1 {
+            "file that is"
+        } else {
+            "files that are"
+        };
         eprintln!("note: left out {skipped_non_images} {files} not a JPEG, PNG, WebP or GIF photo");
     }
-    Ok(Batch { photos, wall_s: start.elapsed().as_secs_f64(), jobs })
+    Ok(Batch {
+        photos,
+        wall_s: start.elapsed().as_secs_f64(),
+        jobs,
+    })
 }
 
 fn analyse_file(pipeline: &Pipeline, rel: &str, path: &Path, clock: &SystemClock) -> PhotoOutcome {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return PhotoOutcome { rel: rel.into(), path: path.into(), result: Err(format!("cannot read: {e}")), timings: StageTimings::default() },
+        Err(e) => {
+            return PhotoOutcome {
+                rel: rel.into(),
+                path: path.into(),
+                result: Err(format!("cannot read: {e}")),
+                timings: StageTimings::default(),
+            }
+        }
     };
     match pipeline.analyse(&bytes, clock) {
         Ok(a) => {
-            let faces = a.faces.into_iter().map(|f| Face { stored: a.photo.face_to_stored(&f.detection), embedding: f.embedding }).collect();
-            PhotoOutcome { rel: rel.into(), path: path.into(), result: Ok(faces), timings: a.timings }
+            let faces = a
+                .faces
+                .into_iter()
+                .map(|f| Face {
+                    stored: a.photo.face_to_stored(&f.detection),
+                    embedding: f.embedding,
+                })
+                .collect();
+            PhotoOutcome {
+                rel: rel.into(),
+                path: path.into(),
+                result: Ok(faces),
+                timings: a.timings,
+            }
         }
-        Err(e) => PhotoOutcome { rel: rel.into(), path: path.into(), result: Err(e.to_string()), timings: StageTimings::default() },
+        Err(e) => PhotoOutcome {
+            rel: rel.into(),
+            path: path.into(),
+            result: Err(e.to_string()),
+            timings: StageTimings::default(),
+        },
     }
 }

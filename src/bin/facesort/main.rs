@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "facesort", version, about = "Sort photos by the people in them, on your own machine")]
+#[command(
+    name = "facesort",
+    version,
+    about = "Sort photos by the people in them, on your own machine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,18 +85,35 @@ impl PipelineOpts {
     }
 
     fn cluster_config(&self) -> ClusterConfig {
-        ClusterConfig { threshold: self.threshold }
+        ClusterConfig {
+            threshold: self.threshold,
+        }
     }
 
     fn jobs(&self) -> usize {
-        self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1)
+        self.jobs
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            })
+            .max(1)
     }
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Predict { set_dir, out, with_embeddings, opts } => predict::run(&set_dir, &out, with_embeddings, &opts),
-        Command::Sort { in_dir, out_dir, opts } => sort::run(&in_dir, &out_dir, &opts),
+        Command::Predict {
+            set_dir,
+            out,
+            with_embeddings,
+            opts,
+        } => predict::run(&set_dir, &out, with_embeddings, &opts),
+        Command::Sort {
+            in_dir,
+            out_dir,
+            opts,
+        } => sort::run(&in_dir, &out_dir, &opts),
         Command::Bench { set_dir, opts } => bench::run(&set_dir, &opts),
     };
     match result {

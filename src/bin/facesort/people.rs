@@ -15,10 +15,28 @@ pub fn cluster_batch(batch: &Batch, config: &ClusterConfig) -> People {
         .photos
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| p.result.iter().flatten().map(move |f| FaceToCluster { photo: PhotoId(i as u32), embedding: &f.embedding }))
+        .flat_map(|(i, p)| {
+            p.result.iter().flatten().map(move |f| FaceToCluster {
+                photo: PhotoId(i as u32),
+                embedding: &f.embedding,
+            })
+        })
         .collect();
     let clustering = cluster(&faces, config);
     let mut ids = clustering.assignments.into_iter();
-    let assignments = batch.photos.iter().map(|p| p.result.iter().flatten().map(|_| ids.next().expect("one id per face")).collect()).collect();
-    People { assignments, cluster_ms: start.elapsed().as_secs_f64() * 1000.0 }
+    let assignments = batch
+        .photos
+        .iter()
+        .map(|p| {
+            p.result
+                .iter()
+                .flatten()
+                .map(|_| ids.next().expect("one id per face"))
+                .collect()
+        })
+        .collect();
+    People {
+        assignments,
+        cluster_ms: start.elapsed().as_secs_f64() * 1000.0,
+    }
 }

@@ -4,7 +4,12 @@ use crate::{batch, people, PipelineOpts};
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
-pub fn run(set_dir: &Path, out: &Path, with_embeddings: bool, opts: &PipelineOpts) -> Result<(), String> {
+pub fn run(
+    set_dir: &Path,
+    out: &Path,
+    with_embeddings: bool,
+    opts: &PipelineOpts,
+) -> Result<(), String> {
     let pipeline = opts.pipeline()?;
     let batch = batch::run(set_dir, opts, &pipeline)?;
     let people = people::cluster_batch(&batch, &opts.cluster_config());
@@ -31,7 +36,9 @@ pub fn run(set_dir: &Path, out: &Path, with_embeddings: bool, opts: &PipelineOpt
             errors.insert(photo.rel.clone(), Value::String(e.clone()));
         }
     }
-    let sum = |f: fn(&facesort::pipeline::StageTimings) -> f64| batch.photos.iter().map(|p| f(&p.timings)).sum::<f64>() / 1000.0;
+    let sum = |f: fn(&facesort::pipeline::StageTimings) -> f64| {
+        batch.photos.iter().map(|p| f(&p.timings)).sum::<f64>() / 1000.0
+    };
     let timing = json!({
         "n_images": batch.photos.len(),
         "threads": batch.jobs,

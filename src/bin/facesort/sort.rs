@@ -6,8 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), String> {
-    if out_dir.exists() && out_dir.read_dir().map_err(|e| format!("cannot read {}: {e}", out_dir.display()))?.next().is_some() {
-        return Err(format!("{} is not empty; choose a new or empty folder", out_dir.display()));
+    if out_dir.exists()
+        && out_dir
+            .read_dir()
+            .map_err(|e| format!("cannot read {}: {e}", out_dir.display()))?
+            .next()
+            .is_some()
+    {
+        return Err(format!(
+            "{} is not empty; choose a new or empty folder",
+            out_dir.display()
+        ));
     }
     let pipeline = opts.pipeline()?;
     let batch = batch::run(in_dir, opts, &pipeline)?;
@@ -36,9 +45,13 @@ pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), Str
     if !no_faces.is_empty() {
         copy_all(&batch, no_faces.iter().copied(), &out_dir.join("no-faces"))?;
     }
-    let failed: Vec<String> = batch.failures().map(|(rel, e)| format!("{rel}: {e}")).collect();
+    let failed: Vec<String> = batch
+        .failures()
+        .map(|(rel, e)| format!("{rel}: {e}"))
+        .collect();
     if !failed.is_empty() {
-        std::fs::write(out_dir.join("failed.txt"), failed.join("\n") + "\n").map_err(|e| e.to_string())?;
+        std::fs::write(out_dir.join("failed.txt"), failed.join("\n") + "\n")
+            .map_err(|e| e.to_string())?;
     }
     eprintln!(
         "{} photos: {} people, {} without faces, {} failed{}; sorted into {}",
@@ -46,7 +59,11 @@ pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), Str
         ordered.len(),
         no_faces.len(),
         failed.len(),
-        if failed.is_empty() { "" } else { " (listed in failed.txt)" },
+        if failed.is_empty() {
+            ""
+        } else {
+            " (listed in failed.txt)"
+        },
         out_dir.display()
     );
     Ok(())
@@ -54,20 +71,32 @@ pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), Str
 
 /// Copies photos into `folder` under their file names, numbering repeats of a
 /// name (two `IMG_0001.jpg` from different subfolders both survive).
-fn copy_all(batch: &batch::Batch, photos: impl Iterator<Item = usize>, folder: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+fn copy_all(
+    batch: &batch::Batch,
+    photos: impl Iterator<Item = usize>,
+    folder: &Path,
+) -> Result<(), String> {
+    std::fs::create_dir_all(folder)
+        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
     let mut used = BTreeSet::new();
     for i in photos {
         let src = &batch.photos[i].path;
         let target = unique_name(folder, src, &mut used);
-        std::fs::copy(src, &target).map_err(|e| format!("cannot copy {} to {}: {e}", src.display(), target.display()))?;
+        std::fs::copy(src, &target)
+            .map_err(|e| format!("cannot copy {} to {}: {e}", src.display(), target.display()))?;
     }
     Ok(())
 }
 
 fn unique_name(folder: &Path, src: &Path, used: &mut BTreeSet<String>) -> PathBuf {
-    let stem = src.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = src.extension().map(|s| format!(".{}", s.to_string_lossy())).unwrap_or_default();
+    let stem = src
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = src
+        .extension()
+        .map(|s| format!(".{}", s.to_string_lossy()))
+        .unwrap_or_default();
     let mut name = format!("{stem}{ext}");
     let mut n = 2;
     while !used.insert(name.to_lowercase()) {
