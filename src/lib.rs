@@ -12,10 +12,16 @@
 
 pub mod cluster;
 pub mod embedding;
+pub mod export;
 pub mod geometry;
 pub mod nms;
+pub mod protocol;
 pub mod similarity;
+pub mod timing;
 pub mod yunet;
+
+#[cfg(feature = "web")]
+pub mod web;
 
 #[cfg(feature = "pipeline")]
 pub mod align;

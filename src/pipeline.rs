@@ -7,6 +7,9 @@ use crate::embed::Embedder;
 use crate::embedding::Embedding;
 use crate::geometry::DetectedFace;
 use crate::models::ModelError;
+#[cfg(not(target_arch = "wasm32"))]
+pub use crate::timing::SystemClock;
+pub use crate::timing::{Clock, StageTimings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -14,44 +17,6 @@ pub enum PipelineError {
     Decode(#[from] DecodeError),
     #[error(transparent)]
     Model(#[from] ModelError),
-}
-
-/// Milliseconds since some fixed point. Injected so the pipeline needs no
-/// platform clock (`std::time::Instant` does not exist in the browser).
-pub trait Clock {
-    fn now_ms(&self) -> f64;
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-pub struct SystemClock(std::time::Instant);
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Default for SystemClock {
-    fn default() -> Self {
-        Self(std::time::Instant::now())
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Clock for SystemClock {
-    fn now_ms(&self) -> f64 {
-        self.0.elapsed().as_secs_f64() * 1000.0
-    }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct StageTimings {
-    pub decode_ms: f64,
-    pub detect_ms: f64,
-    pub embed_ms: f64,
-}
-
-impl std::ops::AddAssign for StageTimings {
-    fn add_assign(&mut self, o: Self) {
-        self.decode_ms += o.decode_ms;
-        self.detect_ms += o.detect_ms;
-        self.embed_ms += o.embed_ms;
-    }
 }
 
 /// A face found in a photo, in working-image coordinates (see
