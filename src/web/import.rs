@@ -1,0 +1,153 @@
+//! Getting files in: the file and folder pickers and drag-and-drop (files or
+//! whole folders, read recursively).
+
+use super::js::describe;
+use futures::channel::oneshot;
+use js_sys::{Array, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry,
+};
+
+const PHOTO_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "gif"];
+
+/// A file the user gave us, with its path inside a dropped or picked folder.
+#[derive(Clone)]
+pub struct PickedFile {
+    pub file: File,
+    pub path: String,
+}
+
+impl PickedFile {
+    fn new(file: File) -> Self {
+        let relative = Reflect::get(&file, &"webkitRelativePath".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        let path = if relative.is_empty() {
+            file.name()
+        } else {
+            relative
+        };
+        PickedFile { file, path }
+    }
+
+    /// Decided by name and type: the decoder reports anything else precisely.
+    pub fn looks_like_photo(&self) -> bool {
+        let name = self.file.name().to_ascii_lowercase();
+        let ext = name.rsplit('.').next().unwrap_or("");
+        PHOTO_EXTENSIONS.contains(&ext)
+            || matches!(
+                self.file.type_().as_str(),
+                "image/jpeg" | "image/png" | "image/webp" | "image/gif"
+            )
+    }
+}
+
+pub fn from_file_list(list: Option<FileList>) -> Vec<PickedFile> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(PickedFile::new)
+        .collect()
+}
+
+/// What a drop carried, taken synchronously: the browser empties the
+/// DataTransfer as soon as the drop event returns.
+pub enum Dropped {
+    /// File-system entries (files and folders) to read.
+    Entries(Vec<FileSystemEntry>),
+    /// Plain files, where the browser gave no entries.
+    Files(Vec<PickedFile>),
+}
+
+pub fn take_drop(transfer: &DataTransfer) -> Dropped {
+    let items = transfer.items();
+    let entries: Vec<FileSystemEntry> = (0..items.length())
+        .filter_map(|i| items.get(i))
+        .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
+        .collect();
+    if entries.is_empty() {
+        Dropped::Files(from_file_list(transfer.files()))
+    } else {
+        Dropped::Entries(entries)
+    }
+}
+
+/// Reads a drop, walking folders recursively; sorted by path.
+pub async fn read_drop(dropped: Dropped) -> Vec<PickedFile> {
+    let entries = match dropped {
+        Dropped::Files(files) => return files,
+        Dropped::Entries(entries) => entries,
+    };
+    let mut out = Vec::new();
+    let mut stack: Vec<(FileSystemEntry, String)> =
+        entries.into_iter().map(|e| (e, String::new())).collect();
+    while let Some((entry, prefix)) = stack.pop() {
+        let path = format!("{prefix}{}", entry.name());
+        if entry.is_directory() {
+            match read_directory(&entry.unchecked_into()).await {
+                Ok(children) => stack.extend(children.into_iter().map(|c| (c, format!("{path}/")))),
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("could not read folder {path}: {e}").into())
+                }
+            }
+        } else {
+            let entry: FileSystemFileEntry = entry.unchecked_into();
+            let got = callback_result(|ok, err| {
+                entry.file_with_callback_and_callback(ok, err);
+                Ok(())
+            })
+            .await;
+            match got {
+                Ok(file) => out.push(PickedFile { file, path }),
+                Err(e) => web_sys::console::warn_1(&format!("could not read {path}: {e}").into()),
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// All entries of a folder: `readEntries` hands them out in batches until empty.
+async fn read_directory(dir: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>, String> {
+    let reader = dir.create_reader();
+    let mut all = Vec::new();
+    loop {
+        let batch: Array = callback_result(|ok, err| {
+            reader
+                .read_entries_with_callback_and_callback(ok, err)
+                .map_err(|e| describe(&e))
+        })
+        .await?;
+        if batch.length() == 0 {
+            return Ok(all);
+        }
+        all.extend(batch.iter().map(|e| e.unchecked_into::<FileSystemEntry>()));
+    }
+}
+
+/// Awaits a callback-style browser API (success and error callbacks).
+async fn callback_result<T: JsCast + 'static>(
+    call: impl FnOnce(&js_sys::Function, &js_sys::Function) -> Result<(), String>,
+) -> Result<T, String> {
+    let (tx, rx) = oneshot::channel::<Result<T, String>>();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let (ok_tx, err_tx) = (tx.clone(), tx);
+    let ok = Closure::once(move |value: JsValue| {
+        if let Some(t) = ok_tx.borrow_mut().take() {
+            let _ = t.send(Ok(value.unchecked_into()));
+        }
+    });
+    let err = Closure::once(move |e: JsValue| {
+        if let Some(t) = err_tx.borrow_mut().take() {
+            let _ = t.send(Err(describe(&e)));
+        }
+    });
+    call(ok.as_ref().unchecked_ref(), err.as_ref().unchecked_ref())?;
+    rx.await
+        .map_err(|_| "the browser abandoned the read".to_string())?
+}

@@ -1,0 +1,58 @@
+//! Small helpers over wasm-bindgen and web-sys used on both sides.
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// A JS exception or value as a sentence.
+pub fn describe(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// `performance.now()` in a window or a worker.
+pub fn now_ms() -> f64 {
+    Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// The pipeline's clock in the browser.
+pub struct PerformanceClock;
+
+impl crate::timing::Clock for PerformanceClock {
+    fn now_ms(&self) -> f64 {
+        now_ms()
+    }
+}
+
+/// SHA-256 through the browser's native SubtleCrypto, as lowercase hex.
+pub async fn sha256_hex(data: &Uint8Array) -> Result<String, String> {
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(|e| describe(&e))?;
+    let subtle: web_sys::SubtleCrypto = Reflect::get(&crypto, &"subtle".into())
+        .map_err(|e| describe(&e))?
+        .unchecked_into();
+    let promise = subtle
+        .digest_with_str_and_buffer_source("SHA-256", data)
+        .map_err(|e| describe(&e))?;
+    let digest = JsFuture::from(promise).await.map_err(|e| describe(&e))?;
+    Ok(Uint8Array::new(&digest)
+        .to_vec()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// A Blob of the given bytes and MIME type.
+pub fn blob(bytes: &[u8], mime: &str) -> web_sys::Blob {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .expect("a Blob from bytes")
+}

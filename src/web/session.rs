@@ -1,0 +1,235 @@
+//! One sorting run: read each file, skip duplicates by content hash, analyse
+//! on the worker pool, then group faces into people.
+
+use super::import::PickedFile;
+use super::js::{blob, now_ms, sha256_hex};
+use super::pool::{default_size, WorkerPool};
+use super::state::{AppState, FaceView, Phase, PhotoView, LOCAL};
+use crate::cluster::ClusterConfig;
+use crate::protocol::FromWorker;
+use futures::StreamExt;
+use js_sys::{ArrayBuffer, Reflect, Uint8Array};
+use leptos::prelude::*;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+/// Re-group this often while photos arrive, so the grid fills in as it goes.
+const REGROUP_EVERY: usize = 25;
+
+pub fn start(st: AppState, files: Vec<PickedFile>) {
+    if files.is_empty() {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(run(st, files));
+}
+
+async fn run(st: AppState, files: Vec<PickedFile>) {
+    let (photos, others): (Vec<PickedFile>, Vec<PickedFile>) =
+        files.into_iter().partition(PickedFile::looks_like_photo);
+    st.cancel.set(false);
+    st.error.set(None);
+    st.progress.update(|p| {
+        if p.total == p.done {
+            p.started_ms = now_ms();
+            p.finished_ms = None;
+        }
+        p.total += photos.len();
+        p.skipped.extend(others.iter().map(|f| f.path.clone()));
+    });
+    let pool = match pool(st).await {
+        Ok(pool) => pool,
+        Err(message) => {
+            st.error
+                .set(Some(format!("Facesort could not start: {message}")));
+            st.phase.set(Phase::Idle);
+            return;
+        }
+    };
+    st.phase.set(Phase::Sorting);
+    publish_stats(st, pool.size());
+    // Two photos per worker in flight: one analysing, one being read and hashed.
+    futures::stream::iter(photos)
+        .for_each_concurrent(pool.size() * 2, |file| {
+            let pool = pool.clone();
+            async move {
+                if st.cancel.get_untracked() {
+                    st.progress.update(|p| p.total -= 1);
+                    return;
+                }
+                process(st, &pool, file).await;
+                let done = st.progress.with_untracked(|p| p.done);
+                publish_stats(st, pool.size());
+                if done % REGROUP_EVERY == 0 {
+                    regroup(st, &pool).await;
+                }
+            }
+        })
+        .await;
+    regroup(st, &pool).await;
+    st.progress.update(|p| p.finished_ms = Some(now_ms()));
+    st.phase.set(Phase::Done);
+    publish_stats(st, pool.size());
+}
+
+async fn pool(st: AppState) -> Result<Rc<WorkerPool>, String> {
+    if let Some(pool) = LOCAL.with(|l| l.borrow().pool.clone()) {
+        return Ok(pool);
+    }
+    st.phase.set(Phase::LoadingModels);
+    let pool = Rc::new(WorkerPool::start(default_size()).await?);
+    LOCAL.with(|l| l.borrow_mut().pool = Some(pool.clone()));
+    Ok(pool)
+}
+
+async fn process(st: AppState, pool: &WorkerPool, picked: PickedFile) {
+    let outcome = analyse(pool, &picked).await;
+    st.progress.update(|p| {
+        p.done += 1;
+        match &outcome {
+            Outcome::Failed(reason) => p.failed.push((picked.path.clone(), reason.clone())),
+            Outcome::Duplicate => p.duplicates += 1,
+            Outcome::Photo(..) => {}
+        }
+    });
+    if let Outcome::Photo(id, report) = outcome {
+        st.progress.update(|p| p.stages += report.timings);
+        let faces = report
+            .faces
+            .iter()
+            .map(|f| FaceView {
+                bbox: f.bbox,
+                crop_url: object_url(&f.crop_jpeg),
+                person: None,
+            })
+            .collect();
+        let view = PhotoView {
+            id,
+            name: picked.file.name(),
+            thumb_url: object_url(&report.thumbnail_jpeg),
+            width: report.width,
+            height: report.height,
+            faces,
+        };
+        LOCAL.with(|l| {
+            let mut l = l.borrow_mut();
+            l.files.insert(id, picked.file.clone());
+            l.faces.insert(
+                id,
+                report
+                    .faces
+                    .into_iter()
+                    .map(|f| (f.embedding, f.crop_jpeg))
+                    .collect(),
+            );
+        });
+        st.photos.update(|p| p.push(view));
+    }
+}
+
+enum Outcome {
+    Photo(u32, crate::protocol::PhotoReport),
+    Duplicate,
+    Failed(String),
+}
+
+async fn analyse(pool: &WorkerPool, picked: &PickedFile) -> Outcome {
+    let buffer = match JsFuture::from(picked.file.array_buffer()).await {
+        Ok(b) => ArrayBuffer::from(b),
+        Err(e) => {
+            return Outcome::Failed(format!(
+                "the browser could not read the file ({})",
+                super::js::describe(&e)
+            ))
+        }
+    };
+    let hash = match sha256_hex(&Uint8Array::new(&buffer)).await {
+        Ok(h) => h,
+        Err(e) => return Outcome::Failed(e),
+    };
+    let id = LOCAL.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.hashes.contains_key(&hash) {
+            return None;
+        }
+        let id = l.next_id;
+        l.next_id += 1;
+        l.hashes.insert(hash, id);
+        Some(id)
+    });
+    let Some(id) = id else {
+        return Outcome::Duplicate;
+    };
+    match pool.analyse(id, buffer).await {
+        FromWorker::Analysed { report, .. } => Outcome::Photo(id, report),
+        FromWorker::Failed { message, .. } => Outcome::Failed(message),
+        _ => Outcome::Failed("unexpected reply from the worker".into()),
+    }
+}
+
+/// Groups all faces into people on a worker and updates every face's person.
+async fn regroup(st: AppState, pool: &WorkerPool) {
+    let (keys, photos, embeddings) = LOCAL.with(|l| {
+        let l = l.borrow();
+        let mut ids: Vec<&u32> = l.faces.keys().collect();
+        ids.sort();
+        let mut keys = Vec::new();
+        let mut photos = Vec::new();
+        let mut embeddings = Vec::new();
+        for id in ids {
+            for (i, (e, _)) in l.faces[id].iter().enumerate() {
+                keys.push((*id, i));
+                photos.push(*id);
+                embeddings.push(e.clone());
+            }
+        }
+        (keys, photos, embeddings)
+    });
+    if embeddings.is_empty() {
+        return;
+    }
+    match pool
+        .cluster(photos, embeddings, ClusterConfig::default().threshold)
+        .await
+    {
+        Ok(people) => {
+            let assigned: std::collections::HashMap<(u32, usize), u32> =
+                keys.into_iter().zip(people).collect();
+            st.photos.update(|photos| {
+                for photo in photos.iter_mut() {
+                    for (i, face) in photo.faces.iter_mut().enumerate() {
+                        face.person = assigned.get(&(photo.id, i)).copied();
+                    }
+                }
+            });
+        }
+        Err(message) => st
+            .error
+            .set(Some(format!("Grouping faces failed: {message}"))),
+    }
+}
+
+fn object_url(jpeg: &[u8]) -> String {
+    web_sys::Url::create_object_url_with_blob(&blob(jpeg, "image/jpeg")).unwrap_or_default()
+}
+
+/// `window.facesortStats`, read by the in-browser benchmark.
+fn publish_stats(st: AppState, workers: usize) {
+    let p = st.progress.get_untracked();
+    let stats = js_sys::Object::new();
+    let set = |k: &str, v: f64| {
+        let _ = Reflect::set(&stats, &k.into(), &JsValue::from_f64(v));
+    };
+    set("workers", workers as f64);
+    set("total", p.total as f64);
+    set("done", p.done as f64);
+    set("failed", p.failed.len() as f64);
+    set("startedMs", p.started_ms);
+    set("finishedMs", p.finished_ms.unwrap_or(f64::NAN));
+    set("decodeMs", p.stages.decode_ms);
+    set("detectMs", p.stages.detect_ms);
+    set("embedMs", p.stages.embed_ms);
+    if let Some(w) = web_sys::window() {
+        let _ = Reflect::set(&w, &"facesortStats".into(), &stats);
+    }
+}

@@ -1,0 +1,181 @@
+//! What the page shows, as reactive signals, plus the browser objects behind
+//! it that cannot live in signals (files, workers).
+
+use super::pool::WorkerPool;
+use crate::embedding::Embedding;
+use crate::geometry::FaceBox;
+use crate::timing::StageTimings;
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceView {
+    pub bbox: FaceBox,
+    pub crop_url: String,
+    /// Cluster index from the latest grouping.
+    pub person: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhotoView {
+    pub id: u32,
+    /// File name, as downloads use it.
+    pub name: String,
+    pub thumb_url: String,
+    pub width: u32,
+    pub height: u32,
+    pub faces: Vec<FaceView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonView {
+    pub key: u32,
+    pub name: String,
+    pub cover_url: String,
+    pub photos: Vec<u32>,
+}
+
+impl PersonView {
+    pub fn count_label(&self) -> String {
+        photo_count(self.photos.len())
+    }
+}
+
+pub fn photo_count(n: usize) -> String {
+    if n == 1 {
+        "1 photo".into()
+    } else {
+        format!("{n} photos")
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub total: usize,
+    pub done: usize,
+    /// (file, reason)
+    pub failed: Vec<(String, String)>,
+    pub skipped: Vec<String>,
+    pub duplicates: usize,
+    pub started_ms: f64,
+    pub finished_ms: Option<f64>,
+    pub stages: StageTimings,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Idle,
+    LoadingModels,
+    Sorting,
+    Done,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Idle => "idle",
+            Phase::LoadingModels => "loading-models",
+            Phase::Sorting => "sorting",
+            Phase::Done => "done",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    People,
+    Album(u32),
+    NoFaces,
+    Photo { photo: u32, back: Box<Screen> },
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub photos: RwSignal<Vec<PhotoView>>,
+    pub progress: RwSignal<Progress>,
+    pub phase: RwSignal<Phase>,
+    pub screen: RwSignal<Screen>,
+    pub cancel: RwSignal<bool>,
+    pub error: RwSignal<Option<String>>,
+    pub people: Memo<Vec<PersonView>>,
+}
+
+impl AppState {
+    pub fn new() -> Self {
+        let photos = RwSignal::new(Vec::<PhotoView>::new());
+        let people = Memo::new(move |_| photos.with(|p| group_people(p)));
+        AppState {
+            photos,
+            progress: RwSignal::new(Progress::default()),
+            phase: RwSignal::new(Phase::Idle),
+            screen: RwSignal::new(Screen::People),
+            cancel: RwSignal::new(false),
+            error: RwSignal::new(None),
+            people,
+        }
+    }
+
+    /// One step back: photo → its album, album → people.
+    pub fn back(&self) {
+        self.screen.update(|s| {
+            *s = match std::mem::replace(s, Screen::People) {
+                Screen::Photo { back, .. } => *back,
+                _ => Screen::People,
+            }
+        });
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// People from the faces' cluster indices: most photos first, then by first
+/// appearance; named "Person N" in that order.
+pub fn group_people(photos: &[PhotoView]) -> Vec<PersonView> {
+    let mut by_key: HashMap<u32, PersonView> = HashMap::new();
+    for photo in photos {
+        for face in &photo.faces {
+            let Some(key) = face.person else { continue };
+            let p = by_key.entry(key).or_insert_with(|| PersonView {
+                key,
+                name: String::new(),
+                cover_url: face.crop_url.clone(),
+                photos: Vec::new(),
+            });
+            if p.photos.last() != Some(&photo.id) {
+                p.photos.push(photo.id);
+            }
+        }
+    }
+    let mut people: Vec<PersonView> = by_key.into_values().collect();
+    people.sort_by(|a, b| {
+        b.photos
+            .len()
+            .cmp(&a.photos.len())
+            .then(a.photos[0].cmp(&b.photos[0]))
+    });
+    for (i, p) in people.iter_mut().enumerate() {
+        p.name = format!("Person {}", i + 1);
+    }
+    people
+}
+
+/// Browser objects that cannot be signals, owned by the page's one thread.
+#[derive(Default)]
+pub struct Local {
+    pub files: HashMap<u32, web_sys::File>,
+    /// Per photo, its faces' embeddings and crop JPEGs, in face order.
+    pub faces: HashMap<u32, Vec<(Embedding, Vec<u8>)>>,
+    pub hashes: HashMap<String, u32>,
+    pub pool: Option<Rc<WorkerPool>>,
+    pub next_id: u32,
+}
+
+thread_local! {
+    pub static LOCAL: RefCell<Local> = RefCell::new(Local::default());
+}

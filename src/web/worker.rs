@@ -1,0 +1,151 @@
+//! The worker side: loads and verifies the models once, then answers
+//! [`ToWorker`] messages one at a time.
+
+use super::js::{describe, sha256_hex, PerformanceClock};
+use crate::cluster::{cluster, ClusterConfig, FaceToCluster, PhotoId};
+use crate::models::{manifest, ModelEntry};
+use crate::pipeline::Pipeline;
+use crate::protocol::{FaceReport, FromWorker, PhotoReport, ToWorker, BYTES_FIELD};
+use crate::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
+use js_sys::{Reflect, Uint8Array};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+const THUMBNAIL_SIDE: u32 = 360;
+const CROP_SIDE: u32 = 128;
+
+pub fn run() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    wasm_bindgen_futures::spawn_local(async move {
+        let pipeline = match load_pipeline(&scope).await {
+            Ok(p) => Rc::new(p),
+            Err(message) => return post(&scope, &FromWorker::ModelsFailed { message }),
+        };
+        let reply_to = scope.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let reply = handle(&pipeline, &event.data());
+            post(&reply_to, &reply);
+        });
+        scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // The worker lives as long as the page: the handler is never dropped.
+        on_message.forget();
+        post(&scope, &FromWorker::Ready);
+    });
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
+    let value = serde_wasm_bindgen::to_value(message).expect("protocol messages serialise");
+    scope.post_message(&value).expect("posting to the page");
+}
+
+async fn load_pipeline(scope: &DedicatedWorkerGlobalScope) -> Result<Pipeline, String> {
+    let m = manifest();
+    let detector = fetch_model(scope, &m.detector).await?;
+    let embedder = fetch_model(scope, &m.embedder).await?;
+    Pipeline::new(&detector, &embedder).map_err(|e| e.to_string())
+}
+
+/// Fetches a model next to the app and checks it against the pinned SHA-256,
+/// so a truncated or tampered file is a clear message rather than garbage faces.
+async fn fetch_model(
+    scope: &DedicatedWorkerGlobalScope,
+    entry: &ModelEntry,
+) -> Result<Vec<u8>, String> {
+    let url = format!("models/{}", entry.file);
+    let failed = |why: String| format!("could not load the {} model ({url}): {why}", entry.name);
+    let response: web_sys::Response = JsFuture::from(scope.fetch_with_str(&url))
+        .await
+        .map_err(|e| failed(describe(&e)))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(failed(format!("the server answered {}", response.status())));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| failed(describe(&e)))?)
+        .await
+        .map_err(|e| failed(describe(&e)))?;
+    let bytes = Uint8Array::new(&buffer);
+    let digest = sha256_hex(&bytes).await.map_err(failed)?;
+    if digest != entry.sha256 {
+        return Err(failed(
+            "the file is damaged or not the expected version (checksum mismatch)".into(),
+        ));
+    }
+    Ok(bytes.to_vec())
+}
+
+fn handle(pipeline: &Pipeline, data: &JsValue) -> FromWorker {
+    let message: ToWorker = match serde_wasm_bindgen::from_value(data.clone()) {
+        Ok(m) => m,
+        Err(e) => {
+            return FromWorker::Failed {
+                id: u32::MAX,
+                message: format!("unreadable request: {e}"),
+            }
+        }
+    };
+    match message {
+        ToWorker::Analyse { id } => {
+            let bytes = Reflect::get(data, &BYTES_FIELD.into())
+                .map(|b| Uint8Array::new(&b).to_vec())
+                .unwrap_or_default();
+            match analyse(pipeline, &bytes) {
+                Ok(report) => FromWorker::Analysed { id, report },
+                Err(message) => FromWorker::Failed { id, message },
+            }
+        }
+        ToWorker::Cluster {
+            photos,
+            embeddings,
+            threshold,
+        } => {
+            let faces: Vec<FaceToCluster> = photos
+                .iter()
+                .zip(&embeddings)
+                .map(|(p, e)| FaceToCluster {
+                    photo: PhotoId(*p),
+                    embedding: e,
+                })
+                .collect();
+            let people = cluster(&faces, &ClusterConfig { threshold })
+                .assignments
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
+            FromWorker::Clustered { people }
+        }
+    }
+}
+
+fn analyse(pipeline: &Pipeline, bytes: &[u8]) -> Result<PhotoReport, String> {
+    let analysed = pipeline
+        .analyse(bytes, &PerformanceClock)
+        .map_err(|e| e.to_string())?;
+    let photo = &analysed.photo;
+    let (width, height) = photo.upright_size();
+    let faces = analysed
+        .faces
+        .iter()
+        .map(|f| {
+            let upright = photo.face_to_upright(&f.detection);
+            FaceReport {
+                bbox: upright.bbox,
+                landmarks: upright.landmarks,
+                score: upright.score,
+                embedding: f.embedding.clone(),
+                crop_jpeg: encode_jpeg(&face_crop(&photo.image, &f.detection.bbox, CROP_SIDE), 85),
+            }
+        })
+        .collect();
+    let thumbnail_jpeg = encode_jpeg(&photo_thumbnail(&photo.image, THUMBNAIL_SIDE), 80);
+    Ok(PhotoReport {
+        width,
+        height,
+        thumbnail_jpeg,
+        faces,
+        timings: analysed.timings,
+    })
+}
