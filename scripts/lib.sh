@@ -2,7 +2,7 @@
 # when its tool is already present, so the scripts can run on every invocation.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$ROOT/scripts/wasm-opt/node_modules/.bin:$PATH"
 TRUNK_VERSION=0.21.14
 
 step_start=0
@@ -33,6 +33,17 @@ ensure_wasm_bindgen() {
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
     echo "installing wasm-bindgen-cli $want"
     cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# wasm-opt from npm (pinned in scripts/wasm-opt/package-lock.json).
+ensure_wasm_opt() {
+  local dir="$ROOT/scripts/wasm-opt" stamp want
+  stamp="$dir/node_modules/.package-lock.sha256"
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! wasm-opt --version >/dev/null 2>&1; then
+    (cd "$dir" && npm ci --silent --no-audit --no-fund)
+    echo "$want" > "$stamp"
   fi
 }
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything Facesort needs on a fresh Debian machine with Rust (rustup),
 # Python 3 and Node/npm: the wasm32 target, trunk, wasm-bindgen-cli matching
-# Cargo.lock, the Python environment and the verified model files.
+# Cargo.lock, wasm-opt, the Python environment, the verified model files, and
+# Debian's Chromium with the end-to-end tests' npm packages.
 source "$(dirname "$0")/lib.sh"
 step "wasm32 target"; ensure_wasm_target
 step "python environment (.venv)"; ensure_python_env
 step "models (models/manifest.json)"; ensure_models
 step "trunk $TRUNK_VERSION"; ensure_trunk
 step "wasm-bindgen-cli"; ensure_wasm_bindgen
+step "wasm-opt (binaryen from npm)"; ensure_wasm_opt
+step "browser for the end-to-end tests"; "$ROOT/scripts/install-browser.sh"
 step

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test: native unit and integration tests (real models, real photos)
-# and a check that the library builds for the browser (wasm32).
+# Runs every test: native unit and integration tests (real models, real photos),
+# then the web app built in release and driven end to end in headless Chromium.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-step "wasm32 target"; ensure_wasm_target
-step "python environment (.venv)"; ensure_python_env
-step "models (models/manifest.json)"; ensure_models
+"$ROOT/scripts/setup.sh"
 step "native tests (cargo test --release)"
 cargo test --release --all-targets
-step "library for the browser (wasm32, pipeline feature)"
-cargo build --release --lib --target wasm32-unknown-unknown --no-default-features --features pipeline
+step "browser unit tests (wasm-bindgen-test in headless Chromium)"
+CHROMEDRIVER="$(command -v chromedriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --release --target wasm32-unknown-unknown --no-default-features --features app --test web
+step "web app (trunk build --release)"
+trunk build --release
+step "end-to-end tests in headless Chromium (tests/e2e)"
+node --test --test-concurrency=1 tests/e2e/
 step

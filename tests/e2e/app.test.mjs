@@ -1,0 +1,327 @@
+// End-to-end tests of the Facesort web app (FACESORT_DIST, default dist/) in headless
+// Debian Chromium, against the DOM contract summarised in lib.mjs. Run: node --test tests/e2e/
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from './server.mjs';
+import {
+  ARTIFACTS, DEV_SET, DEV_SET_PATH, DIST, PHOTOS, PREFIX, SORT_TIMEOUT, albumList, backToPeople, button,
+  devSubset, download, dropFiles, failedList, fileFromDisk, gotoApp, guardedContext, launchBrowser,
+  mirroredPng, openAlbum, peopleList, readPeople, screenshot, sel, waitForDone,
+} from './lib.mjs';
+import { verifyZipFile } from './zip.mjs';
+
+const COLLINS = 'eileen_collins_nasa.png';
+const MIRRORED = 'eileen_collins_nasa_mirrored.png';
+const CAMERAMAN = 'cameraman_cc0.png';
+const ROCKET = 'rocket_spacex_pd.jpg';
+const CAT = 'chelsea_cat_cc0.png';
+const TEST_TIMEOUT = SORT_TIMEOUT + 120_000;
+
+let browser, server, mirrored;
+
+before(async () => {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error(`no app at ${DIST}/index.html: build it first (trunk build --release) or set FACESORT_DIST`);
+  }
+  const headers = process.env.FACESORT_CROSS_ORIGIN_ISOLATED === '1'
+    ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+  server = await startServer({ root: DIST, prefix: PREFIX, headers });
+  browser = await launchBrowser();
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+
+/**
+ * Runs one test in a fresh guarded context and page with the app loaded. Whatever happens,
+ * every request must have stayed on 127.0.0.1 (the privacy check, part of every test) and
+ * the page must not have thrown; on failure a screenshot and the page's log are kept.
+ */
+async function withApp(t, fn) {
+  fs.rmSync(path.join(ARTIFACTS, `${slug(t.name)}-failure.png`), { force: true });
+  const guard = await guardedContext(browser);
+  const page = await guard.context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => { if (!/ResizeObserver loop/.test(String(e))) pageErrors.push(String(e.stack || e)); });
+  const errors = [];
+  try {
+    await gotoApp(page, server.url);
+    await fn(page, guard);
+  } catch (e) {
+    errors.push(e);
+  }
+  try { guard.assertPrivate(); } catch (e) { errors.push(e); }
+  if (pageErrors.length) errors.push(new Error(`uncaught errors in the page:\n${pageErrors.join('\n')}`));
+  t.diagnostic(`${guard.requests.length} requests, ${guard.blocked.length} blocked`);
+  if (errors.length) {
+    const shot = await screenshot(page, `${slug(t.name)}-failure.png`).catch(() => null);
+    if (shot) t.diagnostic(`screenshot: ${shot}`);
+    for (const line of guard.log.slice(-40)) t.diagnostic(line.slice(0, 500));
+  }
+  await guard.context.close();
+  if (errors.length === 1) throw errors[0];
+  if (errors.length) throw new AggregateError(errors, errors.map((e) => e.message).join('\n---\n'));
+}
+
+/** The four shipped photos plus a mirrored Collins (made by Chromium once per run). */
+async function shippedPhotos(page) {
+  const collins = fileFromDisk(path.join(PHOTOS, COLLINS));
+  mirrored ??= await mirroredPng(page, collins.buffer, collins.mimeType);
+  return [
+    collins,
+    { name: MIRRORED, mimeType: 'image/png', buffer: mirrored },
+    fileFromDisk(path.join(PHOTOS, CAMERAMAN)),
+    fileFromDisk(path.join(PHOTOS, ROCKET)),
+    fileFromDisk(path.join(PHOTOS, CAT)),
+  ];
+}
+
+const junkFiles = () => [
+  { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo\n') },
+  { name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) },
+];
+
+function assertSortedByCount(people) {
+  const counts = people.map((p) => p.count);
+  assert.deepEqual(counts, [...counts].sort((a, b) => b - a), `people are not in order of photo count: ${counts}`);
+}
+
+async function assertStats(page, t) {
+  const stats = await page.evaluate(() => window.facesortStats && JSON.parse(JSON.stringify(window.facesortStats)));
+  assert.ok(stats, 'window.facesortStats is missing');
+  t.diagnostic(`facesortStats ${JSON.stringify(stats)}`);
+  for (const k of ['workers', 'total', 'done', 'failed', 'startedMs', 'finishedMs', 'decodeMs', 'detectMs', 'embedMs']) {
+    assert.ok(Number.isFinite(stats[k]) && stats[k] >= 0, `facesortStats.${k} = ${stats[k]}`);
+  }
+  assert.ok(stats.workers >= 1, 'facesortStats.workers < 1');
+  assert.ok(stats.done === stats.total || stats.done + stats.failed === stats.total,
+    `facesortStats: done ${stats.done}, failed ${stats.failed}, total ${stats.total}`);
+  assert.ok(stats.finishedMs >= stats.startedMs, 'facesortStats.finishedMs < startedMs');
+  return stats;
+}
+
+/** While sorting: if the progress bar is seen before the end, its values must make sense and "Cancel" must be there. */
+async function watchProgress(page, t, expectedMax) {
+  const bar = page.locator(`body[data-state=sorting] ${sel.progressbar}`);
+  const seen = await bar.or(page.locator('body[data-state=done]')).first().waitFor({ timeout: SORT_TIMEOUT })
+    .then(() => bar.isVisible()).catch(() => false);
+  if (!seen) { t.diagnostic('progress bar not seen (sorting finished first)'); return; }
+  const [now, max] = await Promise.all([bar.getAttribute('aria-valuenow'), bar.getAttribute('aria-valuemax')])
+    .catch(() => [null, null]);
+  if (max === null) { t.diagnostic('progress bar went away before it could be read'); return; }
+  t.diagnostic(`progress bar: ${now} / ${max}`);
+  assert.ok(Number(max) > 0 && Number(now) >= 0 && Number(now) <= Number(max), `aria-valuenow ${now}, aria-valuemax ${max}`);
+  if (expectedMax !== undefined && Number(max) !== 100) assert.equal(Number(max), expectedMax, 'aria-valuemax');
+  assert.ok(await button(page, 'Cancel').isVisible().catch(() => false) || await page.evaluate(() => document.body.dataset.state === 'done'),
+    'no "Cancel" button while sorting');
+}
+
+test('sorts the shipped test photos (file input): 2 people, 2 without faces, failures and skips reported',
+  { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
+    const files = [...await shippedPhotos(page), ...junkFiles()];
+    await page.locator(sel.photosInput).setInputFiles(files);
+    await watchProgress(page, t);
+    await waitForDone(page);
+
+    const people = await readPeople(page);
+    t.diagnostic(`people: ${people.map((p) => p.label).join(' | ')}`);
+    assert.equal(people.length, 2, `expected 2 people, got ${people.map((p) => p.label)}`);
+    assertSortedByCount(people);
+    assert.match(people[0].label, /, 2 photos$/);
+    assert.match(people[1].label, /, 1 photo$/);
+    await button(page, 'Photos without faces, 2 photos').waitFor({ timeout: 5_000 });
+
+    const failed = (await failedList(page).getByRole('listitem', { includeHidden: true }).allTextContents()).map((s) => s.trim());
+    t.diagnostic(`failed: ${failed.join(' | ')}`);
+    assert.equal(failed.length, 1, `expected only empty.jpg to fail: ${failed}`);
+    assert.match(failed[0], /^empty\.jpg: \S/);
+    const skipped = await page.locator(sel.skippedNote).textContent();
+    assert.match(skipped, /notes\.txt/);
+    assert.doesNotMatch(failed.join('\n'), /notes\.txt/, 'notes.txt is skipped, not failed');
+    await assertStats(page, t);
+    await button(page, 'Download everything (zip)').waitFor({ timeout: 5_000 });
+    t.diagnostic(`screenshot: ${await screenshot(page, 'people.png')}`);
+
+    const album = await openAlbum(page, people[0].button);
+    assert.ok(album.headings.includes(people[0].name), `no h2 "${people[0].name}" in the album: ${album.headings}`);
+    assert.deepEqual(album.files.sort(), [COLLINS, MIRRORED].sort());
+    const listName = await albumList(page).getAttribute('aria-label');
+    assert.match(listName, /^Photos of /);
+    for (const name of ['Download album (zip)', 'Download face crops (zip)', 'Back to people']) {
+      assert.ok(await button(page, name).isVisible(), `no visible "${name}" button in the album`);
+    }
+    t.diagnostic(`screenshot: ${await screenshot(page, 'album.png')}`);
+    await backToPeople(page, 'escape');
+
+    const second = await openAlbum(page, (await readPeople(page))[1].button);
+    assert.deepEqual(second.files, [CAMERAMAN]);
+    await backToPeople(page, 'button');
+    assert.equal((await readPeople(page)).length, 2, 'the grid changed after visiting albums');
+  }));
+
+test('dev subset (drag and drop): 5 identities x 4 photos, one person each, no mixing',
+  { timeout: TEST_TIMEOUT, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist (set FACESORT_DEV_SET)` },
+  (t) => withApp(t, async (page) => {
+    const subset = devSubset(DEV_SET, { people: 5, per: 4 });
+    assert.equal(subset.length, 5, 'the dev set has fewer than 5 identities with 4 single-identity photos');
+    const identityOf = new Map();
+    const files = [];
+    for (const { identity, files: rel } of subset) {
+      for (const f of rel) {
+        const file = fileFromDisk(path.join(DEV_SET, f));
+        identityOf.set(file.name, identity);
+        files.push(file);
+      }
+    }
+    t.diagnostic(`identities: ${subset.map((s) => s.identity).join(', ')}`);
+
+    const zone = page.locator(sel.dropZone);
+    assert.equal(await zone.getAttribute('aria-label'), 'Drop photos or a folder here');
+    const drop = await dropFiles(page, files);
+    assert.ok(drop.dragoverPrevented, 'the drop zone does not call preventDefault() on dragover (drops would be refused)');
+    assert.ok(drop.dropPrevented, 'the drop zone does not call preventDefault() on drop (the browser would open the file)');
+    await watchProgress(page, t, files.length);
+    await waitForDone(page);
+
+    const people = await readPeople(page);
+    assertSortedByCount(people);
+    const contents = [];
+    for (let i = 0; i < people.length; i++) {
+      const { headings, files: inAlbum } = await openAlbum(page, (await readPeople(page))[i].button);
+      assert.ok(headings.includes(people[i].name), `no h2 "${people[i].name}" in its album: ${headings}`);
+      assert.equal(inAlbum.length, people[i].count, `${people[i].label}: the album lists ${inAlbum.length} photos`);
+      assert.equal(new Set(inAlbum).size, inAlbum.length, `${people[i].label}: a photo is listed twice`);
+      for (const f of inAlbum) assert.ok(identityOf.has(f), `${people[i].label}: unknown data-file ${JSON.stringify(f)}`);
+      contents.push({ label: people[i].label, files: inAlbum });
+      await backToPeople(page, i % 2 ? 'escape' : 'button');
+    }
+    for (const c of contents) t.diagnostic(`${c.label}: ${c.files.map((f) => `${f} (${identityOf.get(f)})`).join(', ')}`);
+
+    const owner = new Map(); // identity -> index of the person holding all its photos
+    for (const { identity, files: rel } of subset) {
+      const names = rel.map((f) => path.basename(f));
+      const holders = contents.map((c, i) => [i, names.filter((n) => c.files.includes(n)).length]).filter(([, n]) => n);
+      const full = holders.filter(([, n]) => n === names.length);
+      assert.equal(full.length, 1, `${identity}: its ${names.length} photos are split over ${JSON.stringify(holders.map(([i, n]) => `${contents[i].label}: ${n}`))}`);
+      owner.set(identity, full[0][0]);
+    }
+    assert.equal(new Set(owner.values()).size, subset.length, 'two identities ended up as one person');
+    for (const [identity, i] of owner) {
+      const mixed = contents[i].files.filter((f) => identityOf.get(f) !== identity);
+      assert.deepEqual(mixed, [], `${contents[i].label} (${identity}) also holds other identities' photos`);
+    }
+    // Any further person is someone else in the background of these press photos (every
+    // photo is already in its identity's album); the native pipeline finds 3 such faces.
+    const extras = contents.filter((_, i) => ![...owner.values()].includes(i));
+    if (extras.length) t.diagnostic(`background people: ${extras.map((c) => `${c.label} [${c.files}]`).join('; ')}`);
+    assert.ok(extras.length <= 4, `${extras.length} people besides the 5 identities: too many background faces`);
+    await assertStats(page, t);
+  }));
+
+test('downloads: everything zip (folder input) and one album zip, checked entry by entry',
+  { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
+    const photos = await shippedPhotos(page);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-e2e-'));
+    const folder = path.join(dir, 'holiday');
+    fs.mkdirSync(folder);
+    for (const f of [...photos, ...junkFiles()]) fs.writeFileSync(path.join(folder, f.name), f.buffer);
+    // The page's File objects stay backed by these files: remove them only at the end.
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const original = new Map(photos.map((f) => [f.name, f.buffer]));
+    await page.locator(sel.folderInput).setInputFiles(folder);
+    await waitForDone(page);
+    const people = await readPeople(page);
+    assert.deepEqual(people.map((p) => p.count), [2, 1]);
+
+    const all = await download(page, button(page, 'Download everything (zip)'), 'everything.zip');
+    t.diagnostic(`everything zip: ${all.file} (suggested name ${all.suggested}, ${all.bytes.length} bytes)`);
+    assert.match(all.suggested, /\.zip$/);
+    const { files, unzip } = verifyZipFile(all.file, all.bytes);
+    t.diagnostic(unzip ? 'unzip -t: No errors detected' : 'unzip not installed: checked by our own reader only');
+    const expected = {
+      [`${people[0].name}/${COLLINS}`]: COLLINS,
+      [`${people[0].name}/${MIRRORED}`]: MIRRORED,
+      [`${people[1].name}/${CAMERAMAN}`]: CAMERAMAN,
+      [`no-faces/${ROCKET}`]: ROCKET,
+      [`no-faces/${CAT}`]: CAT,
+    };
+    assert.deepEqual([...files.keys()].sort(), Object.keys(expected).sort(), 'entries of the everything zip');
+    for (const [entry, name] of Object.entries(expected)) {
+      assert.ok(files.get(entry).equals(original.get(name)), `${entry} is not a byte-identical copy of ${name}`);
+    }
+
+    await openAlbum(page, people[0].button);
+    const album = await download(page, button(page, 'Download album (zip)'), 'album.zip');
+    assert.equal(album.suggested, `${people[0].name}.zip`);
+    const albumZip = verifyZipFile(album.file, album.bytes).files;
+    assert.deepEqual([...albumZip.keys()].sort(), [COLLINS, MIRRORED].sort(), 'entries of the album zip');
+    for (const [name, data] of albumZip) assert.ok(data.equals(original.get(name)), `${name} differs from the original`);
+
+    const crops = await download(page, button(page, 'Download face crops (zip)'), 'face-crops.zip');
+    const cropZip = verifyZipFile(crops.file, crops.bytes).files;
+    t.diagnostic(`face crops zip (${crops.suggested}): ${[...cropZip.keys()].join(', ')}`);
+    assert.ok(cropZip.size >= 2, `face crops zip has ${cropZip.size} entries for an album of 2 photos`);
+    for (const [name, data] of cropZip) assert.ok(data.length > 0, `${name} is empty`);
+  }));
+
+test('keyboard only: focus is visible, Enter opens an album, Enter downloads, Escape and "Back to people" return',
+  { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
+    // File dialogs cannot be driven headless: the input gets its files directly, then only keys.
+    await page.locator(sel.photosInput).setInputFiles(await shippedPhotos(page));
+    await waitForDone(page);
+    const first = () => readPeople(page).then((p) => p[0].button);
+    const isFocused = (loc) => loc.evaluate((el) => el === document.activeElement);
+
+    async function tabTo(loc, what, limit = 80) {
+      for (let i = 0; i <= limit; i++) {
+        if (await isFocused(loc)) return i;
+        await page.keyboard.press('Tab');
+      }
+      const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+      throw new Error(`${limit} presses of Tab never reached ${what}; focus is on ${at}`);
+    }
+    async function assertFocusVisible(what) {
+      const f = await page.evaluate(() => {
+        const el = document.activeElement, cs = getComputedStyle(el);
+        return { focusVisible: el.matches(':focus-visible'), outlineStyle: cs.outlineStyle, outlineWidth: cs.outlineWidth, boxShadow: cs.boxShadow };
+      });
+      t.diagnostic(`focus on ${what}: ${JSON.stringify(f)}`);
+      assert.ok(f.focusVisible, `${what} is focused but does not match :focus-visible`);
+      const outline = f.outlineStyle !== 'none' && parseFloat(f.outlineWidth) > 0;
+      assert.ok(outline || (f.boxShadow && f.boxShadow !== 'none'), `no visible focus indicator on ${what}: ${JSON.stringify(f)}`);
+    }
+
+    const firstName = (await readPeople(page))[0].name;
+    const presses = await tabTo(await first(), "the first person's button");
+    t.diagnostic(`Tab x${presses} reached the first person`);
+    await assertFocusVisible("the first person's button");
+    const { headings, files } = await openAlbum(page, null, { keyboard: true });
+    assert.ok(headings.includes(firstName), `no h2 "${firstName}" in the album: ${headings}`);
+    assert.equal(files.length, 2);
+
+    const dl = button(page, 'Download album (zip)');
+    await tabTo(dl, '"Download album (zip)"');
+    await assertFocusVisible('"Download album (zip)"');
+    const got = await download(page, () => page.keyboard.press('Enter'), 'keyboard-album.zip');
+    assert.deepEqual([...verifyZipFile(got.file, got.bytes).files.keys()].sort(), [COLLINS, MIRRORED].sort());
+
+    await backToPeople(page, 'escape');
+    t.diagnostic(`after Escape focus is on: ${await page.evaluate(() => document.activeElement?.textContent?.trim().slice(0, 80))}`);
+
+    await tabTo(await first(), "the first person's button (again)");
+    await openAlbum(page, null, { keyboard: true });
+    await tabTo(button(page, 'Back to people'), '"Back to people"');
+    await assertFocusVisible('"Back to people"');
+    await page.keyboard.press('Enter');
+    await peopleList(page).waitFor({ timeout: 10_000 });
+    assert.equal(await albumList(page).count(), 0, 'the album is still shown after "Back to people"');
+    assert.equal((await readPeople(page)).length, 2);
+  }));

@@ -1,0 +1,92 @@
+// In-browser benchmark: gives every image of a set (default: the dev set, 217 photos) to the
+// app in headless Chromium at once, and times it from the input's change event to
+// body[data-state=done], with per-stage figures from window.facesortStats.
+//   node tests/e2e/bench.mjs [SET_DIR]       (env: FACESORT_DIST, FACESORT_BENCH_TIMEOUT_S)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from './server.mjs';
+import { DEV_SET, DIST, PREFIX, gotoApp, guardedContext, launchBrowser, readPeople, sel, setImages, waitForDone } from './lib.mjs';
+
+const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
+if (!setDir || !fs.existsSync(setDir)) {
+  console.error('usage: node tests/e2e/bench.mjs [SET_DIR]   (no SET_DIR given and no ../shared/facedata/dev)');
+  process.exit(2);
+}
+if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+  console.error(`no app at ${DIST}/index.html: build it first (trunk build --release) or set FACESORT_DIST`);
+  process.exit(2);
+}
+const images = setImages(setDir);
+if (!images.length) {
+  console.error(`no images in ${setDir}`);
+  process.exit(2);
+}
+const timeout = Number(process.env.FACESORT_BENCH_TIMEOUT_S || 1800) * 1000;
+
+const server = await startServer({ root: DIST, prefix: PREFIX });
+const browser = await launchBrowser();
+let exitCode = 0;
+try {
+  const guard = await guardedContext(browser);
+  const page = await guard.context.newPage();
+  await gotoApp(page, server.url);
+  // Page-side clock: the input's change event (= the drop) and every data-state change.
+  await page.evaluate((inputSel) => {
+    const b = (window.__bench = { changeAt: null, states: [[document.body.dataset.state, performance.now()]] });
+    document.querySelector(inputSel).addEventListener('change', () => { b.changeAt ??= performance.now(); }, { capture: true });
+    new MutationObserver(() => {
+      const s = document.body.dataset.state;
+      if (b.states.at(-1)[0] !== s) b.states.push([s, performance.now()]);
+    }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  }, sel.photosInput);
+
+  console.error(`giving ${images.length} photos from ${setDir} to ${server.url} ...`);
+  const wall0 = Date.now();
+  await page.locator(sel.photosInput).setInputFiles(images); // local paths: no copying through the driver
+  await waitForDone(page, timeout);
+  const wall = (Date.now() - wall0) / 1000;
+
+  const { bench, stats } = await page.evaluate(() => ({
+    bench: window.__bench,
+    stats: window.facesortStats && JSON.parse(JSON.stringify(window.facesortStats)),
+  }));
+  const doneAt = bench.states.findLast(([s]) => s === 'done')[1];
+  const t0 = bench.changeAt ?? bench.states[0][1];
+  const seconds = (doneAt - t0) / 1000;
+  const time = (state) => bench.states.reduce((sum, [s, at], i, all) =>
+    s === state && i + 1 < all.length ? sum + (all[i + 1][1] - at) : sum, 0) / 1000;
+  const people = (await readPeople(page)).length;
+  guard.assertPrivate();
+
+  const ok = stats ? stats.total - stats.failed : images.length;
+  const perPhoto = (k) => (stats && ok > 0 ? (stats[k] / ok).toFixed(1) : 'n/a');
+  const rows = [
+    ['photos', `${images.length}${stats ? ` (app: ${stats.total} total, ${stats.failed} failed)` : ''}`],
+    ['workers', stats?.workers ?? 'n/a'],
+    ['drop to done, s', seconds.toFixed(2)],
+    ['photos/s end to end', (images.length / seconds).toFixed(2)],
+    ['  of which loading models, s', time('loading-models').toFixed(2)],
+    ['  of which sorting, s', time('sorting').toFixed(2)],
+    ['app clock (finishedMs - startedMs), s', stats ? ((stats.finishedMs - stats.startedMs) / 1000).toFixed(2) : 'n/a'],
+    ['decode, ms per photo', perPhoto('decodeMs')],
+    ['detect, ms per photo', perPhoto('detectMs')],
+    ['embed, ms per photo', perPhoto('embedMs')],
+    ['people found', people],
+    ['requests (all to 127.0.0.1)', guard.requests.length],
+  ];
+  console.log(`\nFacesort in-browser benchmark: ${path.basename(setDir)}, Chromium ${browser.version()}, ` +
+    `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), harness wall clock ${wall.toFixed(1)} s\n`);
+  console.log('| measure | value |\n|---|---|');
+  for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+  console.log('\nstage figures are sums over photos from window.facesortStats divided by photos decoded; with several workers they overlap in time.');
+  if (!stats) { console.error('window.facesortStats is missing'); exitCode = 1; }
+  await guard.context.close();
+} catch (e) {
+  console.error(e);
+  exitCode = 1;
+} finally {
+  await browser.close();
+  await server.close();
+}
+process.exit(exitCode);

@@ -1,0 +1,335 @@
+// Shared helpers for the end-to-end tests and the benchmark: paths, launching Debian's
+// Chromium headless, a context that refuses (and records) every request that is not to
+// 127.0.0.1, and the app's DOM contract (see README.md).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(HERE, '../..');
+export const DIST = path.resolve(process.env.FACESORT_DIST || path.join(REPO, 'dist'));
+export const PREFIX = process.env.FACESORT_PREFIX || '/';
+export const ARTIFACTS = path.resolve(process.env.FACESORT_ARTIFACTS || path.join(REPO, 'target/e2e'));
+export const PHOTOS = path.join(REPO, 'tests/photos');
+/** Where the development set is looked for, and the set itself (null if it has no labels.csv). */
+export const DEV_SET_PATH = path.resolve(process.env.FACESORT_DEV_SET || path.join(REPO, '../shared/facedata/dev'));
+export const DEV_SET = fs.existsSync(path.join(DEV_SET_PATH, 'labels.csv')) ? DEV_SET_PATH : null;
+/** How long one sort of up to ~20 photos may take (model loading included). */
+export const SORT_TIMEOUT = Number(process.env.FACESORT_SORT_TIMEOUT_S || 120) * 1000;
+export const ALLOWED_HOST = '127.0.0.1';
+
+export function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('chromium is not on PATH: run scripts/install-browser.sh (or set CHROMIUM_PATH)');
+  }
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  // Belt and braces for the privacy check: no host name resolves at all, so even a request
+  // that escaped routing could not leave the machine.
+  `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${ALLOWED_HOST}`,
+];
+
+/** Launches Chromium headless; Playwright gives it a fresh temporary user-data-dir. */
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+export function isAllowedUrl(url) {
+  if (url.startsWith('data:') || url.startsWith('blob:')) return true;
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:')
+      && u.hostname === ALLOWED_HOST;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A new browser context whose every request (pages, dedicated and service workers) is
+ * recorded; requests to anything but 127.0.0.1 are aborted and recorded as blocked.
+ * `assertPrivate()` fails if anything left 127.0.0.1. Console messages and page errors are
+ * kept for failure reports.
+ */
+export async function guardedContext(browser, options = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, ...options });
+  const requests = [], blocked = [], log = [];
+  context.on('request', (r) => requests.push(r.url()));
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isAllowedUrl(url)) return route.continue();
+    blocked.push(url);
+    return route.abort('blockedbyclient');
+  });
+  await context.routeWebSocket(() => true, (ws) => {
+    if (isAllowedUrl(ws.url())) return ws.connectToServer();
+    blocked.push(ws.url());
+    ws.close({ code: 1008, reason: 'blocked by the e2e privacy guard' });
+  });
+  context.on('page', (page) => {
+    page.on('console', (m) => log.push(`[console.${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`[pageerror] ${e.stack || e}`));
+    page.on('crash', () => log.push('[crash] the page crashed'));
+    page.on('websocket', (ws) => requests.push(ws.url()));
+  });
+  return {
+    context, requests, blocked, log,
+    assertPrivate() {
+      const foreign = [...new Set([...requests.filter((u) => !isAllowedUrl(u)), ...blocked])];
+      if (foreign.length) throw new Error(`requests left ${ALLOWED_HOST}:\n  ${foreign.join('\n  ')}`);
+      if (!requests.length) throw new Error('no requests were recorded at all: the recorder is broken');
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The app's DOM contract (accessible names exact):
+// - inputs: input[type=file][aria-label="Choose photos"] (multiple), [aria-label="Choose a folder"]
+//   (webkitdirectory); drop zone [data-testid=drop-zone] aria-label "Drop photos or a folder here".
+// - body[data-state]: idle -> loading-models -> sorting -> done.
+// - while sorting: [role=progressbar][aria-label="Sorting progress"] (aria-valuenow/-max),
+//   [data-testid=progress-text], button "Cancel".
+// - [data-testid=skipped-note] names skipped non-images; list "Files that failed", items "NAME: reason".
+// - list "People": [role=listitem] children by photo count (desc), each with a button
+//   "Person 1, 2 photos" ("1 photo"); button "Photos without faces, N photos" if any;
+//   button "Download everything (zip)": zip of "<Person name>/<file>" and "no-faces/<file>".
+// - album (click a person): h2 with the person's name; list "Photos of ..." whose items carry
+//   data-file="<original file name>"; buttons "Download album (zip)" (<Person name>.zip, files at
+//   top level), "Download face crops (zip)", "Back to people"; Escape also goes back.
+// - window.facesortStats { workers, total, done, failed, startedMs, finishedMs, decodeMs, detectMs, embedMs }.
+
+export const sel = {
+  photosInput: 'input[type=file][aria-label="Choose photos"]',
+  folderInput: 'input[type=file][aria-label="Choose a folder"]',
+  dropZone: '[data-testid="drop-zone"]',
+  progressbar: '[role=progressbar][aria-label="Sorting progress"]',
+  progressText: '[data-testid="progress-text"]',
+  skippedNote: '[data-testid="skipped-note"]',
+};
+
+export const peopleList = (page) => page.getByRole('list', { name: 'People', exact: true });
+// (The failure list may sit in a collapsed <details>: hidden is fine.)
+export const failedList = (page) => page.getByRole('list', { name: 'Files that failed', exact: true, includeHidden: true });
+export const albumList = (page) => page.getByRole('list', { name: /^Photos of/ });
+export const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+/** The accessible name of the first element a locator matches. */
+export async function accessibleName(locator) {
+  const snap = await locator.first().ariaSnapshotJSON();
+  const node = Array.isArray(snap) ? snap[0] : snap;
+  return node?.name ?? '';
+}
+
+export async function gotoApp(page, url) {
+  await page.goto(url);
+  try {
+    await page.waitForFunction(() => document.body?.dataset.state === 'idle', null, { timeout: 30_000 });
+  } catch (e) {
+    const state = await page.evaluate(() => document.body?.dataset.state).catch(() => '?');
+    throw new Error(`the app did not reach body[data-state=idle] within 30 s (state: ${state})`, { cause: e });
+  }
+}
+
+/** Waits for body[data-state=done]; on timeout the error tells where the app got to. */
+export async function waitForDone(page, timeout = SORT_TIMEOUT) {
+  try {
+    await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout, polling: 100 });
+  } catch (e) {
+    const where = await page.evaluate((s) => ({
+      state: document.body.dataset.state,
+      progress: document.querySelector(s)?.textContent?.trim(),
+      stats: window.facesortStats,
+    }), sel.progressText).catch(() => ({}));
+    throw new Error(`sorting did not finish within ${timeout / 1000} s: ${JSON.stringify(where)}`, { cause: e });
+  }
+  await peopleList(page).or(button(page, /^Photos without faces, /)).first().waitFor({ timeout: 10_000 });
+}
+
+/** "Person 1, 2 photos" -> { name: 'Person 1', count: 2 } (and checks the singular/plural). */
+export function parseCountName(label) {
+  const m = /^(.+), (\d+) (photos?)$/.exec(label);
+  if (!m) throw new Error(`accessible name ${JSON.stringify(label)} is not "NAME, N photo(s)"`);
+  const count = Number(m[2]);
+  if ((count === 1) !== (m[3] === 'photo')) throw new Error(`${JSON.stringify(label)}: wrong singular/plural`);
+  return { name: m[1], count };
+}
+
+/** The people grid in order: [{ label, name, count, button }] (empty if there is no People list). */
+export async function readPeople(page) {
+  const list = peopleList(page);
+  if (!(await list.count())) return [];
+  const items = directItems(list);
+  const people = [];
+  for (let i = 0, n = await items.count(); i < n; i++) {
+    const btn = items.nth(i).getByRole('button', { name: /, \d+ photos?$/ }).first();
+    const label = await accessibleName(btn);
+    people.push({ label, ...parseCountName(label), button: btn });
+  }
+  return people;
+}
+
+/** A list's own items (not those of lists nested in them). */
+export const directItems = (list) => list.locator(':scope > [role=listitem], :scope > li');
+
+/** Opens an album (click, or Enter on the focused button); returns { headings: [visible h2 texts], files: [data-file...] }. */
+export async function openAlbum(page, btn, { keyboard = false } = {}) {
+  if (keyboard) await page.keyboard.press('Enter');
+  else await btn.click();
+  const list = albumList(page);
+  await list.waitFor({ timeout: 10_000 });
+  const headings = (await page.getByRole('heading', { level: 2 }).allInnerTexts()).map((s) => s.trim());
+  return { headings, files: await albumFiles(page) };
+}
+
+export async function albumFiles(page) {
+  return directItems(albumList(page)).evaluateAll((items) =>
+    items.map((li) => li.dataset.file ?? li.querySelector('[data-file]')?.dataset.file ?? null));
+}
+
+export async function backToPeople(page, how = 'button') {
+  if (how === 'escape') await page.keyboard.press('Escape');
+  else await button(page, 'Back to people').click();
+  await albumList(page).waitFor({ state: 'detached', timeout: 10_000 }).catch(async () => {
+    await albumList(page).waitFor({ state: 'hidden', timeout: 1_000 });
+  });
+  await peopleList(page).waitFor({ timeout: 10_000 });
+}
+
+/**
+ * Drops files on the drop zone the way a browser does: dragenter, dragover, drop with a
+ * DataTransfer holding real File objects built in the page. (Synthetic DataTransfer items
+ * have no file-system entry: webkitGetAsEntry() returns null, so the app must fall back to
+ * getAsFile()/dataTransfer.files.) Returns whether dragover and drop were default-prevented.
+ */
+export async function dropFiles(page, files) {
+  const payload = files.map((f) => ({ name: f.name, type: f.mimeType, b64: Buffer.from(f.buffer).toString('base64') }));
+  return page.evaluate(({ payload, zoneSel }) => {
+    const dt = new DataTransfer();
+    for (const f of payload) {
+      const bin = atob(f.b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    const zone = document.querySelector(zoneSel);
+    if (!zone) throw new Error(`no ${zoneSel}`);
+    const init = { bubbles: true, cancelable: true, composed: true, dataTransfer: dt };
+    zone.dispatchEvent(new DragEvent('dragenter', init));
+    const over = new DragEvent('dragover', init);
+    zone.dispatchEvent(over);
+    const drop = new DragEvent('drop', init);
+    zone.dispatchEvent(drop);
+    return { dragoverPrevented: over.defaultPrevented, dropPrevented: drop.defaultPrevented };
+  }, { payload, zoneSel: sel.dropZone });
+}
+
+/** A mirror image of a photo as PNG bytes, made by Chromium itself (OffscreenCanvas). */
+export async function mirroredPng(page, buffer, mimeType) {
+  const b64 = await page.evaluate(async ({ b64, mimeType }) => {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const bmp = await createImageBitmap(new Blob([bytes], { type: mimeType }));
+    const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+    const ctx = canvas.getContext('2d');
+    ctx.translate(bmp.width, 0);
+    ctx.scale(-1, 1);
+    ctx.drawImage(bmp, 0, 0);
+    const out = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let s = '';
+    for (let i = 0; i < out.length; i += 0x8000) s += String.fromCharCode(...out.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, { b64: Buffer.from(buffer).toString('base64'), mimeType });
+  return Buffer.from(b64, 'base64');
+}
+
+export function mimeOf(name) {
+  const ext = path.extname(name).toLowerCase();
+  return { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.txt': 'text/plain' }[ext]
+    ?? 'application/octet-stream';
+}
+
+export function fileFromDisk(file, name = path.basename(file)) {
+  return { name, mimeType: mimeOf(name), buffer: fs.readFileSync(file) };
+}
+
+/** Clicks `trigger` (or runs it if a function), saves the download under ARTIFACTS/saveAs. */
+export async function download(page, trigger, saveAs) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    typeof trigger === 'function' ? trigger() : trigger.click(),
+  ]);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, saveAs);
+  await dl.saveAs(file);
+  const failure = await dl.failure();
+  if (failure) throw new Error(`download ${dl.suggestedFilename()} failed: ${failure}`);
+  return { file, suggested: dl.suggestedFilename(), bytes: fs.readFileSync(file) };
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------
+// The development set.
+
+/** Parses a CSV with a header row (quoted fields with "" escapes and embedded commas). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); field = '';
+      if (row.length > 1 || row[0] !== '') rows.push(row);
+      row = [];
+    } else field += c;
+  }
+  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  const [header, ...body] = rows;
+  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+}
+
+/**
+ * The dev subset: identities sorted by name, the first `people` that have at least `per`
+ * single-identity photos (person_count == 1, identity non-empty), the first `per` files of
+ * each (sorted). Returns [{ identity, files: [relative paths] }].
+ */
+export function devSubset(setDir, { people = 5, per = 4 } = {}) {
+  const rows = parseCsv(fs.readFileSync(path.join(setDir, 'labels.csv'), 'utf8'));
+  const byId = new Map();
+  for (const r of rows) {
+    if (r.person_count !== '1' || !r.identity) continue;
+    if (!byId.has(r.identity)) byId.set(r.identity, []);
+    byId.get(r.identity).push(r.file);
+  }
+  return [...byId.keys()].sort()
+    .filter((id) => byId.get(id).length >= per)
+    .slice(0, people)
+    .map((identity) => ({ identity, files: byId.get(identity).sort().slice(0, per) }));
+}
+
+/** Every image file of a set (SET/images/* if there is such a folder, else SET/*), sorted. */
+export function setImages(setDir) {
+  const dir = fs.existsSync(path.join(setDir, 'images')) ? path.join(setDir, 'images') : setDir;
+  return fs.readdirSync(dir).filter((f) => /\.(jpe?g|png|gif|webp)$/i.test(f)).sort().map((f) => path.join(dir, f));
+}
