@@ -162,7 +162,7 @@ fn ProgressPanel() -> impl IntoView {
                     </p>
                 </Show>
                 <Show when=move || p.with(|p| p.duplicates > 0)>
-                    <p class="note">{move || p.with(|p| format!("{} already added (same content), processed once.", photo_count(p.duplicates)))}</p>
+                    <p class="note" data-testid="duplicates-note">{move || p.with(|p| format!("{} already added (same content), processed once.", photo_count(p.duplicates)))}</p>
                 </Show>
                 <Show when=move || p.with(|p| !p.failed.is_empty())>
                     <h2 class="failed-heading">"Files that could not be read"</h2>
@@ -197,6 +197,7 @@ fn PeopleGrid() -> impl IntoView {
                         <li role="listitem">
                             <button
                                 class="person"
+                                data-person-key=person.key
                                 aria-label=format!("{}, {}", person.name, person.count_label())
                                 on:click=move |_| st.screen.set(Screen::Album(person.key))
                             >
@@ -253,7 +254,7 @@ fn Album(person: Option<u32>) -> impl IntoView {
     view! {
         <section class="album">
             <div class="toolbar">
-                <button on:click=move |_| st.screen.set(Screen::People)>"Back to people"</button>
+                <button on:click=move |_| st.back()>"Back to people"</button>
                 <h2>{title}</h2>
                 <Show when=move || found().is_some()>
                     <button on:click=move |_| if let Some(p) = found() { wasm_bindgen_futures::spawn_local(download::album_zip(st, p)) }>"Download album (zip)"</button>
@@ -267,7 +268,7 @@ fn Album(person: Option<u32>) -> impl IntoView {
                         let id = photo.id;
                         view! {
                             <li role="listitem" data-file=photo.name.clone()>
-                                <button aria-label=format!("Open {}", photo.name) on:click=move |_| st.screen.set(Screen::Photo { photo: id, back: Box::new(back.clone()) })>
+                                <button data-photo-id=id aria-label=format!("Open {}", photo.name) on:click=move |_| st.screen.set(Screen::Photo { photo: id, back: Box::new(back.clone()) })>
                                     <Framed photo=photo.clone() only=person src=photo.thumb_url.clone() />
                                 </button>
                             </li>

@@ -117,12 +117,21 @@ impl AppState {
         }
     }
 
-    /// One step back: photo → its album, album → people.
+    /// One step back (photo → its album, album → people), returning keyboard
+    /// focus to what was opened, so a keyboard user keeps their place.
     pub fn back(&self) {
-        self.screen.update(|s| {
-            *s = match std::mem::replace(s, Screen::People) {
-                Screen::Photo { back, .. } => *back,
-                _ => Screen::People,
+        let current = self.screen.get_untracked();
+        let (to, focus) = match current {
+            Screen::People => return,
+            Screen::Photo { photo, back } => (*back, format!("[data-photo-id=\"{photo}\"]")),
+            Screen::Album(key) => (Screen::People, format!("[data-person-key=\"{key}\"]")),
+            Screen::NoFaces => (Screen::People, "button.no-faces".to_string()),
+        };
+        self.screen.set(to);
+        request_animation_frame(move || {
+            let target = document().query_selector(&focus).ok().flatten();
+            if let Some(el) = target.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+                let _ = el.focus();
             }
         });
     }

@@ -126,7 +126,10 @@ async function watchProgress(page, t, expectedMax) {
 
 test('sorts the shipped test photos (file input): 2 people, 2 without faces, failures and skips reported',
   { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
-    const files = [...await shippedPhotos(page), ...junkFiles()];
+    const cameraman = fs.readFileSync(path.join(PHOTOS, CAMERAMAN));
+    // The same bytes under another name: processed once, and said so.
+    const duplicate = { name: 'cameraman_copy.png', mimeType: 'image/png', buffer: cameraman };
+    const files = [...await shippedPhotos(page), duplicate, ...junkFiles()];
     await page.locator(sel.photosInput).setInputFiles(files);
     await watchProgress(page, t);
     await waitForDone(page);
@@ -146,6 +149,7 @@ test('sorts the shipped test photos (file input): 2 people, 2 without faces, fai
     const skipped = await page.locator(sel.skippedNote).textContent();
     assert.match(skipped, /notes\.txt/);
     assert.doesNotMatch(failed.join('\n'), /notes\.txt/, 'notes.txt is skipped, not failed');
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^1 photo already added/);
     await assertStats(page, t);
     await button(page, 'Download everything (zip)').waitFor({ timeout: 5_000 });
     t.diagnostic(`screenshot: ${await screenshot(page, 'people.png')}`);
@@ -163,8 +167,23 @@ test('sorts the shipped test photos (file input): 2 people, 2 without faces, fai
 
     const second = await openAlbum(page, (await readPeople(page))[1].button);
     assert.deepEqual(second.files, [CAMERAMAN]);
+    // A photo opens large with every face boxed, and downloads exactly as it was given.
+    await page.getByRole('button', { name: `Open ${CAMERAMAN}`, exact: true }).click();
+    const viewer = page.getByRole('dialog', { name: CAMERAMAN });
+    await viewer.waitFor({ timeout: 5_000 });
+    assert.equal(await viewer.locator('[data-face-box]').count(), 1, 'the viewer should box the one face');
+    const one = await download(page, button(page, 'Download photo'), 'one-photo.png');
+    assert.ok(one.bytes.equals(cameraman), 'the downloaded photo differs from the original');
+    await page.keyboard.press('Escape');
+    await albumList(page).waitFor({ timeout: 5_000 });
     await backToPeople(page, 'button');
     assert.equal((await readPeople(page)).length, 2, 'the grid changed after visiting albums');
+
+    // A phone-sized screen: everything fits without sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px wide`);
+    t.diagnostic(`screenshot: ${await screenshot(page, 'people-phone.png')}`);
   }));
 
 test('dev subset (drag and drop): 5 identities x 4 photos, one person each, no mixing',
@@ -314,7 +333,10 @@ test('keyboard only: focus is visible, Enter opens an album, Enter downloads, Es
     assert.deepEqual([...verifyZipFile(got.file, got.bytes).files.keys()].sort(), [COLLINS, MIRRORED].sort());
 
     await backToPeople(page, 'escape');
-    t.diagnostic(`after Escape focus is on: ${await page.evaluate(() => document.activeElement?.textContent?.trim().slice(0, 80))}`);
+    // Going back returns focus to the person that was opened, so the keyboard user keeps their place.
+    await page.waitForFunction(() => document.activeElement?.matches('[data-person-key]'), null, { timeout: 5_000 });
+    const focused = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    assert.match(focused, /^Person 1, 2 photos$/, `after Escape focus is on ${focused}`);
 
     await tabTo(await first(), "the first person's button (again)");
     await openAlbum(page, null, { keyboard: true });
