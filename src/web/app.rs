@@ -120,11 +120,13 @@ fn ProgressPanel() -> impl IntoView {
             let secs = ((now - p.started_ms) / 1000.0).max(0.001);
             let rate = p.done as f64 / secs;
             if phase == Phase::Done {
+                // Duplicates and unreadable files were handled, not sorted.
+                let sorted = p.done - p.failed.len() - p.duplicates;
                 format!(
                     "{} sorted in {:.0} s ({:.1} photos/s)",
-                    photo_count(p.done),
+                    photo_count(sorted),
                     secs,
-                    rate
+                    sorted as f64 / secs
                 )
             } else {
                 let left = if rate > 0.0 {
