@@ -17,18 +17,15 @@ use wasm_bindgen_futures::JsFuture;
 /// Re-group this often while photos arrive, so the grid fills in as it goes.
 const REGROUP_EVERY: usize = 25;
 
+/// Adds files to the run: photos join the queue (starting a run if none is
+/// going), anything else is reported as skipped. Files dropped while a run is
+/// going simply join it, so there is only ever one run and one worker pool.
 pub fn start(st: AppState, files: Vec<PickedFile>) {
     if files.is_empty() {
         return;
     }
-    wasm_bindgen_futures::spawn_local(run(st, files));
-}
-
-async fn run(st: AppState, files: Vec<PickedFile>) {
     let (photos, others): (Vec<PickedFile>, Vec<PickedFile>) =
         files.into_iter().partition(PickedFile::looks_like_photo);
-    st.cancel.set(false);
-    st.error.set(None);
     st.progress.update(|p| {
         if p.total == p.done {
             p.started_ms = now_ms();
@@ -37,36 +34,62 @@ async fn run(st: AppState, files: Vec<PickedFile>) {
         p.total += photos.len();
         p.skipped.extend(others.iter().map(|f| f.path.clone()));
     });
+    let idle = LOCAL.with(|l| {
+        let mut l = l.borrow_mut();
+        l.queue.extend(photos);
+        !std::mem::replace(&mut l.running, true)
+    });
+    if idle {
+        st.cancel.set(false);
+        st.error.set(None);
+        wasm_bindgen_futures::spawn_local(run(st));
+    }
+}
+
+async fn run(st: AppState) {
     let pool = match pool(st).await {
         Ok(pool) => pool,
         Err(message) => {
             st.error
                 .set(Some(format!("Facesort could not start: {message}")));
+            let dropped = LOCAL.with(|l| {
+                let mut l = l.borrow_mut();
+                l.running = false;
+                std::mem::take(&mut l.queue).len()
+            });
+            st.progress.update(|p| p.total -= dropped);
             st.phase.set(Phase::Idle);
             return;
         }
     };
     st.phase.set(Phase::Sorting);
     publish_stats(st, pool.size());
-    // Two photos per worker in flight: one analysing, one being read and hashed.
-    futures::stream::iter(photos)
-        .for_each_concurrent(pool.size() * 2, |file| {
-            let pool = pool.clone();
-            async move {
-                if st.cancel.get_untracked() {
-                    st.progress.update(|p| p.total -= 1);
-                    return;
+    loop {
+        let batch = LOCAL.with(|l| std::mem::take(&mut l.borrow_mut().queue));
+        if batch.is_empty() {
+            break;
+        }
+        // Two photos per worker in flight: one analysing, one being read and hashed.
+        futures::stream::iter(batch)
+            .for_each_concurrent(pool.size() * 2, |file| {
+                let pool = pool.clone();
+                async move {
+                    if st.cancel.get_untracked() {
+                        st.progress.update(|p| p.total -= 1);
+                        return;
+                    }
+                    process(st, &pool, file).await;
+                    let done = st.progress.with_untracked(|p| p.done);
+                    publish_stats(st, pool.size());
+                    if done % REGROUP_EVERY == 0 {
+                        regroup(st, &pool).await;
+                    }
                 }
-                process(st, &pool, file).await;
-                let done = st.progress.with_untracked(|p| p.done);
-                publish_stats(st, pool.size());
-                if done % REGROUP_EVERY == 0 {
-                    regroup(st, &pool).await;
-                }
-            }
-        })
-        .await;
+            })
+            .await;
+    }
     regroup(st, &pool).await;
+    LOCAL.with(|l| l.borrow_mut().running = false);
     st.progress.update(|p| p.finished_ms = Some(now_ms()));
     st.phase.set(Phase::Done);
     publish_stats(st, pool.size());

@@ -130,7 +130,9 @@ impl AppState {
         self.screen.set(to);
         request_animation_frame(move || {
             let target = document().query_selector(&focus).ok().flatten();
-            if let Some(el) = target.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+            if let Some(el) =
+                target.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
                 let _ = el.focus();
             }
         });
@@ -183,6 +185,10 @@ pub struct Local {
     pub hashes: HashMap<String, u32>,
     pub pool: Option<Rc<WorkerPool>>,
     pub next_id: u32,
+    /// Photos waiting for the running sort.
+    pub queue: Vec<super::import::PickedFile>,
+    /// Whether a sort is running (it drains `queue` before it ends).
+    pub running: bool,
 }
 
 thread_local! {

@@ -347,3 +347,22 @@ test('keyboard only: focus is visible, Enter opens an album, Enter downloads, Es
     assert.equal(await albumList(page).count(), 0, 'the album is still shown after "Back to people"');
     assert.equal((await readPeople(page)).length, 2);
   }));
+
+test('cancel stops a long run: the rest is left out, what was sorted stays',
+  { timeout: TEST_TIMEOUT, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist (set FACESORT_DEV_SET)` },
+  (t) => withApp(t, async (page) => {
+    const dir = path.join(DEV_SET, 'images');
+    const all = fs.readdirSync(dir).sort().map((f) => fileFromDisk(path.join(dir, f)));
+    await page.locator(sel.photosInput).setInputFiles(all);
+    await page.waitForFunction(() => (window.facesortStats?.done ?? 0) >= 10, null, { timeout: SORT_TIMEOUT });
+    await button(page, 'Cancel').click();
+    await waitForDone(page);
+    const stats = await page.evaluate(() => ({ ...window.facesortStats }));
+    t.diagnostic(`cancelled after ${stats.done} of ${all.length} photos`);
+    assert.ok(stats.done < all.length, `cancel had no effect: ${stats.done} of ${all.length} done`);
+    assert.equal(stats.total, stats.done, 'the total should shrink to the photos actually processed');
+    const bar = page.getByRole('progressbar', { name: 'Sorting progress' });
+    assert.equal(await bar.getAttribute('aria-valuemax'), String(stats.done));
+    assert.ok((await readPeople(page)).length > 0, 'the people sorted before cancelling are gone');
+    assert.equal(await button(page, 'Cancel').count(), 0, 'Cancel is still offered after the run ended');
+  }));
