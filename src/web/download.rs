@@ -2,7 +2,7 @@
 
 use super::js::{blob, describe};
 use super::state::{AppState, PersonView, LOCAL};
-use crate::export::ZipBuilder;
+use crate::export::{safe_name, ZipBuilder};
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -73,45 +73,43 @@ async fn add_photos(
     Ok(())
 }
 
-fn finish(st: AppState, zip: ZipBuilder, file_name: &str) {
-    match zip.finish() {
+/// Offers the finished zip, or says why it could not be built.
+fn conclude(st: AppState, built: Result<ZipBuilder, String>, file_name: &str) {
+    match built.and_then(|zip| zip.finish().map_err(|e| e.to_string())) {
         Ok(bytes) => save(&blob(&bytes, "application/zip"), file_name),
         Err(e) => st.error.set(Some(format!("The download failed: {e}"))),
-    }
-}
-
-fn report(st: AppState, result: Result<(), String>) {
-    if let Err(e) = result {
-        st.error.set(Some(format!("The download failed: {e}")));
     }
 }
 
 /// `<name>.zip` with the person's photos at the top level.
 pub async fn album_zip(st: AppState, person: PersonView) {
     let mut zip = ZipBuilder::default();
-    let result = add_photos(st, &mut zip, "", &person.photos).await;
-    report(
-        st,
-        result.map(|()| {
-            finish(
-                st,
-                zip,
-                &format!("{}.zip", crate::export::safe_name(&person.name)),
-            )
-        }),
-    );
+    let built = add_photos(st, &mut zip, "", &person.photos)
+        .await
+        .map(|()| zip);
+    conclude(st, built, &format!("{}.zip", safe_name(&person.name)));
 }
 
 /// The person's face crops, one JPEG per face.
 pub async fn crops_zip(st: AppState, person: PersonView) {
     let mut zip = ZipBuilder::default();
-    let photos = st.photos.get_untracked();
-    let mut result = Ok(());
-    for photo in photos.iter().filter(|p| person.photos.contains(&p.id)) {
-        for (i, face) in photo.faces.iter().enumerate() {
-            if face.person != Some(person.key) {
-                continue;
-            }
+    let mut built = Ok(());
+    for photo in st
+        .photos
+        .get_untracked()
+        .iter()
+        .filter(|p| person.photos.contains(&p.id))
+    {
+        let stem = photo
+            .name
+            .rsplit_once('.')
+            .map_or(photo.name.as_str(), |(s, _)| s);
+        for (i, _) in photo
+            .faces
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.person == Some(person.key))
+        {
             let crop = LOCAL.with(|l| {
                 l.borrow()
                     .faces
@@ -119,26 +117,19 @@ pub async fn crops_zip(st: AppState, person: PersonView) {
                     .and_then(|f| f.get(i))
                     .map(|(_, c)| c.clone())
             });
-            let stem = photo
-                .name
-                .rsplit_once('.')
-                .map_or(photo.name.as_str(), |(s, _)| s);
             if let Some(crop) = crop {
-                if let Err(e) = zip.add("", &format!("{stem}-face{}.jpg", i + 1), &crop) {
-                    result = Err(e.to_string());
-                }
+                built = built.and(
+                    zip.add("", &format!("{stem}-face{}.jpg", i + 1), &crop)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                );
             }
         }
     }
-    report(
+    conclude(
         st,
-        result.map(|()| {
-            finish(
-                st,
-                zip,
-                &format!("{} faces.zip", crate::export::safe_name(&person.name)),
-            )
-        }),
+        built.map(|()| zip),
+        &format!("{} faces.zip", safe_name(&person.name)),
     );
 }
 
@@ -153,14 +144,14 @@ pub async fn everything_zip(st: AppState) {
             .map(|p| p.id)
             .collect()
     });
-    let mut result = Ok(());
+    let mut built = Ok(());
     for person in &people {
-        if result.is_ok() {
-            result = add_photos(st, &mut zip, &person.name, &person.photos).await;
+        if built.is_ok() {
+            built = add_photos(st, &mut zip, &person.name, &person.photos).await;
         }
     }
-    if result.is_ok() && !no_faces.is_empty() {
-        result = add_photos(st, &mut zip, "no-faces", &no_faces).await;
+    if built.is_ok() && !no_faces.is_empty() {
+        built = add_photos(st, &mut zip, "no-faces", &no_faces).await;
     }
-    report(st, result.map(|()| finish(st, zip, "Facesort.zip")));
+    conclude(st, built.map(|()| zip), "Facesort.zip");
 }

@@ -51,10 +51,9 @@ struct Slot {
     worker: Worker,
     inbox: Rc<RefCell<Inbox>>,
     busy: Cell<usize>,
-    _handlers: (
-        Closure<dyn FnMut(MessageEvent)>,
-        Closure<dyn FnMut(ErrorEvent)>,
-    ),
+    /// Kept alive as long as the worker: dropping them detaches the handlers.
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
 pub struct WorkerPool {
@@ -100,7 +99,8 @@ impl WorkerPool {
                 worker,
                 inbox,
                 busy: Cell::new(0),
-                _handlers: (on_message, on_error),
+                _on_message: on_message,
+                _on_error: on_error,
             });
         }
         for rx in readies {
