@@ -92,6 +92,27 @@ pub fn cluster_incremental(
     faces: &[FaceToCluster<'_>],
     config: &ClusterConfig,
 ) -> Clustering {
+    cluster_with_corrections(known, faces, &[], config)
+}
+
+/// A user's correction: this new face is not that person (it was removed from
+/// them). It holds for every later grouping, whatever the distances say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotPerson {
+    /// Index into the new faces.
+    pub face: usize,
+    pub person: PersonId,
+}
+
+/// [`cluster_incremental`] that also honours the user's corrections: a face
+/// never joins a person it was removed from, nor a group that later joins
+/// that person. Known people's faces are the user-confirmed ones and never move.
+pub fn cluster_with_corrections(
+    known: &[KnownPerson<'_>],
+    faces: &[FaceToCluster<'_>],
+    corrections: &[NotPerson],
+    config: &ClusterConfig,
+) -> Clustering {
     let mut groups: Vec<Group> = known
         .iter()
         .map(|p| {
@@ -138,6 +159,15 @@ pub fn cluster_incremental(
     for i in 0..k {
         for j in i + 1..k {
             dist.set(i, j, f32::INFINITY);
+        }
+    }
+    // Infinite distance is all a correction needs: average linkage keeps any
+    // group containing the face infinitely far from the person.
+    for c in corrections {
+        if let Some(i) = known.iter().position(|p| p.id == c.person) {
+            if c.face < faces.len() {
+                dist.set(i, k + c.face, f32::INFINITY);
+            }
         }
     }
 
@@ -469,6 +499,72 @@ mod tests {
             vec![PersonId(4), PersonId(9), PersonId(10), PersonId(10)]
         );
         assert_eq!(c.new_people, vec![PersonId(10)]);
+    }
+
+    #[test]
+    fn a_face_removed_from_a_person_never_returns_to_them_even_through_a_group() {
+        let alice = [emb(0.0, 0.0), emb(0.05, 0.0)];
+        let known = vec![KnownPerson {
+            id: PersonId(3),
+            faces: faces(&alice, &[0, 1]),
+        }];
+        // Face 0 looks exactly like Alice but the user removed it from her; face 1
+        // is close to both Alice and face 0.
+        let new = [emb(0.02, 0.0), emb(0.03, 0.01)];
+        let f = faces(&new, &[5, 6]);
+        let free = cluster_incremental(&known, &f, &ClusterConfig::default());
+        assert_eq!(
+            free.assignments,
+            vec![PersonId(3), PersonId(3)],
+            "without the correction both join Alice"
+        );
+        let corrected = cluster_with_corrections(
+            &known,
+            &f,
+            &[NotPerson {
+                face: 0,
+                person: PersonId(3),
+            }],
+            &ClusterConfig::default(),
+        );
+        assert_ne!(corrected.assignments[0], PersonId(3));
+        // Face 1 may still join Alice, but then not together with face 0.
+        assert!(
+            corrected.assignments[1] != corrected.assignments[0]
+                || corrected.assignments[1] != PersonId(3)
+        );
+        // Corrections hold on every later run: the same inputs give the same answer.
+        assert_eq!(
+            corrected,
+            cluster_with_corrections(
+                &known,
+                &f,
+                &[NotPerson {
+                    face: 0,
+                    person: PersonId(3)
+                }],
+                &ClusterConfig::default()
+            )
+        );
+    }
+
+    #[test]
+    fn an_unrelated_new_face_becomes_a_new_person_numbered_after_known_ones() {
+        // Bob's faces include one the user confirmed although it looks unlike the
+        // others (a baby photo, say); an unrelated new face still stays out.
+        let bob = [emb(0.0, 0.0), emb(0.0, 0.05), emb(1.0, 0.0)];
+        let known = vec![KnownPerson {
+            id: PersonId(1),
+            faces: faces(&bob, &[0, 1, 2]),
+        }];
+        let new = [emb(9.0, 9.0)];
+        let c = cluster_incremental(&known, &faces(&new, &[7]), &ClusterConfig::default());
+        assert_eq!(
+            c.assignments,
+            vec![PersonId(2)],
+            "an unrelated face becomes a new person"
+        );
+        assert_eq!(c.new_people, vec![PersonId(2)]);
     }
 
     #[test]

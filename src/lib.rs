@@ -40,6 +40,6 @@ pub mod resize;
 #[cfg(feature = "pipeline")]
 pub mod thumbnail;
 
-pub use cluster::{ClusterConfig, Clustering, FaceToCluster, PersonId, PhotoId};
+pub use cluster::{ClusterConfig, Clustering, FaceToCluster, NotPerson, PersonId, PhotoId};
 pub use embedding::Embedding;
 pub use geometry::{DetectedFace, FaceBox, Landmarks, Point};
