@@ -2,7 +2,7 @@
 
 use super::download;
 use super::import::{from_file_list, read_drop, take_drop};
-use super::session::start;
+use super::session::{clear_library, restore, start};
 use super::state::{photo_count, AppState, Phase, PhotoView, Screen};
 use crate::geometry::FaceBox;
 use leptos::ev;
@@ -24,6 +24,7 @@ fn App() -> impl IntoView {
             let _ = body.dataset().set("state", phase.as_str());
         }
     });
+    wasm_bindgen_futures::spawn_local(restore(st));
     let _escape = window_event_listener(ev::keydown, move |e| {
         if e.key() == "Escape" {
             st.back();
@@ -36,6 +37,7 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <Importer />
+            <PendingNote />
             <ProgressPanel />
             {move || st.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || match st.screen.get() {
@@ -45,6 +47,57 @@ fn App() -> impl IntoView {
                 Screen::Photo { photo, .. } => view! { <PhotoViewer id=photo /> }.into_any(),
             }}
         </main>
+        <LibraryFooter />
+    }
+}
+
+/// Files that a run had queued when the page closed: the browser cannot open
+/// them again by itself, so the user is asked to.
+#[component]
+fn PendingNote() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let text = move || {
+        st.pending.with(|p| {
+            format!(
+                "{} from your last visit {} not sorted before the page closed: {}. Add {} again to finish; photos already sorted are kept and are not processed twice.",
+                photo_count(p.len()),
+                if p.len() == 1 { "was" } else { "were" },
+                p.join(", "),
+                if p.len() == 1 { "it" } else { "them" }
+            )
+        })
+    };
+    view! {
+        <Show when=move || st.pending.with(|p| !p.is_empty()) && st.phase.get() != Phase::Sorting>
+            <p class="note pending" data-testid="pending-note" role="status">{text}</p>
+        </Show>
+    }
+}
+
+#[component]
+fn LibraryFooter() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let count = move || st.photos.with(|p| p.len());
+    let confirm_clear = move |_| {
+        let question = format!(
+            "Delete all {} from Facesort's library in this browser? Your original files are not touched.",
+            photo_count(count())
+        );
+        if window().confirm_with_message(&question).unwrap_or(false) {
+            wasm_bindgen_futures::spawn_local(clear_library(st));
+        }
+    };
+    view! {
+        <footer class="library" aria-label="Library">
+            <p data-testid="library-summary">
+                {move || format!("Your library: {}", photo_count(count()))}
+                {move || st.storage.get().map(|s| format!(" · storage {s}"))}
+                " · kept in this browser only"
+            </p>
+            <Show when=move || count() != 0 && st.phase.get() != Phase::Sorting>
+                <button on:click=confirm_clear>"Clear library"</button>
+            </Show>
+        </footer>
     }
 }
 

@@ -13,6 +13,8 @@ pub mod download;
 #[cfg(feature = "app")]
 pub mod import;
 #[cfg(feature = "app")]
+pub mod library;
+#[cfg(feature = "app")]
 pub mod pool;
 #[cfg(feature = "app")]
 pub mod session;

@@ -3,6 +3,7 @@
 
 use super::import::PickedFile;
 use super::js::{blob, now_ms, sha256_hex};
+use super::library::{storage_summary, Library, StoredPhoto};
 use super::pool::{default_size, WorkerPool};
 use super::state::{AppState, FaceView, Phase, PhotoView, LOCAL};
 use crate::cluster::ClusterConfig;
@@ -69,6 +70,14 @@ async fn run(st: AppState) {
         if batch.is_empty() {
             break;
         }
+        if let Some(library) = library() {
+            let paths: Vec<String> = batch.iter().map(|f| f.path.clone()).collect();
+            if let Err(e) = library.add_pending(&paths).await {
+                st.error.set(Some(format!(
+                    "Your library could not note the new photos: {e}"
+                )));
+            }
+        }
         // Two photos per worker in flight: one analysing, one being read and hashed.
         futures::stream::iter(batch)
             .for_each_concurrent(pool.size() * 2, |file| {
@@ -89,6 +98,7 @@ async fn run(st: AppState) {
             .await;
     }
     regroup(st, &pool).await;
+    refresh_storage(st);
     LOCAL.with(|l| l.borrow_mut().running = false);
     st.progress.update(|p| p.finished_ms = Some(now_ms()));
     st.phase.set(Phase::Done);
@@ -107,6 +117,8 @@ async fn pool(st: AppState) -> Result<Rc<WorkerPool>, String> {
 
 async fn process(st: AppState, pool: &WorkerPool, picked: PickedFile) {
     let outcome = analyse(pool, &picked).await;
+    // Whatever happened, this file is no longer waiting.
+    st.pending.update(|p| p.retain(|path| *path != picked.path));
     st.progress.update(|p| {
         p.done += 1;
         match &outcome {
@@ -115,43 +127,157 @@ async fn process(st: AppState, pool: &WorkerPool, picked: PickedFile) {
             Outcome::Photo(..) => {}
         }
     });
-    if let Outcome::Photo(id, report) = outcome {
-        st.progress.update(|p| p.stages += report.timings);
-        let faces = report
-            .faces
-            .iter()
-            .map(|f| FaceView {
-                bbox: f.bbox,
-                crop_url: object_url(&f.crop_jpeg),
-                person: None,
-            })
-            .collect();
-        let view = PhotoView {
-            id,
+    let Outcome::Photo(id, hash, report) = outcome else {
+        if let Some(library) = library() {
+            let _ = library.forget_pending(&picked.path).await;
+        }
+        return;
+    };
+    st.progress.update(|p| p.stages += report.timings);
+    let file: web_sys::Blob = picked.file.clone().into();
+    if let Some(library) = library() {
+        let stored = StoredPhoto {
+            hash,
+            seq: id,
             name: picked.file.name(),
-            thumb_url: object_url(&report.thumbnail_jpeg),
-            width: report.width,
-            height: report.height,
-            faces,
+            size: picked.file.size(),
+            last_modified_ms: picked.file.last_modified(),
+            added_ms: js_sys::Date::now(),
+            report: report.clone(),
         };
+        // The photo stays sorted in this page even if it could not be kept.
+        if let Err(e) = library.save(&stored, &file, &picked.path).await {
+            st.error.set(Some(format!(
+                "{} could not be kept in your library: {e}",
+                picked.path
+            )));
+        }
+    }
+    show_photo(st, id, picked.file.name(), file, report);
+}
+
+/// Puts an analysed photo on the page (and its faces and file in reach).
+fn show_photo(
+    st: AppState,
+    id: u32,
+    name: String,
+    file: web_sys::Blob,
+    report: crate::protocol::PhotoReport,
+) {
+    let faces = report
+        .faces
+        .iter()
+        .map(|f| FaceView {
+            bbox: f.bbox,
+            crop_url: object_url(&f.crop_jpeg),
+            person: None,
+        })
+        .collect();
+    let view = PhotoView {
+        id,
+        name,
+        thumb_url: object_url(&report.thumbnail_jpeg),
+        width: report.width,
+        height: report.height,
+        faces,
+    };
+    LOCAL.with(|l| {
+        let mut l = l.borrow_mut();
+        l.files.insert(id, file);
+        l.faces.insert(
+            id,
+            report
+                .faces
+                .into_iter()
+                .map(|f| (f.embedding, f.crop_jpeg))
+                .collect(),
+        );
+    });
+    st.photos.update(|p| p.push(view));
+}
+
+fn library() -> Option<Rc<Library>> {
+    LOCAL.with(|l| l.borrow().library.clone())
+}
+
+fn refresh_storage(st: AppState) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(summary) = storage_summary().await {
+            st.storage.set(Some(summary));
+        }
+    });
+}
+
+/// Opens the library and puts every kept photo back, regrouped exactly as
+/// before (same photos in the same order give the same people).
+pub async fn restore(st: AppState) {
+    let library = match Library::open().await {
+        Ok(l) => Rc::new(l),
+        Err(e) => {
+            return st.error.set(Some(format!(
+                "Your library could not be opened: {e}. Photos sorted now will not be kept."
+            )))
+        }
+    };
+    LOCAL.with(|l| l.borrow_mut().library = Some(library.clone()));
+    let (photos, pending) = match library.load().await {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            return st
+                .error
+                .set(Some(format!("Your library could not be read: {e}")))
+        }
+    };
+    st.pending.set(pending);
+    refresh_storage(st);
+    if photos.is_empty() {
+        return;
+    }
+    for (photo, file) in photos {
         LOCAL.with(|l| {
             let mut l = l.borrow_mut();
-            l.files.insert(id, picked.file.clone());
-            l.faces.insert(
-                id,
-                report
-                    .faces
-                    .into_iter()
-                    .map(|f| (f.embedding, f.crop_jpeg))
-                    .collect(),
-            );
+            l.hashes.insert(photo.hash.clone(), photo.seq);
+            l.next_id = l.next_id.max(photo.seq + 1);
         });
-        st.photos.update(|p| p.push(view));
+        show_photo(st, photo.seq, photo.name, file, photo.report);
+    }
+    let pool = match pool(st).await {
+        Ok(pool) => pool,
+        Err(message) => {
+            return st
+                .error
+                .set(Some(format!("Facesort could not start: {message}")))
+        }
+    };
+    regroup(st, &pool).await;
+    st.phase.set(Phase::Done);
+}
+
+/// Deletes the library (after the user confirmed) and starts afresh.
+pub async fn clear_library(st: AppState) {
+    let Some(library) = LOCAL.with(|l| l.borrow_mut().library.take()) else {
+        return;
+    };
+    match Rc::try_unwrap(library) {
+        Ok(library) => match library.clear().await {
+            Ok(()) => {
+                let _ = web_sys::window().map(|w| w.location().reload());
+            }
+            Err(e) => st
+                .error
+                .set(Some(format!("The library could not be cleared: {e}"))),
+        },
+        Err(library) => {
+            LOCAL.with(|l| l.borrow_mut().library = Some(library));
+            st.error.set(Some(
+                "The library is busy; try again when sorting has finished.".into(),
+            ));
+        }
     }
 }
 
 enum Outcome {
-    Photo(u32, crate::protocol::PhotoReport),
+    Photo(u32, String, crate::protocol::PhotoReport),
     Duplicate,
     Failed(String),
 }
@@ -177,14 +303,14 @@ async fn analyse(pool: &WorkerPool, picked: &PickedFile) -> Outcome {
         }
         let id = l.next_id;
         l.next_id += 1;
-        l.hashes.insert(hash, id);
+        l.hashes.insert(hash.clone(), id);
         Some(id)
     });
     let Some(id) = id else {
         return Outcome::Duplicate;
     };
     match pool.analyse(id, buffer).await {
-        FromWorker::Analysed { report, .. } => Outcome::Photo(id, report),
+        FromWorker::Analysed { report, .. } => Outcome::Photo(id, hash, report),
         FromWorker::Failed { message, .. } => Outcome::Failed(message),
         _ => Outcome::Failed("unexpected reply from the worker".into()),
     }

@@ -100,6 +100,10 @@ pub struct AppState {
     pub cancel: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     pub people: Memo<Vec<PersonView>>,
+    /// Files a run queued but did not finish before the page closed.
+    pub pending: RwSignal<Vec<String>>,
+    /// "12 MB of 2 GB used".
+    pub storage: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -114,6 +118,8 @@ impl AppState {
             cancel: RwSignal::new(false),
             error: RwSignal::new(None),
             people,
+            pending: RwSignal::new(Vec::new()),
+            storage: RwSignal::new(None),
         }
     }
 
@@ -179,7 +185,9 @@ pub fn group_people(photos: &[PhotoView]) -> Vec<PersonView> {
 /// Browser objects that cannot be signals, owned by the page's one thread.
 #[derive(Default)]
 pub struct Local {
-    pub files: HashMap<u32, web_sys::File>,
+    /// The original files (as the user gave them, or as IndexedDB kept them).
+    pub files: HashMap<u32, web_sys::Blob>,
+    pub library: Option<Rc<super::library::Library>>,
     /// Per photo, its faces' embeddings and crop JPEGs, in face order.
     pub faces: HashMap<u32, Vec<(Embedding, Vec<u8>)>>,
     pub hashes: HashMap<String, u32>,

@@ -366,3 +366,68 @@ test('cancel stops a long run: the rest is left out, what was sorted stays',
     assert.ok((await readPeople(page)).length > 0, 'the people sorted before cancelling are gone');
     assert.equal(await button(page, 'Cancel').count(), 0, 'Cancel is still offered after the run ended');
   }));
+
+/** Waits until a run started after `since` (ms on the page clock) has finished. */
+async function waitForRunAfter(page, since) {
+  await page.waitForFunction((t) => document.body.dataset.state === 'done'
+    && (window.facesortStats?.finishedMs ?? 0) > t, since, { timeout: SORT_TIMEOUT, polling: 100 });
+}
+
+test('the library survives a reload: same people, same zip, only new photos processed',
+  { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
+    const photos = await shippedPhotos(page);
+    await page.locator(sel.photosInput).setInputFiles(photos.slice(0, 3));
+    await waitForDone(page);
+    const before = (await readPeople(page)).map((p) => p.label);
+    const first = await download(page, button(page, 'Download everything (zip)'), 'before-reload.zip');
+    const zipBefore = verifyZipFile(first.file, first.bytes);
+    t.diagnostic(`before reload: ${before.join(' | ')}`);
+
+    await page.reload();
+    await waitForDone(page);
+    const after = (await readPeople(page)).map((p) => p.label);
+    assert.deepEqual(after, before, 'people changed across a reload');
+    assert.match(await page.locator('[data-testid="library-summary"]').textContent(), /^Your library: 3 photos/);
+    const got = await download(page, button(page, 'Download everything (zip)'), 'after-reload.zip');
+    const zipAfter = verifyZipFile(got.file, got.bytes);
+    assert.deepEqual([...zipAfter.files.keys()].sort(), [...zipBefore.files.keys()].sort());
+    for (const [name, bytes] of zipAfter.files) assert.ok(bytes.equals(zipBefore.files.get(name)), `${name} differs after the reload`);
+
+    // Everything again: the three kept photos are recognised, only two are new.
+    const since = await page.evaluate(() => performance.now());
+    await page.locator(sel.photosInput).setInputFiles(photos);
+    await waitForRunAfter(page, since);
+    const stats = await page.evaluate(() => ({ ...window.facesortStats }));
+    t.diagnostic(`after adding all five: ${JSON.stringify(stats)}`);
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^3 photos already added/);
+    const people = await readPeople(page);
+    assert.deepEqual(people.map((p) => p.label), before, 'adding photos without new faces changed the people');
+    await button(page, 'Photos without faces, 2 photos').waitFor({ timeout: 5_000 });
+    assert.match(await page.locator('[data-testid="library-summary"]').textContent(), /^Your library: 5 photos/);
+  }));
+
+test('a reload in the middle of a run keeps what was finished and names what was not',
+  { timeout: TEST_TIMEOUT, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist (set FACESORT_DEV_SET)` },
+  (t) => withApp(t, async (page) => {
+    const dir = path.join(DEV_SET, 'images');
+    const all = fs.readdirSync(dir).sort().slice(0, 60).map((f) => fileFromDisk(path.join(dir, f)));
+    await page.locator(sel.photosInput).setInputFiles(all);
+    await page.waitForFunction(() => (window.facesortStats?.done ?? 0) >= 8, null, { timeout: SORT_TIMEOUT });
+    await page.reload();
+    await page.locator('[data-testid="pending-note"]').waitFor({ timeout: 30_000 });
+    const note = await page.locator('[data-testid="pending-note"]').textContent();
+    const kept = Number((await page.locator('[data-testid="library-summary"]').textContent()).match(/Your library: (\d+) photo/)[1]);
+    const pending = Number(note.match(/^(\d+) photos? from your last visit/)[1]);
+    t.diagnostic(`kept ${kept}, pending ${pending} of ${all.length}`);
+    assert.ok(kept >= 8, `only ${kept} photos were kept`);
+    assert.ok(pending > 0 && kept + pending <= all.length, `kept ${kept} + pending ${pending} vs ${all.length}`);
+    assert.ok(note.includes(all[all.length - 1].name), 'the last queued photo is not named as pending');
+
+    // Adding everything again finishes the job without processing kept photos twice.
+    const since = await page.evaluate(() => performance.now());
+    await page.locator(sel.photosInput).setInputFiles(all);
+    await waitForRunAfter(page, since);
+    assert.match(await page.locator('[data-testid="library-summary"]').textContent(), new RegExp(`^Your library: ${all.length} photos`));
+    assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'the pending note stays after finishing');
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), new RegExp(`^${kept} photos already added`));
+  }));

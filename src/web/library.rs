@@ -1,0 +1,194 @@
+//! The library kept in IndexedDB, so a reload or a later visit finds every
+//! sorted photo again: the original file (for downloads), its thumbnail and
+//! faces, keyed by the SHA-256 of its bytes; and the files a run had queued
+//! but not finished, so the page can say which to add again.
+
+use super::js::describe;
+use crate::protocol::PhotoReport;
+use js_sys::Reflect;
+use rexie::{ObjectStore, Rexie, TransactionMode};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+const DB_NAME: &str = "facesort";
+/// 1: photos and pending files.
+const SCHEMA_VERSION: u32 = 1;
+const PHOTOS: &str = "photos";
+const PENDING: &str = "pending";
+/// The original file travels beside the serde part: IndexedDB stores Blobs natively.
+const FILE_FIELD: &str = "file";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredPhoto {
+    pub hash: String,
+    /// Order of arrival: restoring in this order regroups people identically.
+    pub seq: u32,
+    pub name: String,
+    pub size: f64,
+    pub last_modified_ms: f64,
+    pub added_ms: f64,
+    pub report: PhotoReport,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    path: String,
+}
+
+pub struct Library {
+    db: Rexie,
+}
+
+/// A sentence for a storage failure; a full disk gets its own.
+fn storage_error(e: impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    if text.contains("Quota") {
+        "the browser's storage for this site is full: free some space or clear the library; photos sorted now will not be kept after you close the page".into()
+    } else {
+        format!("the browser's storage failed ({text})")
+    }
+}
+
+impl Library {
+    pub async fn open() -> Result<Library, String> {
+        let db = Rexie::builder(DB_NAME)
+            .version(SCHEMA_VERSION)
+            .add_object_store(ObjectStore::new(PHOTOS).key_path("hash"))
+            .add_object_store(ObjectStore::new(PENDING).key_path("path"))
+            .build()
+            .await
+            .map_err(storage_error)?;
+        Ok(Library { db })
+    }
+
+    /// Every stored photo with its file, in order of arrival, and the paths of
+    /// files that were queued but not finished.
+    pub async fn load(&self) -> Result<(Vec<(StoredPhoto, web_sys::Blob)>, Vec<String>), String> {
+        let tx = self
+            .db
+            .transaction(&[PHOTOS, PENDING], TransactionMode::ReadOnly)
+            .map_err(storage_error)?;
+        let rows = tx
+            .store(PHOTOS)
+            .map_err(storage_error)?
+            .get_all(None, None)
+            .await
+            .map_err(storage_error)?;
+        let pending = tx
+            .store(PENDING)
+            .map_err(storage_error)?
+            .get_all(None, None)
+            .await
+            .map_err(storage_error)?;
+        let mut photos = Vec::with_capacity(rows.len());
+        for row in rows {
+            let file = Reflect::get(&row, &FILE_FIELD.into())
+                .ok()
+                .and_then(|f| f.dyn_into::<web_sys::Blob>().ok());
+            // A record without its file cannot be downloaded again: skip it rather than fail the library.
+            if let (Ok(photo), Some(file)) =
+                (serde_wasm_bindgen::from_value::<StoredPhoto>(row), file)
+            {
+                photos.push((photo, file));
+            }
+        }
+        photos.sort_by_key(|(p, _)| p.seq);
+        let mut pending: Vec<String> = pending
+            .into_iter()
+            .filter_map(|p| serde_wasm_bindgen::from_value::<Pending>(p).ok())
+            .map(|p| p.path)
+            .collect();
+        pending.sort();
+        Ok((photos, pending))
+    }
+
+    /// Stores a sorted photo and forgets it as pending, in one transaction:
+    /// a crash leaves either both or neither.
+    pub async fn save(
+        &self,
+        photo: &StoredPhoto,
+        file: &web_sys::Blob,
+        path: &str,
+    ) -> Result<(), String> {
+        let value = serde_wasm_bindgen::to_value(photo).map_err(|e| e.to_string())?;
+        Reflect::set(&value, &FILE_FIELD.into(), file).map_err(|e| describe(&e))?;
+        let tx = self
+            .db
+            .transaction(&[PHOTOS, PENDING], TransactionMode::ReadWrite)
+            .map_err(storage_error)?;
+        tx.store(PHOTOS)
+            .map_err(storage_error)?
+            .put(&value, None)
+            .await
+            .map_err(storage_error)?;
+        tx.store(PENDING)
+            .map_err(storage_error)?
+            .delete(JsValue::from_str(path))
+            .await
+            .map_err(storage_error)?;
+        tx.done().await.map_err(storage_error)?;
+        Ok(())
+    }
+
+    pub async fn add_pending(&self, paths: &[String]) -> Result<(), String> {
+        let tx = self
+            .db
+            .transaction(&[PENDING], TransactionMode::ReadWrite)
+            .map_err(storage_error)?;
+        let store = tx.store(PENDING).map_err(storage_error)?;
+        for path in paths {
+            let value = serde_wasm_bindgen::to_value(&Pending { path: path.clone() })
+                .map_err(|e| e.to_string())?;
+            store.put(&value, None).await.map_err(storage_error)?;
+        }
+        tx.done().await.map_err(storage_error)?;
+        Ok(())
+    }
+
+    pub async fn forget_pending(&self, path: &str) -> Result<(), String> {
+        let tx = self
+            .db
+            .transaction(&[PENDING], TransactionMode::ReadWrite)
+            .map_err(storage_error)?;
+        tx.store(PENDING)
+            .map_err(storage_error)?
+            .delete(JsValue::from_str(path))
+            .await
+            .map_err(storage_error)?;
+        tx.done().await.map_err(storage_error)?;
+        Ok(())
+    }
+
+    /// Deletes the whole library.
+    pub async fn clear(self) -> Result<(), String> {
+        self.db.close();
+        Rexie::delete(DB_NAME).await.map_err(storage_error)
+    }
+}
+
+/// "12.3 MB of 2.1 GB used", from `navigator.storage.estimate()`; also asks
+/// the browser to keep the library when it is short of space.
+pub async fn storage_summary() -> Option<String> {
+    let storage = web_sys::window()?.navigator().storage();
+    if let Ok(p) = storage.persist() {
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
+    let estimate = wasm_bindgen_futures::JsFuture::from(storage.estimate().ok()?)
+        .await
+        .ok()?;
+    let get = |k: &str| {
+        Reflect::get(&estimate, &k.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    let (usage, quota) = (get("usage")?, get("quota")?);
+    Some(format!("{} of {} used", bytes(usage), bytes(quota)))
+}
+
+fn bytes(n: f64) -> String {
+    match n {
+        n if n >= 1e9 => format!("{:.1} GB", n / 1e9),
+        n if n >= 1e6 => format!("{:.1} MB", n / 1e6),
+        n => format!("{:.0} kB", n / 1e3),
+    }
+}
