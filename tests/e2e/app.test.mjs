@@ -431,3 +431,28 @@ test('a reload in the middle of a run keeps what was finished and names what was
     assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'the pending note stays after finishing');
     assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), new RegExp(`^${kept} photos already added`));
   }));
+
+test('a 100-megapixel photo is sorted in the browser (downscaled, not refused)',
+  { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
+    // Collins drawn into a 12,500 × 8,000 JPEG by Chromium itself.
+    const collins = fs.readFileSync(path.join(PHOTOS, COLLINS));
+    const big = Buffer.from(await page.evaluate(async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const img = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const canvas = new OffscreenCanvas(12_500, 8_000);
+      const ctx = canvas.getContext('2d');
+      ctx.fillStyle = '#789';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(img, 5_000, 2_000, 2_500, 2_500);
+      const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+      return Array.from(new Uint8Array(await blob.arrayBuffer()));
+    }, collins.toString('base64')));
+    t.diagnostic(`100 MP JPEG: ${(big.length / 1e6).toFixed(1)} MB`);
+    await page.locator(sel.photosInput).setInputFiles([{ name: 'huge.jpg', mimeType: 'image/jpeg', buffer: big }]);
+    await waitForDone(page);
+    assert.equal(await failedList(page).count(), 0, 'the huge photo was reported as failed');
+    const people = await readPeople(page);
+    assert.equal(people.length, 1, `expected Collins, found ${people.map((p) => p.label)}`);
+    const album = await openAlbum(page, people[0].button);
+    assert.deepEqual(album.files, ['huge.jpg']);
+  }));
