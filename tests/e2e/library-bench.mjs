@@ -1,0 +1,56 @@
+// Library benchmark: sorts N distinct photos (the dev set's images, each copy made
+// distinct by bytes appended after its end, which decoders ignore), then reloads
+// the page and times how long the library takes to come back (navigation to the
+// people grid), and how much IndexedDB space each photo takes.
+//   node tests/e2e/library-bench.mjs [N=1000] [SET_DIR]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from './server.mjs';
+import { DEV_SET, DIST, PREFIX, gotoApp, guardedContext, launchBrowser, peopleList, readPeople, sel, setImages, waitForDone } from './lib.mjs';
+
+const n = Number(process.argv[2] || 1000);
+const setDir = process.argv[3] ? path.resolve(process.argv[3]) : DEV_SET;
+const sources = setImages(setDir);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-library-'));
+const files = [];
+for (let i = 0; i < n; i++) {
+  const src = sources[i % sources.length];
+  const out = path.join(tmp, `${String(i).padStart(4, '0')}-${path.basename(src)}`);
+  fs.writeFileSync(out, Buffer.concat([fs.readFileSync(src), Buffer.from(`\0facesort-copy-${i}`)]));
+  files.push(out);
+}
+const server = await startServer({ root: DIST, prefix: PREFIX });
+const browser = await launchBrowser();
+try {
+  const guard = await guardedContext(browser);
+  const page = await guard.context.newPage();
+  await gotoApp(page, server.url);
+  const t0 = Date.now();
+  await page.locator(sel.photosInput).setInputFiles(files);
+  await waitForDone(page, 3_600_000);
+  const sortS = (Date.now() - t0) / 1000;
+  const stored = await page.evaluate(async () => (await navigator.storage.estimate()).usage);
+  const kept = await page.locator('[data-testid="library-summary"]').textContent();
+
+  const r0 = Date.now();
+  await page.reload();
+  await peopleList(page).waitFor({ timeout: 600_000 });
+  const gridS = (Date.now() - r0) / 1000;
+  await waitForDone(page, 600_000);
+  const doneS = (Date.now() - r0) / 1000;
+  const people = (await readPeople(page)).length;
+  guard.assertPrivate();
+  console.log(`Facesort library benchmark: ${n} photos, Chromium headless, ${os.cpus().length} cores (${os.cpus()[0].model.trim()})\n`);
+  console.log('| measure | value |\n|---|---|');
+  console.log(`| photos sorted (first visit) | ${n} in ${sortS.toFixed(1)} s (${(n / sortS).toFixed(1)} photos/s) |`);
+  console.log(`| library after sorting | ${kept.trim()} |`);
+  console.log(`| IndexedDB + cache usage | ${(stored / 1e6).toFixed(1)} MB = ${(stored / n / 1e3).toFixed(0)} kB per photo (originals included) |`);
+  console.log(`| reopen: reload until the photos are read back from IndexedDB | ${gridS.toFixed(1)} s |`);
+  console.log(`| reopen: reload until people are regrouped and shown (models loaded) | ${doneS.toFixed(1)} s |`);
+  console.log(`| people after reopening | ${people} |`);
+} finally {
+  await browser.close();
+  await server.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
