@@ -112,29 +112,19 @@ impl Library {
     ) -> Result<(), String> {
         let value = serde_wasm_bindgen::to_value(photo).map_err(|e| e.to_string())?;
         Reflect::set(&value, &FILE_FIELD.into(), file).map_err(|e| describe(&e))?;
-        let tx = self
-            .db
-            .transaction(&[PHOTOS, PENDING], TransactionMode::ReadWrite)
-            .map_err(storage_error)?;
+        let tx = self.writing(&[PHOTOS, PENDING])?;
         tx.store(PHOTOS)
             .map_err(storage_error)?
             .put(&value, None)
             .await
             .map_err(storage_error)?;
-        tx.store(PENDING)
-            .map_err(storage_error)?
-            .delete(JsValue::from_str(path))
-            .await
-            .map_err(storage_error)?;
+        unqueue(&tx, path).await?;
         tx.done().await.map_err(storage_error)?;
         Ok(())
     }
 
     pub async fn add_pending(&self, paths: &[String]) -> Result<(), String> {
-        let tx = self
-            .db
-            .transaction(&[PENDING], TransactionMode::ReadWrite)
-            .map_err(storage_error)?;
+        let tx = self.writing(&[PENDING])?;
         let store = tx.store(PENDING).map_err(storage_error)?;
         for path in paths {
             let value = serde_wasm_bindgen::to_value(&Pending { path: path.clone() })
@@ -146,17 +136,16 @@ impl Library {
     }
 
     pub async fn forget_pending(&self, path: &str) -> Result<(), String> {
-        let tx = self
-            .db
-            .transaction(&[PENDING], TransactionMode::ReadWrite)
-            .map_err(storage_error)?;
-        tx.store(PENDING)
-            .map_err(storage_error)?
-            .delete(JsValue::from_str(path))
-            .await
-            .map_err(storage_error)?;
+        let tx = self.writing(&[PENDING])?;
+        unqueue(&tx, path).await?;
         tx.done().await.map_err(storage_error)?;
         Ok(())
+    }
+
+    fn writing(&self, stores: &[&str]) -> Result<rexie::Transaction, String> {
+        self.db
+            .transaction(stores, TransactionMode::ReadWrite)
+            .map_err(storage_error)
     }
 
     /// Deletes the whole library.
@@ -164,6 +153,15 @@ impl Library {
         self.db.close();
         Rexie::delete(DB_NAME).await.map_err(storage_error)
     }
+}
+
+/// Removes a file from the pending list within the caller's transaction.
+async fn unqueue(tx: &rexie::Transaction, path: &str) -> Result<(), String> {
+    tx.store(PENDING)
+        .map_err(storage_error)?
+        .delete(JsValue::from_str(path))
+        .await
+        .map_err(storage_error)
 }
 
 /// "12.3 MB of 2.1 GB used", from `navigator.storage.estimate()`; also asks
