@@ -44,8 +44,8 @@ fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
 
 async fn load_pipeline(scope: &DedicatedWorkerGlobalScope) -> Result<Pipeline, String> {
     let m = manifest();
-    let detector = fetch_model(scope, &m.detector).await?;
-    let embedder = fetch_model(scope, &m.embedder).await?;
+    let detector = fetch_model(scope, "face detection", &m.detector).await?;
+    let embedder = fetch_model(scope, "face recognition", &m.embedder).await?;
     Pipeline::new(&detector, &embedder).map_err(|e| e.to_string())
 }
 
@@ -53,10 +53,11 @@ async fn load_pipeline(scope: &DedicatedWorkerGlobalScope) -> Result<Pipeline, S
 /// so a truncated or tampered file is a clear message rather than garbage faces.
 async fn fetch_model(
     scope: &DedicatedWorkerGlobalScope,
+    role: &str,
     entry: &ModelEntry,
 ) -> Result<Vec<u8>, String> {
     let url = format!("models/{}", entry.file);
-    let failed = |why: String| format!("could not load the {} model ({url}): {why}", entry.name);
+    let failed = |why: String| format!("the {role} model ({url}) could not be loaded: {why}");
     let response: web_sys::Response = JsFuture::from(scope.fetch_with_str(&url))
         .await
         .map_err(|e| failed(describe(&e)))?
@@ -71,7 +72,7 @@ async fn fetch_model(
     let digest = sha256_hex(&bytes).await.map_err(failed)?;
     if digest != entry.sha256 {
         return Err(failed(
-            "the file is damaged or not the expected version (checksum mismatch)".into(),
+            "the file is damaged or not the expected version (checksum mismatch); reload the page, and if this stays, the site's copy needs replacing".into(),
         ));
     }
     Ok(bytes.to_vec())
