@@ -48,20 +48,14 @@ pub fn start(st: AppState, files: Vec<PickedFile>) {
 }
 
 async fn run(st: AppState) {
-    let pool = match pool(st).await {
-        Ok(pool) => pool,
-        Err(message) => {
-            st.error
-                .set(Some(format!("Facesort could not start: {message}")));
-            let dropped = LOCAL.with(|l| {
-                let mut l = l.borrow_mut();
-                l.running = false;
-                std::mem::take(&mut l.queue).len()
-            });
-            st.progress.update(|p| p.total -= dropped);
-            st.phase.set(Phase::Idle);
-            return;
-        }
+    let Some(pool) = pool(st).await else {
+        let dropped = LOCAL.with(|l| {
+            let mut l = l.borrow_mut();
+            l.running = false;
+            std::mem::take(&mut l.queue).len()
+        });
+        st.progress.update(|p| p.total -= dropped);
+        return;
     };
     st.phase.set(Phase::Sorting);
     publish_stats(st, pool.size());
@@ -105,14 +99,26 @@ async fn run(st: AppState) {
     publish_stats(st, pool.size());
 }
 
-async fn pool(st: AppState) -> Result<Rc<WorkerPool>, String> {
+/// The worker pool, started (models loaded) on first use. On failure the page
+/// says why and goes back to idle.
+async fn pool(st: AppState) -> Option<Rc<WorkerPool>> {
     if let Some(pool) = LOCAL.with(|l| l.borrow().pool.clone()) {
-        return Ok(pool);
+        return Some(pool);
     }
     st.phase.set(Phase::LoadingModels);
-    let pool = Rc::new(WorkerPool::start(default_size()).await?);
-    LOCAL.with(|l| l.borrow_mut().pool = Some(pool.clone()));
-    Ok(pool)
+    match WorkerPool::start(default_size()).await {
+        Ok(pool) => {
+            let pool = Rc::new(pool);
+            LOCAL.with(|l| l.borrow_mut().pool = Some(pool.clone()));
+            Some(pool)
+        }
+        Err(message) => {
+            st.error
+                .set(Some(format!("Facesort could not start: {message}")));
+            st.phase.set(Phase::Idle);
+            None
+        }
+    }
 }
 
 async fn process(st: AppState, pool: &WorkerPool, picked: PickedFile) {
@@ -135,16 +141,16 @@ async fn process(st: AppState, pool: &WorkerPool, picked: PickedFile) {
     };
     st.progress.update(|p| p.stages += report.timings);
     let file: web_sys::Blob = picked.file.clone().into();
+    let stored = StoredPhoto {
+        hash,
+        seq: id,
+        name: picked.file.name(),
+        size: picked.file.size(),
+        last_modified_ms: picked.file.last_modified(),
+        added_ms: js_sys::Date::now(),
+        report,
+    };
     if let Some(library) = library() {
-        let stored = StoredPhoto {
-            hash,
-            seq: id,
-            name: picked.file.name(),
-            size: picked.file.size(),
-            last_modified_ms: picked.file.last_modified(),
-            added_ms: js_sys::Date::now(),
-            report: report.clone(),
-        };
         // The photo stays sorted in this page even if it could not be kept.
         if let Err(e) = library.save(&stored, &file, &picked.path).await {
             st.error.set(Some(format!(
@@ -153,7 +159,7 @@ async fn process(st: AppState, pool: &WorkerPool, picked: PickedFile) {
             )));
         }
     }
-    show_photo(st, id, picked.file.name(), file, report);
+    show_photo(st, id, stored.name, file, stored.report);
 }
 
 /// Puts an analysed photo on the page (and its faces and file in reach).
@@ -241,14 +247,7 @@ pub async fn restore(st: AppState) {
         });
         show_photo(st, photo.seq, photo.name, file, photo.report);
     }
-    let pool = match pool(st).await {
-        Ok(pool) => pool,
-        Err(message) => {
-            return st
-                .error
-                .set(Some(format!("Facesort could not start: {message}")))
-        }
-    };
+    let Some(pool) = pool(st).await else { return };
     regroup(st, &pool).await;
     st.phase.set(Phase::Done);
 }
@@ -318,25 +317,23 @@ async fn analyse(pool: &WorkerPool, picked: &PickedFile) -> Outcome {
 
 /// Groups all faces into people on a worker and updates every face's person.
 async fn regroup(st: AppState, pool: &WorkerPool) {
-    let (keys, photos, embeddings) = LOCAL.with(|l| {
+    let (keys, embeddings): (Vec<(u32, usize)>, Vec<_>) = LOCAL.with(|l| {
         let l = l.borrow();
         let mut ids: Vec<&u32> = l.faces.keys().collect();
         ids.sort();
-        let mut keys = Vec::new();
-        let mut photos = Vec::new();
-        let mut embeddings = Vec::new();
-        for id in ids {
-            for (i, (e, _)) in l.faces[id].iter().enumerate() {
-                keys.push((*id, i));
-                photos.push(*id);
-                embeddings.push(e.clone());
-            }
-        }
-        (keys, photos, embeddings)
+        ids.into_iter()
+            .flat_map(|id| {
+                l.faces[id]
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, (e, _))| ((*id, i), e.clone()))
+            })
+            .unzip()
     });
     if embeddings.is_empty() {
         return;
     }
+    let photos = keys.iter().map(|(photo, _)| *photo).collect();
     match pool
         .cluster(photos, embeddings, ClusterConfig::default().threshold)
         .await

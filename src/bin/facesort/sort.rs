@@ -2,8 +2,9 @@
 
 use crate::{batch, people, PipelineOpts};
 use facesort::cluster::PersonId;
+use facesort::export::UniqueNames;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), String> {
     if out_dir.exists()
@@ -78,30 +79,16 @@ fn copy_all(
 ) -> Result<(), String> {
     std::fs::create_dir_all(folder)
         .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    let mut used = BTreeSet::new();
+    let mut names = UniqueNames::default();
     for i in photos {
         let src = &batch.photos[i].path;
-        let target = unique_name(folder, src, &mut used);
+        let file_name = src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let target = folder.join(names.claim(&file_name));
         std::fs::copy(src, &target)
             .map_err(|e| format!("cannot copy {} to {}: {e}", src.display(), target.display()))?;
     }
     Ok(())
-}
-
-fn unique_name(folder: &Path, src: &Path, used: &mut BTreeSet<String>) -> PathBuf {
-    let stem = src
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = src
-        .extension()
-        .map(|s| format!(".{}", s.to_string_lossy()))
-        .unwrap_or_default();
-    let mut name = format!("{stem}{ext}");
-    let mut n = 2;
-    while !used.insert(name.to_lowercase()) {
-        name = format!("{stem}-{n}{ext}");
-        n += 1;
-    }
-    folder.join(name)
 }
