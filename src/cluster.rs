@@ -62,7 +62,7 @@ impl Default for ClusterConfig {
 }
 
 /// The outcome for the new faces, in input order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clustering {
     pub assignments: Vec<PersonId>,
     /// People created by this run, in order of their first face.

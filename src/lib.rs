@@ -15,6 +15,7 @@ pub mod embedding;
 pub mod export;
 pub mod geometry;
 pub mod nms;
+pub mod people;
 pub mod protocol;
 pub mod similarity;
 pub mod timing;

@@ -1,0 +1,1122 @@
+//! The people of a library and the user's corrections to them.
+//!
+//! Grouping proposes people; the user renames, merges, splits, removes faces
+//! and hides people. A [`Book`] holds who is who (every face's person, every
+//! person's name) and the history of edits for undo and redo. It has no
+//! browser types: the page persists what [`Book::take_dirty`] reports, each
+//! edit in one IndexedDB transaction.
+//!
+//! Which people grouping may still change: only *provisional* ones, made by
+//! the grouping of the run in progress and not touched by the user. Anything
+//! the user touched, and everything from earlier runs, is settled: new faces
+//! may join a settled person but its faces never move and settled people are
+//! never merged by the machine. A face the user removed from a person carries
+//! that person in [`FaceState::rejected`] and never joins them (or anyone they
+//! are merged into) again.
+
+use crate::cluster::{
+    cluster_with_corrections, ClusterConfig, Clustering, FaceToCluster, KnownPerson, NotPerson,
+    PersonId, PhotoId,
+};
+use crate::embedding::Embedding;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
+
+/// One face: the `index`-th face found in a photo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FaceKey {
+    pub photo: PhotoId,
+    pub index: u32,
+}
+
+impl FaceKey {
+    pub fn new(photo: u32, index: u32) -> Self {
+        FaceKey {
+            photo: PhotoId(photo),
+            index,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    /// `None` until the user names them ("Person 7" meanwhile).
+    pub name: Option<String>,
+    pub hidden: bool,
+    /// Made by the grouping of the run in progress and not touched since.
+    pub provisional: bool,
+    /// The face shown for them; their first face when unset.
+    pub cover: Option<FaceKey>,
+}
+
+impl Person {
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("Person {}", self.id.0 + 1))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaceState {
+    /// `None`: unassigned (the user removed it; the next grouping places it).
+    pub person: Option<PersonId>,
+    /// The user placed it with `person` (moved or merged there).
+    pub confirmed: bool,
+    /// People the user took this face away from.
+    pub rejected: Vec<PersonId>,
+}
+
+/// One record's value before and after an edit (`None`: absent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Change {
+    Person {
+        id: PersonId,
+        before: Option<Person>,
+        after: Option<Person>,
+    },
+    Face {
+        key: FaceKey,
+        before: Option<FaceState>,
+        after: Option<FaceState>,
+    },
+}
+
+/// A user's edit, as the records it changed: undo writes the `before`s back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Edit {
+    /// Sequence number, unique for the library's lifetime.
+    pub seq: u64,
+    /// "rename Person 3 to Ann", for the Undo button.
+    pub label: String,
+    pub changes: Vec<Change>,
+}
+
+/// What the book keeps besides people, faces and edits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Person ids are never reused, so an undo can always bring one back.
+    pub next_person: u32,
+    pub next_seq: u64,
+    /// How many of the kept edits are done (the rest were undone, for redo).
+    pub done: usize,
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum EditError {
+    #[error("a name cannot be empty")]
+    EmptyName,
+    #[error("{0} is already the name of someone else")]
+    NameTaken(String),
+    #[error("that person is no longer in the library")]
+    NoSuchPerson,
+    #[error("choose at least two people to merge")]
+    TooFewToMerge,
+    #[error("choose at least one face")]
+    NoFaces,
+    #[error("there is nothing to undo")]
+    NothingToUndo,
+    #[error("there is nothing to redo")]
+    NothingToRedo,
+}
+
+/// Where moved faces go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoveTo {
+    NewPerson,
+    Person(PersonId),
+}
+
+/// Records written since the last [`Book::take_dirty`]; `None` values are deletions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Dirty {
+    pub people: Vec<(PersonId, Option<Person>)>,
+    pub faces: Vec<(FaceKey, Option<FaceState>)>,
+    pub edits_written: Vec<Edit>,
+    pub edits_deleted: Vec<u64>,
+    pub counters: Counters,
+}
+
+impl Dirty {
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty()
+            && self.faces.is_empty()
+            && self.edits_written.is_empty()
+            && self.edits_deleted.is_empty()
+    }
+}
+
+/// What grouping is asked to do: place `faces` among `known` people (or into
+/// new ones), never putting `faces[i]` with any of `rejected[i]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegroupRequest {
+    pub known: Vec<(PersonId, Vec<FaceKey>)>,
+    pub faces: Vec<FaceKey>,
+    pub rejected: Vec<Vec<PersonId>>,
+}
+
+impl RegroupRequest {
+    /// The work for a grouping worker, with each face's embedding.
+    pub fn job(&self, embedding: impl Fn(FaceKey) -> Embedding, threshold: f32) -> GroupingJob {
+        let face = |key: &FaceKey| (key.photo, embedding(*key));
+        GroupingJob {
+            known: self
+                .known
+                .iter()
+                .map(|(person, keys)| KnownGroup {
+                    person: *person,
+                    faces: keys.iter().map(face).collect(),
+                })
+                .collect(),
+            faces: self
+                .faces
+                .iter()
+                .zip(&self.rejected)
+                .map(|(key, rejected)| JobFace {
+                    photo: key.photo,
+                    embedding: embedding(*key),
+                    rejected: rejected.clone(),
+                })
+                .collect(),
+            threshold,
+        }
+    }
+}
+
+/// A grouping as sent to a worker: plain data, no keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupingJob {
+    pub known: Vec<KnownGroup>,
+    pub faces: Vec<JobFace>,
+    pub threshold: f32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KnownGroup {
+    pub person: PersonId,
+    pub faces: Vec<(PhotoId, Embedding)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobFace {
+    pub photo: PhotoId,
+    pub embedding: Embedding,
+    pub rejected: Vec<PersonId>,
+}
+
+impl GroupingJob {
+    pub fn run(&self) -> Clustering {
+        let known: Vec<KnownPerson<'_>> = self
+            .known
+            .iter()
+            .map(|k| KnownPerson {
+                id: k.person,
+                faces: k
+                    .faces
+                    .iter()
+                    .map(|(photo, embedding)| FaceToCluster {
+                        photo: *photo,
+                        embedding,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let faces: Vec<FaceToCluster<'_>> = self
+            .faces
+            .iter()
+            .map(|f| FaceToCluster {
+                photo: f.photo,
+                embedding: &f.embedding,
+            })
+            .collect();
+        let corrections: Vec<NotPerson> = self
+            .faces
+            .iter()
+            .enumerate()
+            .flat_map(|(face, f)| f.rejected.iter().map(move |&person| NotPerson { face, person }))
+            .collect();
+        cluster_with_corrections(
+            &known,
+            &faces,
+            &corrections,
+            &ClusterConfig {
+                threshold: self.threshold,
+            },
+        )
+    }
+}
+
+/// Undo reaches this far back; older edits are forgotten.
+pub const HISTORY_LIMIT: usize = 200;
+
+#[derive(Clone, Debug, Default)]
+pub struct Book {
+    people: BTreeMap<PersonId, Person>,
+    faces: BTreeMap<FaceKey, FaceState>,
+    history: Vec<Edit>,
+    counters: Counters,
+    dirty_people: BTreeSet<PersonId>,
+    dirty_faces: BTreeSet<FaceKey>,
+    dirty_edits: BTreeSet<u64>,
+    deleted_edits: Vec<u64>,
+}
+
+impl Book {
+    /// The book as stored: edits in any order (sorted here).
+    pub fn from_parts(
+        people: Vec<Person>,
+        faces: Vec<(FaceKey, FaceState)>,
+        mut history: Vec<Edit>,
+        counters: Counters,
+    ) -> Book {
+        history.sort_by_key(|e| e.seq);
+        let mut counters = counters;
+        counters.done = counters.done.min(history.len());
+        Book {
+            people: people.into_iter().map(|p| (p.id, p)).collect(),
+            faces: faces.into_iter().collect(),
+            history,
+            counters,
+            ..Book::default()
+        }
+    }
+
+    pub fn person(&self, id: PersonId) -> Option<&Person> {
+        self.people.get(&id)
+    }
+
+    pub fn people(&self) -> impl Iterator<Item = &Person> {
+        self.people.values()
+    }
+
+    pub fn face(&self, key: FaceKey) -> Option<&FaceState> {
+        self.faces.get(&key)
+    }
+
+    pub fn person_of(&self, key: FaceKey) -> Option<PersonId> {
+        self.faces.get(&key).and_then(|f| f.person)
+    }
+
+    pub fn faces_of(&self, id: PersonId) -> Vec<FaceKey> {
+        self.faces
+            .iter()
+            .filter(|(_, f)| f.person == Some(id))
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// Faces the user removed that no grouping has placed yet.
+    pub fn unassigned(&self) -> Vec<FaceKey> {
+        self.faces
+            .iter()
+            .filter(|(_, f)| f.person.is_none())
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// What Undo would undo.
+    pub fn undo_label(&self) -> Option<&str> {
+        let done = self.counters.done;
+        (done > 0).then(|| self.history[done - 1].label.as_str())
+    }
+
+    pub fn redo_label(&self) -> Option<&str> {
+        self.history
+            .get(self.counters.done)
+            .map(|e| e.label.as_str())
+    }
+
+    /// Everything written since the last call, for the caller to persist in
+    /// one transaction.
+    pub fn take_dirty(&mut self) -> Dirty {
+        let people = std::mem::take(&mut self.dirty_people)
+            .into_iter()
+            .map(|id| (id, self.people.get(&id).cloned()))
+            .collect();
+        let faces = std::mem::take(&mut self.dirty_faces)
+            .into_iter()
+            .map(|k| (k, self.faces.get(&k).cloned()))
+            .collect();
+        let written = std::mem::take(&mut self.dirty_edits);
+        let edits_written = self
+            .history
+            .iter()
+            .filter(|e| written.contains(&e.seq))
+            .cloned()
+            .collect();
+        Dirty {
+            people,
+            faces,
+            edits_written,
+            edits_deleted: std::mem::take(&mut self.deleted_edits),
+            counters: self.counters.clone(),
+        }
+    }
+
+    // ---- user edits -------------------------------------------------------
+
+    /// Renames a person; names are unique (ignoring case) and not empty.
+    pub fn rename(&mut self, id: PersonId, name: &str) -> Result<(), EditError> {
+        let person = self.people.get(&id).ok_or(EditError::NoSuchPerson)?;
+        let name = self.valid_name(name, &[id])?;
+        let label = format!("rename {} to {name}", person.display_name());
+        let mut edit = Vec::new();
+        self.update_person(&mut edit, id, |p| p.name = Some(name));
+        self.finish(edit, label);
+        Ok(())
+    }
+
+    /// Merges `ids` into the first of them, which takes `name` (if given).
+    /// Faces anyone removed from one of them are kept from all of them.
+    pub fn merge(&mut self, ids: &[PersonId], name: Option<&str>) -> Result<PersonId, EditError> {
+        let mut unique: Vec<PersonId> = Vec::new();
+        for id in ids {
+            if !self.people.contains_key(id) {
+                return Err(EditError::NoSuchPerson);
+            }
+            if !unique.contains(id) {
+                unique.push(*id);
+            }
+        }
+        if unique.len() < 2 {
+            return Err(EditError::TooFewToMerge);
+        }
+        let name = match name {
+            Some(n) => Some(self.valid_name(n, &unique)?),
+            None => None,
+        };
+        let (target, others) = (unique[0], &unique[1..]);
+        let label = format!(
+            "merge {} into {}",
+            others
+                .iter()
+                .map(|id| self.people[id].display_name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            name.clone()
+                .unwrap_or_else(|| self.people[&target].display_name())
+        );
+        let mut edit = Vec::new();
+        let keys: Vec<FaceKey> = self.faces.keys().copied().collect();
+        for key in keys {
+            let face = &self.faces[&key];
+            let moves = face.person.is_some_and(|p| unique.contains(&p));
+            let redirects = face.rejected.iter().any(|p| others.contains(p));
+            if !moves && !redirects {
+                continue;
+            }
+            self.update_face(&mut edit, key, |f| {
+                if moves {
+                    f.person = Some(target);
+                    f.confirmed = true;
+                }
+                for r in f.rejected.iter_mut() {
+                    if others.contains(r) {
+                        *r = target;
+                    }
+                }
+                f.rejected.sort();
+                f.rejected.dedup();
+            });
+        }
+        for id in others {
+            self.set_person(&mut edit, *id, None);
+        }
+        self.update_person(&mut edit, target, |p| {
+            if name.is_some() {
+                p.name = name;
+            }
+            p.hidden = false;
+        });
+        self.finish(edit, label);
+        Ok(target)
+    }
+
+    /// Moves faces to another or a new person; the people they leave never
+    /// get them back automatically.
+    pub fn move_faces(&mut self, keys: &[FaceKey], to: MoveTo) -> Result<PersonId, EditError> {
+        let keys = self.known_faces(keys)?;
+        let mut edit = Vec::new();
+        let target = match to {
+            MoveTo::Person(id) => {
+                if !self.people.contains_key(&id) {
+                    return Err(EditError::NoSuchPerson);
+                }
+                self.update_person(&mut edit, id, |_| {});
+                id
+            }
+            MoveTo::NewPerson => {
+                let id = self.new_person_id();
+                self.set_person(
+                    &mut edit,
+                    id,
+                    Some(Person {
+                        id,
+                        name: None,
+                        hidden: false,
+                        provisional: false,
+                        cover: None,
+                    }),
+                );
+                id
+            }
+        };
+        let target_name = self.people[&target].display_name();
+        let mut sources = BTreeSet::new();
+        for &key in &keys {
+            let from = self.faces[&key].person;
+            if from == Some(target) {
+                continue;
+            }
+            sources.extend(from);
+            self.update_face(&mut edit, key, |f| {
+                if let Some(from) = from {
+                    if !f.rejected.contains(&from) {
+                        f.rejected.push(from);
+                    }
+                }
+                f.rejected.retain(|r| *r != target);
+                f.person = Some(target);
+                f.confirmed = true;
+            });
+        }
+        self.settle_sources(&mut edit, &sources);
+        let label = format!("move {} to {target_name}", face_count(keys.len()));
+        self.finish(edit, label);
+        Ok(target)
+    }
+
+    /// Takes faces away from their person: they become unassigned and are
+    /// never given back to that person.
+    pub fn remove_faces(&mut self, keys: &[FaceKey]) -> Result<(), EditError> {
+        let keys = self.known_faces(keys)?;
+        let mut edit = Vec::new();
+        let mut sources = BTreeSet::new();
+        for &key in &keys {
+            let Some(from) = self.faces[&key].person else {
+                continue;
+            };
+            sources.insert(from);
+            self.update_face(&mut edit, key, |f| {
+                f.person = None;
+                f.confirmed = false;
+                if !f.rejected.contains(&from) {
+                    f.rejected.push(from);
+                }
+            });
+        }
+        let from = sources
+            .iter()
+            .map(|id| self.people[id].display_name())
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.settle_sources(&mut edit, &sources);
+        let label = format!("remove {} from {from}", face_count(keys.len()));
+        self.finish(edit, label);
+        Ok(())
+    }
+
+    pub fn set_hidden(&mut self, id: PersonId, hidden: bool) -> Result<(), EditError> {
+        let person = self.people.get(&id).ok_or(EditError::NoSuchPerson)?;
+        let label = format!(
+            "{} {}",
+            if hidden { "hide" } else { "show" },
+            person.display_name()
+        );
+        let mut edit = Vec::new();
+        self.update_person(&mut edit, id, |p| p.hidden = hidden);
+        self.finish(edit, label);
+        Ok(())
+    }
+
+    pub fn set_cover(&mut self, id: PersonId, key: FaceKey) -> Result<(), EditError> {
+        let person = self.people.get(&id).ok_or(EditError::NoSuchPerson)?;
+        if self.person_of(key) != Some(id) {
+            return Err(EditError::NoFaces);
+        }
+        let label = format!("change {}'s photo", person.display_name());
+        let mut edit = Vec::new();
+        self.update_person(&mut edit, id, |p| p.cover = Some(key));
+        self.finish(edit, label);
+        Ok(())
+    }
+
+    pub fn undo(&mut self) -> Result<String, EditError> {
+        let done = self.counters.done;
+        if done == 0 {
+            return Err(EditError::NothingToUndo);
+        }
+        let edit = self.history[done - 1].clone();
+        for change in edit.changes.iter().rev() {
+            match change {
+                Change::Person { id, before, .. } => self.write_person(*id, before.clone()),
+                Change::Face { key, before, .. } => self.write_face(*key, before.clone()),
+            }
+        }
+        self.counters.done -= 1;
+        Ok(edit.label)
+    }
+
+    pub fn redo(&mut self) -> Result<String, EditError> {
+        let Some(edit) = self.history.get(self.counters.done).cloned() else {
+            return Err(EditError::NothingToRedo);
+        };
+        for change in &edit.changes {
+            match change {
+                Change::Person { id, after, .. } => self.write_person(*id, after.clone()),
+                Change::Face { key, after, .. } => self.write_face(*key, after.clone()),
+            }
+        }
+        self.counters.done += 1;
+        Ok(edit.label)
+    }
+
+    // ---- grouping -----------------------------------------------------------
+
+    /// What the next grouping must place: `all_faces` not yet placed, removed
+    /// by the user, or in a provisional person; settled people are known.
+    pub fn regroup_request(&self, all_faces: impl IntoIterator<Item = FaceKey>) -> RegroupRequest {
+        let mut known: BTreeMap<PersonId, Vec<FaceKey>> = BTreeMap::new();
+        let mut request = RegroupRequest::default();
+        for key in all_faces {
+            let state = self.faces.get(&key);
+            match state.and_then(|f| f.person).and_then(|p| self.people.get(&p)) {
+                Some(p) if !p.provisional => known.entry(p.id).or_default().push(key),
+                _ => {
+                    request.faces.push(key);
+                    request.rejected.push(
+                        state
+                            .map(|f| f.rejected.clone())
+                            .unwrap_or_default(),
+                    );
+                }
+            }
+        }
+        request.known = known.into_iter().collect();
+        request
+    }
+
+    /// Applies a grouping of `request`. New groups keep the id of the
+    /// provisional person they overlap most, so people do not renumber while
+    /// photos arrive; provisional people left without faces are dropped.
+    pub fn apply_regroup(&mut self, request: &RegroupRequest, clustering: &Clustering) {
+        let known: BTreeSet<PersonId> = request.known.iter().map(|(id, _)| *id).collect();
+        let mut groups: BTreeMap<PersonId, Vec<FaceKey>> = BTreeMap::new();
+        for (key, person) in request.faces.iter().zip(&clustering.assignments) {
+            if !known.contains(person) {
+                groups.entry(*person).or_default().push(*key);
+            }
+        }
+        // Largest first, so a fresh library numbers its people by size.
+        let mut groups: Vec<Vec<FaceKey>> = groups.into_values().collect();
+        groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+
+        let previous: BTreeSet<PersonId> = self
+            .people
+            .values()
+            .filter(|p| p.provisional)
+            .map(|p| p.id)
+            .collect();
+        let mut overlaps: Vec<(usize, usize, PersonId)> = Vec::new();
+        for (g, faces) in groups.iter().enumerate() {
+            let mut count: BTreeMap<PersonId, usize> = BTreeMap::new();
+            for key in faces {
+                if let Some(p) = self.person_of(*key).filter(|p| previous.contains(p)) {
+                    *count.entry(p).or_default() += 1;
+                }
+            }
+            overlaps.extend(count.into_iter().map(|(p, n)| (n, g, p)));
+        }
+        overlaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut ids: Vec<Option<PersonId>> = vec![None; groups.len()];
+        let mut reused = BTreeSet::new();
+        for (_, g, p) in overlaps {
+            if ids[g].is_none() && !reused.contains(&p) {
+                ids[g] = Some(p);
+                reused.insert(p);
+            }
+        }
+        for id in ids.iter_mut().filter(|id| id.is_none()) {
+            let fresh = self.new_person_id();
+            *id = Some(fresh);
+            self.write_person(
+                fresh,
+                Some(Person {
+                    id: fresh,
+                    name: None,
+                    hidden: false,
+                    provisional: true,
+                    cover: None,
+                }),
+            );
+        }
+        let mut placed: BTreeMap<FaceKey, PersonId> = BTreeMap::new();
+        for (g, faces) in groups.iter().enumerate() {
+            placed.extend(faces.iter().map(|k| (*k, ids[g].expect("every group has an id"))));
+        }
+        for (key, person) in request.faces.iter().zip(&clustering.assignments) {
+            let person = placed.get(key).copied().unwrap_or(*person);
+            let mut state = self.faces.get(key).cloned().unwrap_or_default();
+            if state.person != Some(person) {
+                state.person = Some(person);
+                state.confirmed = false;
+                self.write_face(*key, Some(state));
+            } else if !self.faces.contains_key(key) {
+                self.write_face(*key, Some(state));
+            }
+        }
+        for p in previous.difference(&reused) {
+            self.write_person(*p, None);
+        }
+    }
+
+    /// The run is over: what it made is now settled (later runs add to it but
+    /// do not re-form it).
+    pub fn settle(&mut self) {
+        let provisional: Vec<PersonId> = self
+            .people
+            .values()
+            .filter(|p| p.provisional)
+            .map(|p| p.id)
+            .collect();
+        for id in provisional {
+            let mut p = self.people[&id].clone();
+            p.provisional = false;
+            self.write_person(id, Some(p));
+        }
+    }
+
+    // ---- internals ----------------------------------------------------------
+
+    fn valid_name(&self, name: &str, except: &[PersonId]) -> Result<String, EditError> {
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(EditError::EmptyName);
+        }
+        let lower = name.to_lowercase();
+        let taken = self
+            .people
+            .values()
+            .filter(|p| !except.contains(&p.id))
+            .any(|p| p.display_name().to_lowercase() == lower);
+        if taken {
+            return Err(EditError::NameTaken(name));
+        }
+        Ok(name)
+    }
+
+    fn known_faces(&self, keys: &[FaceKey]) -> Result<Vec<FaceKey>, EditError> {
+        let keys: Vec<FaceKey> = keys
+            .iter()
+            .filter(|k| self.faces.contains_key(k))
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if keys.is_empty() {
+            return Err(EditError::NoFaces);
+        }
+        Ok(keys)
+    }
+
+    /// People who lost faces are settled (the user looked at them); those
+    /// left with none are removed.
+    fn settle_sources(&mut self, edit: &mut Vec<Change>, sources: &BTreeSet<PersonId>) {
+        for id in sources {
+            if self.faces.values().any(|f| f.person == Some(*id)) {
+                let cover_left = self.people[id]
+                    .cover
+                    .is_some_and(|c| self.person_of(c) != Some(*id));
+                self.update_person(edit, *id, |p| {
+                    if cover_left {
+                        p.cover = None;
+                    }
+                });
+            } else {
+                self.set_person(edit, *id, None);
+            }
+        }
+    }
+
+    fn new_person_id(&mut self) -> PersonId {
+        let id = PersonId(self.counters.next_person);
+        self.counters.next_person += 1;
+        id
+    }
+
+    /// Updates a person within an edit; any edit settles them.
+    fn update_person(&mut self, edit: &mut Vec<Change>, id: PersonId, f: impl FnOnce(&mut Person)) {
+        let mut p = self.people[&id].clone();
+        f(&mut p);
+        p.provisional = false;
+        self.set_person(edit, id, Some(p));
+    }
+
+    fn set_person(&mut self, edit: &mut Vec<Change>, id: PersonId, after: Option<Person>) {
+        let before = self.people.get(&id).cloned();
+        if before != after {
+            edit.push(Change::Person {
+                id,
+                before,
+                after: after.clone(),
+            });
+            self.write_person(id, after);
+        }
+    }
+
+    fn update_face(&mut self, edit: &mut Vec<Change>, key: FaceKey, f: impl FnOnce(&mut FaceState)) {
+        let before = self.faces.get(&key).cloned();
+        let mut after = before.clone().unwrap_or_default();
+        f(&mut after);
+        if before.as_ref() != Some(&after) {
+            edit.push(Change::Face {
+                key,
+                before,
+                after: Some(after.clone()),
+            });
+            self.write_face(key, Some(after));
+        }
+    }
+
+    fn finish(&mut self, changes: Vec<Change>, label: String) {
+        if changes.is_empty() {
+            return;
+        }
+        // A new edit forgets what was undone.
+        let undone: Vec<u64> = self.history.drain(self.counters.done..).map(|e| e.seq).collect();
+        for seq in undone {
+            self.forget_edit(seq);
+        }
+        let seq = self.counters.next_seq;
+        self.counters.next_seq += 1;
+        self.history.push(Edit {
+            seq,
+            label,
+            changes,
+        });
+        self.dirty_edits.insert(seq);
+        if self.history.len() > HISTORY_LIMIT {
+            let old = self.history.remove(0);
+            self.forget_edit(old.seq);
+        }
+        self.counters.done = self.history.len();
+    }
+
+    /// An edit leaves the history: delete it from storage unless it never got there.
+    fn forget_edit(&mut self, seq: u64) {
+        if !self.dirty_edits.remove(&seq) {
+            self.deleted_edits.push(seq);
+        }
+    }
+
+    fn write_person(&mut self, id: PersonId, value: Option<Person>) {
+        match value {
+            Some(p) => self.people.insert(id, p),
+            None => self.people.remove(&id),
+        };
+        self.dirty_people.insert(id);
+    }
+
+    fn write_face(&mut self, key: FaceKey, value: Option<FaceState>) {
+        match value {
+            Some(f) => self.faces.insert(key, f),
+            None => self.faces.remove(&key),
+        };
+        self.dirty_faces.insert(key);
+    }
+}
+
+fn face_count(n: usize) -> String {
+    if n == 1 {
+        "1 face".into()
+    } else {
+        format!("{n} faces")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A face near one of a few well-separated points (people) in 4-D.
+    fn embedding(person: usize, jitter: f32) -> Embedding {
+        let mut v = vec![0.0; 4];
+        v[person % 4] = 1.0 + jitter;
+        if person >= 4 {
+            v[(person + 1) % 4] = 1.0;
+        }
+        Embedding::new(v)
+    }
+
+    /// Photos with the people in them; face i of photo p is `people[p][i]`.
+    struct World {
+        photos: Vec<Vec<usize>>,
+    }
+
+    impl World {
+        fn keys(&self) -> Vec<FaceKey> {
+            self.photos
+                .iter()
+                .enumerate()
+                .flat_map(|(p, faces)| (0..faces.len()).map(move |i| FaceKey::new(p as u32, i as u32)))
+                .collect()
+        }
+
+        fn who(&self, key: FaceKey) -> usize {
+            self.photos[key.photo.0 as usize][key.index as usize]
+        }
+
+        fn regroup(&self, book: &mut Book) {
+            let request = book.regroup_request(self.keys());
+            let job = request.job(
+                |k| embedding(self.who(k), 0.01 * (k.photo.0 % 3) as f32),
+                ClusterConfig::DEFAULT_THRESHOLD,
+            );
+            // Through serde, as it travels to the worker.
+            let job: GroupingJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+            book.apply_regroup(&request, &job.run());
+        }
+    }
+
+    fn person_of(book: &Book, photo: u32, index: u32) -> PersonId {
+        book.person_of(FaceKey::new(photo, index)).expect("placed")
+    }
+
+    fn sorted_book(world: &World) -> Book {
+        let mut book = Book::default();
+        world.regroup(&mut book);
+        book.settle();
+        book.take_dirty();
+        book
+    }
+
+    #[test]
+    fn grouping_numbers_people_by_size_and_keeps_ids_while_photos_arrive() {
+        let mut world = World {
+            photos: vec![vec![1], vec![0], vec![0, 1], vec![0]],
+        };
+        let mut book = Book::default();
+        world.regroup(&mut book);
+        let first = person_of(&book, 1, 0);
+        assert_eq!(book.person(first).unwrap().display_name(), "Person 1");
+        assert_eq!(person_of(&book, 0, 0), PersonId(1));
+        assert!(book.people().all(|p| p.provisional));
+
+        // More photos of the same two people, and a newcomer: ids stay put.
+        world.photos.extend([vec![2], vec![1], vec![2, 1], vec![2]]);
+        world.regroup(&mut book);
+        assert_eq!(person_of(&book, 1, 0), first);
+        assert_eq!(person_of(&book, 5, 0), PersonId(1));
+        let newcomer = person_of(&book, 4, 0);
+        assert_eq!(newcomer, PersonId(2));
+        assert_eq!(book.people().count(), 3);
+        // Two people in one photo are never one person.
+        assert_ne!(person_of(&book, 2, 0), person_of(&book, 2, 1));
+        book.settle();
+        assert!(book.people().all(|p| !p.provisional));
+    }
+
+    #[test]
+    fn names_are_unique_and_not_empty() {
+        let world = World {
+            photos: vec![vec![0, 1]],
+        };
+        let mut book = sorted_book(&world);
+        let (a, b) = (person_of(&book, 0, 0), person_of(&book, 0, 1));
+        assert_eq!(book.rename(a, "   "), Err(EditError::EmptyName));
+        book.rename(a, "  Ann   Lee ").unwrap();
+        assert_eq!(book.person(a).unwrap().display_name(), "Ann Lee");
+        assert_eq!(
+            book.rename(b, "ann lee"),
+            Err(EditError::NameTaken("ann lee".into()))
+        );
+        // Nor may anyone take another person's default name.
+        let default_b = book.person(b).unwrap().display_name();
+        assert!(matches!(book.rename(a, &default_b), Err(EditError::NameTaken(_))));
+        // Renaming to one's own name (another case) is fine.
+        book.rename(a, "ANN LEE").unwrap();
+        assert_eq!(book.undo_label(), Some("rename Ann Lee to ANN LEE"));
+    }
+
+    #[test]
+    fn merge_moves_faces_and_corrections_and_undo_restores_everything() {
+        let world = World {
+            photos: vec![vec![0], vec![1], vec![2], vec![3]],
+        };
+        let mut book = sorted_book(&world);
+        let ids: Vec<PersonId> = (0..4).map(|p| person_of(&book, p, 0)).collect();
+        // Face of photo 3 was taken away from person ids[3]... then ids[3] is merged into ids[0].
+        book.move_faces(&[FaceKey::new(3, 0)], MoveTo::Person(ids[2])).unwrap();
+        let before = (book.people.clone(), book.faces.clone());
+        let target = book.merge(&[ids[0], ids[1]], Some("Family")).unwrap();
+        assert_eq!(target, ids[0]);
+        assert!(book.person(ids[1]).is_none());
+        assert_eq!(book.faces_of(ids[0]).len(), 2);
+        assert_eq!(book.person(ids[0]).unwrap().display_name(), "Family");
+        assert_eq!(book.merge(&[ids[0]], None), Err(EditError::TooFewToMerge));
+
+        book.undo().unwrap();
+        assert_eq!((book.people.clone(), book.faces.clone()), before);
+        book.redo().unwrap();
+        assert_eq!(book.faces_of(ids[0]).len(), 2);
+        assert_eq!(book.redo(), Err(EditError::NothingToRedo));
+    }
+
+    #[test]
+    fn a_removed_face_is_never_given_back_even_after_a_merge() {
+        // Photo 2 shows person 0 but the user says it is not them.
+        let mut world = World {
+            photos: vec![vec![0], vec![0], vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        let ann = person_of(&book, 0, 0);
+        book.rename(ann, "Ann").unwrap();
+        book.remove_faces(&[FaceKey::new(2, 0)]).unwrap();
+        assert_eq!(book.unassigned(), vec![FaceKey::new(2, 0)]);
+        assert_eq!(book.face(FaceKey::new(2, 0)).unwrap().rejected, vec![ann]);
+
+        // Later photos: new faces of Ann join her; the removed one does not.
+        world.photos.extend([vec![0], vec![1]]);
+        world.regroup(&mut book);
+        assert_eq!(person_of(&book, 4, 0), ann);
+        assert_ne!(person_of(&book, 2, 0), ann);
+        assert_eq!(book.face(FaceKey::new(4, 0)).unwrap().confirmed, false);
+        book.settle();
+
+        // Merged into someone else, Ann's rejection follows her faces.
+        let bob = person_of(&book, 3, 0);
+        book.rename(bob, "Bob").unwrap();
+        book.merge(&[bob, ann], Some("Ann")).unwrap();
+        assert_eq!(book.face(FaceKey::new(2, 0)).unwrap().rejected.contains(&bob), true);
+        book.remove_faces(&[FaceKey::new(2, 0)]).ok();
+        world.photos.push(vec![0]);
+        world.regroup(&mut book);
+        assert_ne!(book.person_of(FaceKey::new(2, 0)), Some(bob));
+        assert!(book.person_of(FaceKey::new(2, 0)).is_some(), "placed elsewhere");
+    }
+
+    #[test]
+    fn user_confirmed_faces_stay_where_the_user_put_them() {
+        let mut world = World {
+            photos: vec![vec![0], vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        // The user says photo 1 shows person 1 (the machine thought person 0).
+        let one = person_of(&book, 2, 0);
+        book.move_faces(&[FaceKey::new(1, 0)], MoveTo::Person(one)).unwrap();
+        let state = book.face(FaceKey::new(1, 0)).unwrap().clone();
+        assert!(state.confirmed);
+        world.photos.extend([vec![0], vec![1]]);
+        for _ in 0..2 {
+            world.regroup(&mut book);
+            assert_eq!(book.face(FaceKey::new(1, 0)), Some(&state));
+        }
+        // A split into a new person settles the source and never reuses ids.
+        let zero = person_of(&book, 0, 0);
+        let new = book.move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson).unwrap();
+        assert!(book.person(zero).is_some(), "person 0 still has photo 3");
+        assert!(new.0 >= 2);
+        book.undo().unwrap();
+        assert!(book.person(new).is_none());
+        let again = book.move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson).unwrap();
+        assert_ne!(again, new, "an undone person's id is not reused");
+    }
+
+    #[test]
+    fn emptied_people_disappear_and_hiding_is_an_edit() {
+        let world = World {
+            photos: vec![vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        let (a, b) = (person_of(&book, 0, 0), person_of(&book, 1, 0));
+        book.move_faces(&[FaceKey::new(1, 0)], MoveTo::Person(a)).unwrap();
+        assert!(book.person(b).is_none());
+        book.set_hidden(a, true).unwrap();
+        assert!(book.person(a).unwrap().hidden);
+        assert_eq!(book.undo_label(), Some(format!("hide {}", book.person(a).unwrap().display_name()).as_str()));
+        book.undo().unwrap();
+        book.undo().unwrap();
+        assert!(book.person(b).is_some() && !book.person(a).unwrap().hidden);
+        assert_eq!(book.undo(), Err(EditError::NothingToUndo));
+    }
+
+    #[test]
+    fn dirty_records_round_trip_to_an_equal_book() {
+        let world = World {
+            photos: vec![vec![0, 1], vec![1], vec![2]],
+        };
+        let mut book = Book::default();
+        // A store that applies every Dirty, as IndexedDB does.
+        let mut people: BTreeMap<PersonId, Person> = BTreeMap::new();
+        let mut faces: BTreeMap<FaceKey, FaceState> = BTreeMap::new();
+        let mut edits: BTreeMap<u64, Edit> = BTreeMap::new();
+        let mut counters = Counters::default();
+        let mut persist = |book: &mut Book| {
+            let d = book.take_dirty();
+            for (id, p) in d.people {
+                match p {
+                    Some(p) => people.insert(id, p),
+                    None => people.remove(&id),
+                };
+            }
+            for (k, f) in d.faces {
+                match f {
+                    Some(f) => faces.insert(k, f),
+                    None => faces.remove(&k),
+                };
+            }
+            for e in d.edits_written {
+                edits.insert(e.seq, e);
+            }
+            for s in d.edits_deleted {
+                edits.remove(&s);
+            }
+            counters = d.counters;
+            (people.clone(), faces.clone(), edits.clone(), counters.clone())
+        };
+        world.regroup(&mut book);
+        book.settle();
+        persist(&mut book);
+        let a = person_of(&book, 0, 0);
+        book.rename(a, "Ann").unwrap();
+        persist(&mut book);
+        book.merge(&[a, person_of(&book, 1, 0)], None).unwrap();
+        persist(&mut book);
+        book.undo().unwrap();
+        persist(&mut book);
+        book.set_hidden(a, true).unwrap(); // drops the undone merge
+        let (people, faces, edits, counters) = persist(&mut book);
+        assert_eq!(edits.len(), 2);
+
+        let mut reopened = Book::from_parts(
+            people.into_values().collect(),
+            faces.into_iter().collect(),
+            edits.into_values().collect(),
+            counters,
+        );
+        assert_eq!(reopened.people, book.people);
+        assert_eq!(reopened.faces, book.faces);
+        assert_eq!(reopened.undo_label(), book.undo_label());
+        reopened.undo().unwrap();
+        reopened.undo().unwrap();
+        assert_eq!(reopened.person(a).unwrap().display_name(), "Person 2".replace('2', &(a.0 + 1).to_string()));
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let world = World {
+            photos: vec![vec![0]],
+        };
+        let mut book = sorted_book(&world);
+        let a = person_of(&book, 0, 0);
+        for i in 0..HISTORY_LIMIT + 5 {
+            book.set_hidden(a, i % 2 == 0).unwrap();
+        }
+        let dirty = book.take_dirty();
+        assert_eq!(book.history.len(), HISTORY_LIMIT);
+        assert_eq!(dirty.edits_written.len(), HISTORY_LIMIT);
+        assert!(dirty.edits_deleted.is_empty(), "never-written edits need no deleting");
+    }
+}
