@@ -982,14 +982,14 @@ mod tests {
         world.regroup(&mut book);
         assert_eq!(person_of(&book, 4, 0), ann);
         assert_ne!(person_of(&book, 2, 0), ann);
-        assert_eq!(book.face(FaceKey::new(4, 0)).unwrap().confirmed, false);
+        assert!(!book.face(FaceKey::new(4, 0)).unwrap().confirmed);
         book.settle();
 
         // Merged into someone else, Ann's rejection follows her faces.
         let bob = person_of(&book, 3, 0);
         book.rename(bob, "Bob").unwrap();
         book.merge(&[bob, ann], Some("Ann")).unwrap();
-        assert_eq!(book.face(FaceKey::new(2, 0)).unwrap().rejected.contains(&bob), true);
+        assert!(book.face(FaceKey::new(2, 0)).unwrap().rejected.contains(&bob));
         book.remove_faces(&[FaceKey::new(2, 0)]).ok();
         world.photos.push(vec![0]);
         world.regroup(&mut book);

@@ -3,7 +3,9 @@
 //! beside these messages as a transferred `ArrayBuffer`, never copied through
 //! serde.
 
+use crate::cluster::Clustering;
 use crate::embedding::Embedding;
+use crate::people::GroupingJob;
 use crate::geometry::{FaceBox, Landmarks};
 use crate::timing::StageTimings;
 use serde::{Deserialize, Serialize};
@@ -16,12 +18,8 @@ pub const BYTES_FIELD: &str = "bytes";
 pub enum ToWorker {
     /// Analyse the photo whose bytes are attached under [`BYTES_FIELD`].
     Analyse { id: u32 },
-    /// Group faces into people (`photos[i]` is the photo of `embeddings[i]`).
-    Cluster {
-        photos: Vec<u32>,
-        embeddings: Vec<Embedding>,
-        threshold: f32,
-    },
+    /// Place faces among known people or into new ones.
+    Cluster { job: GroupingJob },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,10 +40,8 @@ pub enum FromWorker {
         id: u32,
         message: String,
     },
-    /// One person index per embedding of the request, in its order.
-    Clustered {
-        people: Vec<u32>,
-    },
+    /// The job's outcome, one person per face of the job, in its order.
+    Clustered { clustering: Clustering },
 }
 
 /// What the page keeps of a photo: small previews and the numbers, never the
@@ -106,9 +102,18 @@ mod tests {
         assert_eq!(json["kind"], "Analysed");
         assert_eq!(serde_json::from_value::<FromWorker>(json).unwrap(), msg);
         let req = ToWorker::Cluster {
-            photos: vec![0, 0],
-            embeddings: vec![Embedding::new(vec![0.0]); 2],
-            threshold: 0.5,
+            job: GroupingJob {
+                known: vec![crate::people::KnownGroup {
+                    person: crate::PersonId(3),
+                    faces: vec![(crate::PhotoId(1), Embedding::new(vec![0.5]))],
+                }],
+                faces: vec![crate::people::JobFace {
+                    photo: crate::PhotoId(2),
+                    embedding: Embedding::new(vec![0.0]),
+                    rejected: vec![crate::PersonId(3)],
+                }],
+                threshold: 0.5,
+            },
         };
         assert_eq!(
             serde_json::from_str::<ToWorker>(&serde_json::to_string(&req).unwrap()).unwrap(),

@@ -1,9 +1,12 @@
 //! The page: import, progress, the people grid, albums and the photo viewer.
 
 use super::download;
+use super::edit;
 use super::import::{from_file_list, read_drop, take_drop};
 use super::session::{clear_library, restore, start};
-use super::state::{photo_count, AppState, Phase, PhotoView, Screen};
+use super::state::{photo_count, AppState, Note, Phase, PhotoView, Screen};
+use crate::cluster::PersonId;
+use crate::people::{FaceKey, MoveTo};
 use crate::geometry::FaceBox;
 use leptos::ev;
 use leptos::prelude::*;
@@ -25,9 +28,22 @@ fn App() -> impl IntoView {
         }
     });
     wasm_bindgen_futures::spawn_local(restore(st));
-    let _escape = window_event_listener(ev::keydown, move |e| {
+    let _keys = window_event_listener(ev::keydown, move |e| {
+        // Typing in a field keeps the browser's own undo.
+        let typing = e
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        let key = e.key().to_lowercase();
         if e.key() == "Escape" {
             st.back();
+        } else if (e.ctrl_key() || e.meta_key()) && !typing && (key == "z" || key == "y") {
+            e.prevent_default();
+            if key == "y" || e.shift_key() {
+                edit::redo(st);
+            } else {
+                edit::undo(st);
+            }
         }
     });
     view! {
@@ -40,10 +56,12 @@ fn App() -> impl IntoView {
             <PendingNote />
             <ProgressPanel />
             {move || st.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <EditBar />
             {move || match st.screen.get() {
                 Screen::People => view! { <PeopleGrid /> }.into_any(),
-                Screen::Album(key) => view! { <Album person=Some(key) /> }.into_any(),
-                Screen::NoFaces => view! { <Album person=None /> }.into_any(),
+                Screen::Album(id) => view! { <Album of=AlbumOf::Person(id) /> }.into_any(),
+                Screen::NoFaces => view! { <Album of=AlbumOf::NoFaces /> }.into_any(),
+                Screen::Unassigned => view! { <Album of=AlbumOf::Unassigned /> }.into_any(),
                 Screen::Photo { photo, .. } => view! { <PhotoViewer id=photo /> }.into_any(),
             }}
         </main>
@@ -237,7 +255,17 @@ fn PeopleGrid() -> impl IntoView {
         st.photos
             .with(|p| p.iter().filter(|p| p.faces.is_empty()).count())
     };
+    let unassigned = move || st.book.with(|b| b.unassigned().len());
     let has_photos = move || st.photos.with(|p| !p.is_empty());
+    let visible = move || {
+        st.people
+            .get()
+            .into_iter()
+            .filter(|p| !p.hidden)
+            .collect::<Vec<_>>()
+    };
+    // People ticked for merging, in the order the grid shows them.
+    let selected = RwSignal::new(Vec::<PersonId>::new());
     view! {
         <Show when=has_photos>
             <section class="people">
@@ -247,20 +275,44 @@ fn PeopleGrid() -> impl IntoView {
                         <button on:click=move |_| wasm_bindgen_futures::spawn_local(download::everything_zip(st))>"Download everything (zip)"</button>
                     </Show>
                 </div>
+                <MergeBar selected=selected />
                 <ul role="list" aria-label="People" class="grid">
-                    <For each=move || st.people.get() key=|p| (p.key, p.photos.len(), p.name.clone()) let:person>
-                        <li role="listitem">
-                            <button
-                                class="person"
-                                data-person-key=person.key
-                                aria-label=format!("{}, {}", person.name, person.count_label())
-                                on:click=move |_| st.screen.set(Screen::Album(person.key))
-                            >
-                                <img src=person.cover_url.clone() alt="" />
-                                <span class="name">{person.name.clone()}</span>
-                                <span class="count">{person.count_label()}</span>
-                            </button>
-                        </li>
+                    <For each=visible key=|p| (p.id, p.photos.len(), p.name.clone(), p.cover_url.clone()) let:person>
+                        {
+                            let id = person.id;
+                            let name = person.name.clone();
+                            view! {
+                                <li role="listitem" class="person-card">
+                                    <button
+                                        class="person"
+                                        data-person-key=id.0
+                                        aria-label=format!("{}, {}", person.name, person.count_label())
+                                        on:click=move |_| st.screen.set(Screen::Album(id))
+                                    >
+                                        <img src=person.cover_url.clone() alt="" />
+                                        <span class="name">{person.name.clone()}</span>
+                                        <span class="count">{person.count_label()}</span>
+                                    </button>
+                                    <label class="pick">
+                                        <input
+                                            type="checkbox"
+                                            aria-label=format!("Select {name} to merge")
+                                            prop:checked=move || selected.with(|s| s.contains(&id))
+                                            on:change=move |e| {
+                                                let on = event_target_checked(&e);
+                                                selected.update(|s| {
+                                                    s.retain(|x| *x != id);
+                                                    if on {
+                                                        s.push(id);
+                                                    }
+                                                });
+                                            }
+                                        />
+                                        "Select"
+                                    </label>
+                                </li>
+                            }
+                        }
                     </For>
                 </ul>
                 <Show when=move || no_faces() != 0>
@@ -268,44 +320,212 @@ fn PeopleGrid() -> impl IntoView {
                         "Photos without faces " <span class="count">{move || photo_count(no_faces())}</span>
                     </button>
                 </Show>
+                <Show when=move || unassigned() != 0>
+                    <button class="unassigned" aria-label=move || format!("Unassigned faces, {}", face_count(unassigned())) on:click=move |_| st.screen.set(Screen::Unassigned)>
+                        "Unassigned faces " <span class="count">{move || face_count(unassigned())}</span>
+                    </button>
+                </Show>
+                <HiddenPeople />
             </section>
         </Show>
     }
 }
 
-/// A person's album (`Some(key)`) or the photos without faces (`None`).
+fn face_count(n: usize) -> String {
+    if n == 1 {
+        "1 face".into()
+    } else {
+        format!("{n} faces")
+    }
+}
+
+/// Appears when two or more people are ticked: merge them under a name.
 #[component]
-fn Album(person: Option<u32>) -> impl IntoView {
+fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
     let st = expect_context::<AppState>();
-    let found = move || person.and_then(|k| st.people.get().into_iter().find(|p| p.key == k));
-    let title = move || {
-        found()
+    let name = RwSignal::new(String::new());
+    // Largest first, so the biggest album keeps its identity.
+    let chosen = move || {
+        let picked = selected.get();
+        st.people
+            .get()
+            .into_iter()
+            .filter(|p| picked.contains(&p.id) && !p.hidden)
+            .collect::<Vec<_>>()
+    };
+    let merge = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let ids: Vec<PersonId> = chosen().iter().map(|p| p.id).collect();
+        let typed = name.get_untracked();
+        edit::run(st, move |b| {
+            let typed = typed.trim();
+            let target = b.merge(&ids, (!typed.is_empty()).then_some(typed))?;
+            Ok(format!(
+                "merged {} people into {}",
+                ids.len(),
+                b.person(target).map(|p| p.display_name()).unwrap_or_default()
+            ))
+        });
+        selected.set(Vec::new());
+        name.set(String::new());
+    };
+    view! {
+        <Show when=move || { chosen().len() >= 2 }>
+            <form class="merge-bar" aria-label="Merge people" on:submit=merge>
+                <span>{move || format!("Merge {} people: {}", chosen().len(), chosen().iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", "))}</span>
+                <label>
+                    "Name"
+                    <input
+                        type="text"
+                        aria-label="Name for the merged person"
+                        list="merge-names"
+                        placeholder=move || chosen().first().map(|p| p.name.clone()).unwrap_or_default()
+                        prop:value=move || name.get()
+                        on:input=move |e| name.set(event_target_value(&e))
+                    />
+                    <datalist id="merge-names">
+                        {move || chosen().into_iter().map(|p| view! { <option value=p.name.clone()></option> }).collect_view()}
+                    </datalist>
+                </label>
+                <button type="submit">"Merge"</button>
+                <button type="button" on:click=move |_| selected.set(Vec::new())>"Cancel merge"</button>
+            </form>
+        </Show>
+    }
+}
+
+/// Hidden people (strangers): out of the grid and downloads until shown again.
+#[component]
+fn HiddenPeople() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let hidden = move || {
+        st.people
+            .get()
+            .into_iter()
+            .filter(|p| p.hidden)
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Show when=move || !hidden().is_empty()>
+            <details class="hidden-people">
+                <summary>{move || format!("Hidden people ({})", hidden().len())}</summary>
+                <ul role="list" aria-label="Hidden people" class="grid">
+                    <For each=hidden key=|p| (p.id, p.name.clone()) let:person>
+                        {
+                            let id = person.id;
+                            view! {
+                                <li role="listitem">
+                                    <img src=person.cover_url.clone() alt="" />
+                                    <span class="name">{person.name.clone()}</span>
+                                    <button on:click=move |_| edit::run(st, move |b| {
+                                        b.set_hidden(id, false)?;
+                                        Ok(format!("{} is shown again", b.person(id).map(|p| p.display_name()).unwrap_or_default()))
+                                    })>{format!("Show {}", person.name)}</button>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+            </details>
+        </Show>
+    }
+}
+
+/// Undo and redo, and what the last edit did.
+#[component]
+fn EditBar() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let undo_label = move || st.book.with(|b| b.undo_label().map(str::to_string));
+    let redo_label = move || st.book.with(|b| b.redo_label().map(str::to_string));
+    view! {
+        <Show when=move || st.photos.with(|p| !p.is_empty())>
+            <div class="edit-bar">
+                <button
+                    disabled=move || undo_label().is_none()
+                    aria-label=move || undo_label().map_or("Undo".to_string(), |l| format!("Undo {l}"))
+                    title="Ctrl+Z"
+                    on:click=move |_| edit::undo(st)
+                >"Undo"</button>
+                <button
+                    disabled=move || redo_label().is_none()
+                    aria-label=move || redo_label().map_or("Redo".to_string(), |l| format!("Redo {l}"))
+                    title="Ctrl+Shift+Z"
+                    on:click=move |_| edit::redo(st)
+                >"Redo"</button>
+                <p class="edit-note" data-testid="edit-note" role="status" aria-live="polite">
+                    {move || match st.note.get() {
+                        Some(Note::Done(text)) => view! { <span class="done">{text}</span> }.into_any(),
+                        Some(Note::Refused(text)) => view! { <span class="refused">{text}</span> }.into_any(),
+                        None => ().into_any(),
+                    }}
+                </p>
+            </div>
+        </Show>
+    }
+}
+
+/// Whose photos an album shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum AlbumOf {
+    Person(PersonId),
+    NoFaces,
+    Unassigned,
+}
+
+/// A person's album, the photos without faces, or the unassigned faces.
+#[component]
+fn Album(of: AlbumOf) -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let person_id = match of {
+        AlbumOf::Person(id) => Some(id),
+        _ => None,
+    };
+    let found = move || person_id.and_then(|id| st.people.get().into_iter().find(|p| p.id == id));
+    let title = move || match of {
+        AlbumOf::Person(_) => found()
             .map(|p| p.name)
-            .unwrap_or_else(|| "Photos without faces".into())
+            .unwrap_or_else(|| "This person is no longer in the library".into()),
+        AlbumOf::NoFaces => "Photos without faces".into(),
+        AlbumOf::Unassigned => "Unassigned faces".into(),
+    };
+    // The faces this album is about, per photo.
+    let faces = move || -> Vec<FaceKey> {
+        match of {
+            AlbumOf::Person(_) => found().map(|p| p.faces).unwrap_or_default(),
+            AlbumOf::NoFaces => Vec::new(),
+            AlbumOf::Unassigned => st.book.with(|b| b.unassigned()),
+        }
     };
     let photos = move || {
-        let ids = found().map(|p| p.photos);
+        let faces = faces();
         st.photos.with(|all| {
             all.iter()
-                .filter(|p| {
-                    ids.as_ref()
-                        .map_or(p.faces.is_empty(), |ids| ids.contains(&p.id))
+                .filter(|p| match of {
+                    AlbumOf::NoFaces => p.faces.is_empty(),
+                    _ => faces.iter().any(|f| f.photo.0 == p.id),
                 })
-                .cloned()
+                .map(|p| {
+                    let boxed: Vec<usize> = faces
+                        .iter()
+                        .filter(|f| f.photo.0 == p.id)
+                        .map(|f| f.index as usize)
+                        .collect();
+                    (p.clone(), boxed)
+                })
                 .collect::<Vec<_>>()
         })
     };
-    let list_label = move || {
-        if person.is_some() {
-            format!("Photos of {}", title())
-        } else {
-            "Photos without faces".into()
-        }
+    let list_label = move || match of {
+        AlbumOf::Person(_) => format!("Photos of {}", title()),
+        _ => title(),
     };
-    let back_to = match person {
-        Some(k) => Screen::Album(k),
-        None => Screen::NoFaces,
+    let back_to = match of {
+        AlbumOf::Person(id) => Screen::Album(id),
+        AlbumOf::NoFaces => Screen::NoFaces,
+        AlbumOf::Unassigned => Screen::Unassigned,
     };
+    let selected = RwSignal::new(Vec::<u32>::new());
+    let selectable = of != AlbumOf::NoFaces;
     view! {
         <section class="album">
             <div class="toolbar">
@@ -316,16 +536,39 @@ fn Album(person: Option<u32>) -> impl IntoView {
                     <button on:click=move |_| if let Some(p) = found() { wasm_bindgen_futures::spawn_local(download::crops_zip(st, p)) }>"Download face crops (zip)"</button>
                 </Show>
             </div>
+            {person_id.map(|id| view! { <PersonTools id=id /> })}
+            {selectable.then(|| view! { <FaceTools of=of selected=selected faces=Signal::derive(faces) /> })}
             <ul role="list" aria-label=list_label class="photos">
-                <For each=photos key=|p| (p.id, p.faces.iter().map(|f| f.person).collect::<Vec<_>>()) let:photo>
+                <For each=photos key=|(p, boxed)| (p.id, boxed.clone()) let:item>
                     {
+                        let (photo, boxed) = item;
                         let back = back_to.clone();
                         let id = photo.id;
+                        let name = photo.name.clone();
                         view! {
                             <li role="listitem" data-file=photo.name.clone()>
                                 <button data-photo-id=id aria-label=format!("Open {}", photo.name) on:click=move |_| st.screen.set(Screen::Photo { photo: id, back: Box::new(back.clone()) })>
-                                    <Framed photo=photo.clone() only=person src=photo.thumb_url.clone() />
+                                    <Framed photo=photo.clone() boxed=Some(boxed) src=photo.thumb_url.clone() />
                                 </button>
+                                {selectable.then(|| view! {
+                                    <label class="pick">
+                                        <input
+                                            type="checkbox"
+                                            aria-label=format!("Select {name}")
+                                            prop:checked=move || selected.with(|s| s.contains(&id))
+                                            on:change=move |e| {
+                                                let on = event_target_checked(&e);
+                                                selected.update(|s| {
+                                                    s.retain(|x| *x != id);
+                                                    if on {
+                                                        s.push(id);
+                                                    }
+                                                });
+                                            }
+                                        />
+                                        "Select"
+                                    </label>
+                                })}
                             </li>
                         }
                     }
@@ -335,14 +578,150 @@ fn Album(person: Option<u32>) -> impl IntoView {
     }
 }
 
-/// An image with face boxes drawn over it (only `only`'s faces when given).
+/// Rename and hide, on a person's page.
 #[component]
-fn Framed(photo: PhotoView, only: Option<u32>, src: String) -> impl IntoView {
+fn PersonTools(id: PersonId) -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let current = move || st.book.with(|b| b.person(id).map(|p| p.display_name()));
+    let name = RwSignal::new(current().unwrap_or_default());
+    // Follow undo/redo and merges while the page is open.
+    Effect::new(move |_| {
+        if let Some(n) = current() {
+            name.set(n);
+        }
+    });
+    let rename = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let typed = name.get_untracked();
+        edit::run(st, move |b| {
+            let before = b.person(id).map(|p| p.display_name()).unwrap_or_default();
+            b.rename(id, &typed)?;
+            Ok(format!(
+                "renamed {before} to {}",
+                b.person(id).map(|p| p.display_name()).unwrap_or_default()
+            ))
+        });
+    };
+    let hide = move |_| {
+        edit::run(st, move |b| {
+            b.set_hidden(id, true)?;
+            Ok(format!(
+                "{} is hidden: out of the grid and downloads (show them again under Hidden people)",
+                b.person(id).map(|p| p.display_name()).unwrap_or_default()
+            ))
+        });
+        st.back();
+    };
+    view! {
+        <Show when=move || current().is_some()>
+            <div class="person-tools">
+                <form class="rename" on:submit=rename>
+                    <label>
+                        "Name "
+                        <input type="text" aria-label="Name" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+                    </label>
+                    <button type="submit">"Rename"</button>
+                </form>
+                <button on:click=hide>{move || format!("Hide {}", current().unwrap_or_default())}</button>
+            </div>
+        </Show>
+    }
+}
+
+/// Acts on the ticked photos' faces: move them to a new or another person,
+/// take them away from this person, or make one the cover.
+#[component]
+fn FaceTools(of: AlbumOf, selected: RwSignal<Vec<u32>>, faces: Signal<Vec<FaceKey>>) -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let picked = move || {
+        let photos = selected.get();
+        faces
+            .get()
+            .into_iter()
+            .filter(|f| photos.contains(&f.photo.0))
+            .collect::<Vec<_>>()
+    };
+    let target = RwSignal::new(String::from("new"));
+    let others = move || {
+        st.people
+            .get()
+            .into_iter()
+            .filter(|p| AlbumOf::Person(p.id) != of)
+            .map(|p| (p.id, p.name))
+            .collect::<Vec<_>>()
+    };
+    let move_faces = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let keys = picked();
+        let to = match target.get_untracked().parse::<u32>() {
+            Ok(id) => MoveTo::Person(PersonId(id)),
+            Err(_) => MoveTo::NewPerson,
+        };
+        edit::run(st, move |b| {
+            let id = b.move_faces(&keys, to)?;
+            Ok(format!(
+                "moved {} to {}",
+                face_count(keys.len()),
+                b.person(id).map(|p| p.display_name()).unwrap_or_default()
+            ))
+        });
+        selected.set(Vec::new());
+    };
+    let remove = move |_| {
+        let keys = picked();
+        edit::run(st, move |b| {
+            b.remove_faces(&keys)?;
+            Ok(format!(
+                "took {} away; {} will not be given back automatically",
+                face_count(keys.len()),
+                if keys.len() == 1 { "it" } else { "they" }
+            ))
+        });
+        selected.set(Vec::new());
+    };
+    let cover = move |_| {
+        if let (AlbumOf::Person(id), [key]) = (of, picked().as_slice()) {
+            let key = *key;
+            edit::run(st, move |b| {
+                b.set_cover(id, key)?;
+                Ok("the picture in the grid is changed".to_string())
+            });
+        }
+        selected.set(Vec::new());
+    };
+    view! {
+        <Show when=move || !picked().is_empty()>
+            <form class="face-tools" aria-label="Selected faces" on:submit=move_faces>
+                <span>{move || format!("{} selected", face_count(picked().len()))}</span>
+                <label>
+                    "Move to "
+                    <select aria-label="Move to" on:change=move |e| target.set(event_target_value(&e)) prop:value=move || target.get()>
+                        <option value="new">"A new person"</option>
+                        {move || others().into_iter().map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit">"Move"</button>
+                {matches!(of, AlbumOf::Person(_)).then(|| view! {
+                    <button type="button" on:click=remove>"Not this person"</button>
+                    <Show when=move || picked().len() == 1>
+                        <button type="button" on:click=cover>"Use as the picture"</button>
+                    </Show>
+                })}
+                <button type="button" on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
+            </form>
+        </Show>
+    }
+}
+
+/// An image with face boxes drawn over it (only the `boxed` faces when given).
+#[component]
+fn Framed(photo: PhotoView, boxed: Option<Vec<usize>>, src: String) -> impl IntoView {
     let boxes = photo
         .faces
         .iter()
-        .filter(|f| only.is_none() || f.person == only)
-        .map(|f| face_box(&f.bbox, photo.width, photo.height))
+        .enumerate()
+        .filter(|(i, _)| boxed.as_ref().is_none_or(|b| b.contains(i)))
+        .map(|(_, f)| face_box(&f.bbox, photo.width, photo.height))
         .collect_view();
     view! {
         <span class="framed">
@@ -399,7 +778,7 @@ fn PhotoViewer(id: u32) -> impl IntoView {
                 <h2>{name.clone()}</h2>
                 <button on:click=move |_| download::save_photo(st, id)>"Download photo"</button>
             </div>
-            <Framed photo=photo.clone() only=None src=url />
+            <Framed photo=photo.clone() boxed=None src=url />
         </section>
     }
     .into_any()

@@ -94,36 +94,28 @@ pub async fn album_zip(st: AppState, person: PersonView) {
 pub async fn crops_zip(st: AppState, person: PersonView) {
     let mut zip = ZipBuilder::default();
     let mut built = Ok(());
-    for photo in st
-        .photos
-        .get_untracked()
-        .iter()
-        .filter(|p| person.photos.contains(&p.id))
-    {
+    let photos = st.photos.get_untracked();
+    for face in &person.faces {
+        let Some(photo) = photos.iter().find(|p| p.id == face.photo.0) else {
+            continue;
+        };
         let stem = photo
             .name
             .rsplit_once('.')
             .map_or(photo.name.as_str(), |(s, _)| s);
-        for (i, _) in photo
-            .faces
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.person == Some(person.key))
-        {
-            let crop = LOCAL.with(|l| {
-                l.borrow()
-                    .faces
-                    .get(&photo.id)
-                    .and_then(|f| f.get(i))
-                    .map(|(_, c)| c.clone())
-            });
-            if let Some(crop) = crop {
-                built = built.and(
-                    zip.add("", &format!("{stem}-face{}.jpg", i + 1), &crop)
-                        .map(|_| ())
-                        .map_err(|e| e.to_string()),
-                );
-            }
+        let crop = LOCAL.with(|l| {
+            l.borrow()
+                .faces
+                .get(&photo.id)
+                .and_then(|f| f.get(face.index as usize))
+                .map(|(_, c)| c.clone())
+        });
+        if let Some(crop) = crop {
+            built = built.and(
+                zip.add("", &format!("{stem}-face{}.jpg", face.index + 1), &crop)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            );
         }
     }
     conclude(
@@ -134,7 +126,7 @@ pub async fn crops_zip(st: AppState, person: PersonView) {
 }
 
 /// Everything: a folder per person (a photo with three people is in three
-/// folders) and `no-faces/`.
+/// folders; hidden people are left out) and `no-faces/`.
 pub async fn everything_zip(st: AppState) {
     let mut zip = ZipBuilder::default();
     let people = st.people.get_untracked();
@@ -145,7 +137,7 @@ pub async fn everything_zip(st: AppState) {
             .collect()
     });
     let mut built = Ok(());
-    for person in &people {
+    for person in people.iter().filter(|p| !p.hidden) {
         if built.is_ok() {
             built = add_photos(st, &mut zip, &person.name, &person.photos).await;
         }

@@ -1,9 +1,11 @@
 //! The library kept in IndexedDB, so a reload or a later visit finds every
 //! sorted photo again: the original file (for downloads), its thumbnail and
-//! faces, keyed by the SHA-256 of its bytes; and the files a run had queued
+//! faces, keyed by the SHA-256 of its bytes; who is who (people, each face's
+//! person) with the edit history for undo; and the files a run had queued
 //! but not finished, so the page can say which to add again.
 
 use super::js::describe;
+use crate::people::{Book, Counters, Dirty, Edit, FaceKey, FaceState, Person};
 use crate::protocol::PhotoReport;
 use js_sys::Reflect;
 use rexie::{ObjectStore, Rexie, TransactionMode};
@@ -12,9 +14,17 @@ use wasm_bindgen::{JsCast, JsValue};
 
 const DB_NAME: &str = "facesort";
 /// 1: photos and pending files.
-const SCHEMA_VERSION: u32 = 1;
+/// 2: people, faces (each face's person and corrections), edits and meta.
+///    A version-1 library opens with no faces placed and is grouped afresh,
+///    giving the people it showed before.
+const SCHEMA_VERSION: u32 = 2;
 const PHOTOS: &str = "photos";
 const PENDING: &str = "pending";
+const PEOPLE: &str = "people";
+const FACES: &str = "faces";
+const EDITS: &str = "edits";
+const META: &str = "meta";
+const COUNTERS: &str = "counters";
 /// The original file travels beside the serde part: IndexedDB stores Blobs natively.
 const FILE_FIELD: &str = "file";
 
@@ -33,6 +43,31 @@ pub struct StoredPhoto {
 #[derive(Serialize, Deserialize)]
 struct Pending {
     path: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FaceRecord {
+    /// "photo/index": IndexedDB keys must be plain values.
+    key: String,
+    face: FaceKey,
+    state: FaceState,
+}
+
+fn face_key(face: FaceKey) -> String {
+    format!("{}/{}", face.photo.0, face.index)
+}
+
+#[derive(Serialize, Deserialize)]
+struct MetaRecord {
+    name: String,
+    counters: Counters,
+}
+
+/// What the library holds.
+pub struct Loaded {
+    pub photos: Vec<(StoredPhoto, web_sys::Blob)>,
+    pub pending: Vec<String>,
+    pub book: Book,
 }
 
 pub struct Library {
@@ -55,31 +90,45 @@ impl Library {
             .version(SCHEMA_VERSION)
             .add_object_store(ObjectStore::new(PHOTOS).key_path("hash"))
             .add_object_store(ObjectStore::new(PENDING).key_path("path"))
+            .add_object_store(ObjectStore::new(PEOPLE).key_path("id"))
+            .add_object_store(ObjectStore::new(FACES).key_path("key"))
+            .add_object_store(ObjectStore::new(EDITS).key_path("seq"))
+            .add_object_store(ObjectStore::new(META).key_path("name"))
             .build()
             .await
             .map_err(storage_error)?;
         Ok(Library { db })
     }
 
-    /// Every stored photo with its file, in order of arrival, and the paths of
-    /// files that were queued but not finished.
-    pub async fn load(&self) -> Result<(Vec<(StoredPhoto, web_sys::Blob)>, Vec<String>), String> {
+    /// Every stored photo with its file, in order of arrival, the paths of
+    /// files that were queued but not finished, and who is who.
+    pub async fn load(&self) -> Result<Loaded, String> {
         let tx = self
             .db
-            .transaction(&[PHOTOS, PENDING], TransactionMode::ReadOnly)
+            .transaction(&[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META], TransactionMode::ReadOnly)
             .map_err(storage_error)?;
+        let people: Vec<Person> = read_all(&tx, PEOPLE).await?;
+        let faces: Vec<FaceRecord> = read_all(&tx, FACES).await?;
+        let edits: Vec<Edit> = read_all(&tx, EDITS).await?;
+        let meta: Vec<MetaRecord> = read_all(&tx, META).await?;
+        let counters = meta
+            .into_iter()
+            .find(|m| m.name == COUNTERS)
+            .map(|m| m.counters)
+            .unwrap_or_default();
+        let book = Book::from_parts(
+            people,
+            faces.into_iter().map(|f| (f.face, f.state)).collect(),
+            edits,
+            counters,
+        );
         let rows = tx
             .store(PHOTOS)
             .map_err(storage_error)?
             .get_all(None, None)
             .await
             .map_err(storage_error)?;
-        let pending = tx
-            .store(PENDING)
-            .map_err(storage_error)?
-            .get_all(None, None)
-            .await
-            .map_err(storage_error)?;
+        let pending: Vec<Pending> = read_all(&tx, PENDING).await?;
         let mut photos = Vec::with_capacity(rows.len());
         for row in rows {
             let file = Reflect::get(&row, &FILE_FIELD.into())
@@ -93,13 +142,70 @@ impl Library {
             }
         }
         photos.sort_by_key(|(p, _)| p.seq);
-        let mut pending: Vec<String> = pending
-            .into_iter()
-            .filter_map(|p| serde_wasm_bindgen::from_value::<Pending>(p).ok())
-            .map(|p| p.path)
-            .collect();
+        let mut pending: Vec<String> = pending.into_iter().map(|p| p.path).collect();
         pending.sort();
-        Ok((photos, pending))
+        Ok(Loaded {
+            photos,
+            pending,
+            book,
+        })
+    }
+
+    /// Writes what the book changed (an edit, an undo, a grouping) in one
+    /// transaction: a crash leaves the old state or the new, never a mix.
+    pub async fn commit(&self, dirty: &Dirty) -> Result<(), String> {
+        let tx = self.writing(&[PEOPLE, FACES, EDITS, META])?;
+        let people = tx.store(PEOPLE).map_err(storage_error)?;
+        for (id, person) in &dirty.people {
+            match person {
+                Some(p) => put(&people, p).await?,
+                None => people
+                    .delete(JsValue::from_f64(id.0 as f64))
+                    .await
+                    .map_err(storage_error)?,
+            }
+        }
+        let faces = tx.store(FACES).map_err(storage_error)?;
+        for (face, state) in &dirty.faces {
+            let key = face_key(*face);
+            match state {
+                Some(state) => {
+                    put(
+                        &faces,
+                        &FaceRecord {
+                            key,
+                            face: *face,
+                            state: state.clone(),
+                        },
+                    )
+                    .await?
+                }
+                None => faces
+                    .delete(JsValue::from_str(&key))
+                    .await
+                    .map_err(storage_error)?,
+            }
+        }
+        let edits = tx.store(EDITS).map_err(storage_error)?;
+        for seq in &dirty.edits_deleted {
+            edits
+                .delete(JsValue::from_f64(*seq as f64))
+                .await
+                .map_err(storage_error)?;
+        }
+        for edit in &dirty.edits_written {
+            put(&edits, edit).await?;
+        }
+        put(
+            &tx.store(META).map_err(storage_error)?,
+            &MetaRecord {
+                name: COUNTERS.into(),
+                counters: dirty.counters.clone(),
+            },
+        )
+        .await?;
+        tx.done().await.map_err(storage_error)?;
+        Ok(())
     }
 
     /// Stores a sorted photo and forgets it as pending, in one transaction:
@@ -153,6 +259,29 @@ impl Library {
         self.db.close();
         Rexie::delete(DB_NAME).await.map_err(storage_error)
     }
+}
+
+async fn put(store: &rexie::Store, value: &impl Serialize) -> Result<(), String> {
+    let value = serde_wasm_bindgen::to_value(value).map_err(|e| e.to_string())?;
+    store.put(&value, None).await.map_err(storage_error)?;
+    Ok(())
+}
+
+/// Every record of a store; records that no longer parse are skipped rather
+/// than making the whole library unreadable.
+async fn read_all<T: serde::de::DeserializeOwned>(
+    tx: &rexie::Transaction,
+    store: &str,
+) -> Result<Vec<T>, String> {
+    Ok(tx
+        .store(store)
+        .map_err(storage_error)?
+        .get_all(None, None)
+        .await
+        .map_err(storage_error)?
+        .into_iter()
+        .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
+        .collect())
 }
 
 /// Removes a file from the pending list within the caller's transaction.

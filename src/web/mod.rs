@@ -11,6 +11,8 @@ pub mod app;
 #[cfg(feature = "app")]
 pub mod download;
 #[cfg(feature = "app")]
+pub mod edit;
+#[cfg(feature = "app")]
 pub mod import;
 #[cfg(feature = "app")]
 pub mod library;

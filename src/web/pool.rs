@@ -1,7 +1,8 @@
 //! A pool of Web Workers running the pipeline, with typed requests and replies.
 
 use super::js::describe;
-use crate::embedding::Embedding;
+use crate::cluster::Clustering;
+use crate::people::GroupingJob;
 use crate::protocol::{FromWorker, ToWorker, BYTES_FIELD};
 use futures::channel::oneshot;
 use js_sys::{Array, ArrayBuffer, Reflect};
@@ -152,12 +153,7 @@ impl WorkerPool {
     }
 
     /// Clusters on a worker so the page never computes the distance matrix.
-    pub async fn cluster(
-        &self,
-        photos: Vec<u32>,
-        embeddings: Vec<Embedding>,
-        threshold: f32,
-    ) -> Result<Vec<u32>, String> {
+    pub async fn cluster(&self, job: GroupingJob) -> Result<Clustering, String> {
         let slot = self
             .slots
             .iter()
@@ -165,17 +161,13 @@ impl WorkerPool {
             .ok_or("every worker has stopped; reload the page")?;
         let (tx, rx) = oneshot::channel();
         slot.inbox.borrow_mut().cluster = Some(tx);
-        let message = serde_wasm_bindgen::to_value(&ToWorker::Cluster {
-            photos,
-            embeddings,
-            threshold,
-        })
+        let message = serde_wasm_bindgen::to_value(&ToWorker::Cluster { job })
         .expect("protocol messages serialise");
         slot.worker
             .post_message(&message)
             .map_err(|e| describe(&e))?;
         match rx.await {
-            Ok(FromWorker::Clustered { people }) => Ok(people),
+            Ok(FromWorker::Clustered { clustering }) => Ok(clustering),
             Ok(FromWorker::Failed { message, .. }) => Err(message),
             _ => Err("the worker stopped while grouping faces".into()),
         }

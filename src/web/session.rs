@@ -7,6 +7,7 @@ use super::library::{storage_summary, Library, StoredPhoto};
 use super::pool::{default_size, WorkerPool};
 use super::state::{AppState, FaceView, Phase, PhotoView, LOCAL};
 use crate::cluster::ClusterConfig;
+use crate::people::FaceKey;
 use crate::protocol::FromWorker;
 use futures::StreamExt;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
@@ -85,13 +86,13 @@ async fn run(st: AppState) {
                     let done = st.progress.with_untracked(|p| p.done);
                     publish_stats(st, pool.size());
                     if done % REGROUP_EVERY == 0 {
-                        regroup(st, &pool).await;
+                        regroup(st, &pool, false).await;
                     }
                 }
             })
             .await;
     }
-    regroup(st, &pool).await;
+    regroup(st, &pool, true).await;
     refresh_storage(st);
     LOCAL.with(|l| l.borrow_mut().running = false);
     st.progress.update(|p| p.finished_ms = Some(now_ms()));
@@ -176,7 +177,6 @@ fn show_photo(
         .map(|f| FaceView {
             bbox: f.bbox,
             crop_url: object_url(&f.crop_jpeg),
-            person: None,
         })
         .collect();
     let view = PhotoView {
@@ -214,8 +214,9 @@ fn refresh_storage(st: AppState) {
     });
 }
 
-/// Opens the library and puts every kept photo back, regrouped exactly as
-/// before (same photos in the same order give the same people).
+/// Opens the library and puts every kept photo and person back. Faces that
+/// were never placed (the page closed mid-run, or a version-1 library) are
+/// grouped now.
 pub async fn restore(st: AppState) {
     let library = match Library::open().await {
         Ok(l) => Rc::new(l),
@@ -226,7 +227,7 @@ pub async fn restore(st: AppState) {
         }
     };
     LOCAL.with(|l| l.borrow_mut().library = Some(library.clone()));
-    let (photos, pending) = match library.load().await {
+    let loaded = match library.load().await {
         Ok(loaded) => loaded,
         Err(e) => {
             return st
@@ -234,12 +235,17 @@ pub async fn restore(st: AppState) {
                 .set(Some(format!("Your library could not be read: {e}")))
         }
     };
-    st.pending.set(pending);
+    st.pending.set(loaded.pending);
     refresh_storage(st);
-    if photos.is_empty() {
+    if loaded.photos.is_empty() {
         return;
     }
-    for (photo, file) in photos {
+    let unplaced = loaded.photos.iter().any(|(photo, _)| {
+        (0..photo.report.faces.len())
+            .any(|i| loaded.book.face(FaceKey::new(photo.seq, i as u32)).is_none())
+    });
+    st.book.set(loaded.book);
+    for (photo, file) in loaded.photos {
         LOCAL.with(|l| {
             let mut l = l.borrow_mut();
             l.hashes.insert(photo.hash.clone(), photo.seq);
@@ -247,8 +253,10 @@ pub async fn restore(st: AppState) {
         });
         show_photo(st, photo.seq, photo.name, file, photo.report);
     }
-    let Some(pool) = pool(st).await else { return };
-    regroup(st, &pool).await;
+    if unplaced {
+        let Some(pool) = pool(st).await else { return };
+        regroup(st, &pool, true).await;
+    }
     st.phase.set(Phase::Done);
 }
 
@@ -315,44 +323,47 @@ async fn analyse(pool: &WorkerPool, picked: &PickedFile) -> Outcome {
     }
 }
 
-/// Groups all faces into people on a worker and updates every face's person.
-async fn regroup(st: AppState, pool: &WorkerPool) {
-    let (keys, embeddings): (Vec<(u32, usize)>, Vec<_>) = LOCAL.with(|l| {
+/// Places new faces (and any the user took away from someone) among the
+/// people, on a worker, and saves the outcome. At the end of a run (`settle`)
+/// the people it made become settled: later runs add to them, never re-form them.
+async fn regroup(st: AppState, pool: &WorkerPool, settle: bool) {
+    let lock = LOCAL.with(|l| l.borrow().book_lock.clone());
+    let _guard = lock.lock().await;
+    let (request, job) = LOCAL.with(|l| {
         let l = l.borrow();
         let mut ids: Vec<&u32> = l.faces.keys().collect();
         ids.sort();
-        ids.into_iter()
-            .flat_map(|id| {
-                l.faces[id]
-                    .iter()
-                    .enumerate()
-                    .map(move |(i, (e, _))| ((*id, i), e.clone()))
-            })
-            .unzip()
+        let keys = ids
+            .into_iter()
+            .flat_map(|id| (0..l.faces[id].len()).map(move |i| FaceKey::new(*id, i as u32)));
+        let request = st.book.with_untracked(|b| b.regroup_request(keys));
+        let job = request.job(
+            |k| l.faces[&k.photo.0][k.index as usize].0.clone(),
+            ClusterConfig::default().threshold,
+        );
+        (request, job)
     });
-    if embeddings.is_empty() {
-        return;
-    }
-    let photos = keys.iter().map(|(photo, _)| *photo).collect();
-    match pool
-        .cluster(photos, embeddings, ClusterConfig::default().threshold)
-        .await
-    {
-        Ok(people) => {
-            let assigned: std::collections::HashMap<(u32, usize), u32> =
-                keys.into_iter().zip(people).collect();
-            st.photos.update(|photos| {
-                for photo in photos.iter_mut() {
-                    for (i, face) in photo.faces.iter_mut().enumerate() {
-                        face.person = assigned.get(&(photo.id, i)).copied();
-                    }
-                }
-            });
+    let mut book = st.book.get_untracked();
+    if !request.faces.is_empty() {
+        match pool.cluster(job).await {
+            Ok(clustering) => book.apply_regroup(&request, &clustering),
+            Err(message) => {
+                return st
+                    .error
+                    .set(Some(format!("Grouping faces failed: {message}")))
+            }
         }
-        Err(message) => st
-            .error
-            .set(Some(format!("Grouping faces failed: {message}"))),
     }
+    if settle {
+        book.settle();
+    }
+    // The page shows the grouping even if the library could not keep it.
+    if let Err(e) = super::edit::save(&mut book).await {
+        st.error.set(Some(format!(
+            "Who is who could not be kept in your library: {e}"
+        )));
+    }
+    st.book.set(book);
 }
 
 fn object_url(jpeg: &[u8]) -> String {

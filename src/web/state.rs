@@ -2,8 +2,10 @@
 //! it that cannot live in signals (files, workers).
 
 use super::pool::WorkerPool;
+use crate::cluster::PersonId;
 use crate::embedding::Embedding;
 use crate::geometry::FaceBox;
+use crate::people::{Book, FaceKey};
 use crate::timing::StageTimings;
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -14,8 +16,6 @@ use std::rc::Rc;
 pub struct FaceView {
     pub bbox: FaceBox,
     pub crop_url: String,
-    /// Cluster index from the latest grouping.
-    pub person: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -31,10 +31,13 @@ pub struct PhotoView {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonView {
-    pub key: u32,
+    pub id: PersonId,
     pub name: String,
+    pub hidden: bool,
     pub cover_url: String,
+    /// In order of arrival.
     pub photos: Vec<u32>,
+    pub faces: Vec<FaceKey>,
 }
 
 impl PersonView {
@@ -64,6 +67,13 @@ pub struct Progress {
     pub stages: StageTimings,
 }
 
+/// Feedback on an edit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    Done(String),
+    Refused(String),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
     Idle,
@@ -86,8 +96,10 @@ impl Phase {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
     People,
-    Album(u32),
+    Album(PersonId),
     NoFaces,
+    /// Faces the user removed from someone, until a grouping places them.
+    Unassigned,
     Photo { photo: u32, back: Box<Screen> },
 }
 
@@ -99,7 +111,12 @@ pub struct AppState {
     pub screen: RwSignal<Screen>,
     pub cancel: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
+    /// Who is who, with the edit history.
+    pub book: RwSignal<Book>,
+    /// Everyone with a face, hidden people too (most photos first).
     pub people: Memo<Vec<PersonView>>,
+    /// What the last edit did, or why it was refused.
+    pub note: RwSignal<Option<Note>>,
     /// Files a run queued but did not finish before the page closed.
     pub pending: RwSignal<Vec<String>>,
     /// "12 MB of 2 GB used".
@@ -109,9 +126,12 @@ pub struct AppState {
 impl AppState {
     pub fn new() -> Self {
         let photos = RwSignal::new(Vec::<PhotoView>::new());
-        let people = Memo::new(move |_| photos.with(|p| group_people(p)));
+        let book = RwSignal::new(Book::default());
+        let people = Memo::new(move |_| photos.with(|p| book.with(|b| group_people(p, b))));
         AppState {
             photos,
+            book,
+            note: RwSignal::new(None),
             progress: RwSignal::new(Progress::default()),
             phase: RwSignal::new(Phase::Idle),
             screen: RwSignal::new(Screen::People),
@@ -130,8 +150,9 @@ impl AppState {
         let (to, focus) = match current {
             Screen::People => return,
             Screen::Photo { photo, back } => (*back, format!("[data-photo-id=\"{photo}\"]")),
-            Screen::Album(key) => (Screen::People, format!("[data-person-key=\"{key}\"]")),
+            Screen::Album(id) => (Screen::People, format!("[data-person-key=\"{}\"]", id.0)),
             Screen::NoFaces => (Screen::People, "button.no-faces".to_string()),
+            Screen::Unassigned => (Screen::People, "button.unassigned".to_string()),
         };
         self.screen.set(to);
         request_animation_frame(move || {
@@ -151,34 +172,39 @@ impl Default for AppState {
     }
 }
 
-/// People from the faces' cluster indices: most photos first, then by first
-/// appearance; named "Person N" in that order.
-pub fn group_people(photos: &[PhotoView]) -> Vec<PersonView> {
-    let mut by_key: HashMap<u32, PersonView> = HashMap::new();
+/// People as the book has them: most photos first, then by first appearance.
+pub fn group_people(photos: &[PhotoView], book: &Book) -> Vec<PersonView> {
+    let mut by_id: HashMap<PersonId, PersonView> = HashMap::new();
     for photo in photos {
-        for face in &photo.faces {
-            let Some(key) = face.person else { continue };
-            let p = by_key.entry(key).or_insert_with(|| PersonView {
-                key,
-                name: String::new(),
+        for (i, face) in photo.faces.iter().enumerate() {
+            let key = FaceKey::new(photo.id, i as u32);
+            let Some(person) = book.person_of(key).and_then(|id| book.person(id)) else {
+                continue;
+            };
+            let p = by_id.entry(person.id).or_insert_with(|| PersonView {
+                id: person.id,
+                name: person.display_name(),
+                hidden: person.hidden,
                 cover_url: face.crop_url.clone(),
                 photos: Vec::new(),
+                faces: Vec::new(),
             });
+            if person.cover == Some(key) {
+                p.cover_url = face.crop_url.clone();
+            }
+            p.faces.push(key);
             if p.photos.last() != Some(&photo.id) {
                 p.photos.push(photo.id);
             }
         }
     }
-    let mut people: Vec<PersonView> = by_key.into_values().collect();
+    let mut people: Vec<PersonView> = by_id.into_values().collect();
     people.sort_by(|a, b| {
         b.photos
             .len()
             .cmp(&a.photos.len())
             .then(a.photos[0].cmp(&b.photos[0]))
     });
-    for (i, p) in people.iter_mut().enumerate() {
-        p.name = format!("Person {}", i + 1);
-    }
     people
 }
 
@@ -197,6 +223,9 @@ pub struct Local {
     pub queue: Vec<super::import::PickedFile>,
     /// Whether a sort is running (it drains `queue` before it ends).
     pub running: bool,
+    /// Held while the book changes (an edit or a grouping, with its save), so
+    /// changes never interleave.
+    pub book_lock: Rc<futures::lock::Mutex<()>>,
 }
 
 thread_local! {

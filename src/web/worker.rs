@@ -2,7 +2,6 @@
 //! [`ToWorker`] messages one at a time.
 
 use super::js::{describe, sha256_hex, PerformanceClock};
-use crate::cluster::{cluster, ClusterConfig, FaceToCluster, PhotoId};
 use crate::models::{manifest, ModelEntry};
 use crate::pipeline::Pipeline;
 use crate::protocol::{FaceReport, FromWorker, PhotoReport, ToWorker, BYTES_FIELD};
@@ -98,26 +97,9 @@ fn handle(pipeline: &Pipeline, data: &JsValue) -> FromWorker {
                 Err(message) => FromWorker::Failed { id, message },
             }
         }
-        ToWorker::Cluster {
-            photos,
-            embeddings,
-            threshold,
-        } => {
-            let faces: Vec<FaceToCluster> = photos
-                .iter()
-                .zip(&embeddings)
-                .map(|(p, e)| FaceToCluster {
-                    photo: PhotoId(*p),
-                    embedding: e,
-                })
-                .collect();
-            let people = cluster(&faces, &ClusterConfig { threshold })
-                .assignments
-                .into_iter()
-                .map(|p| p.0)
-                .collect();
-            FromWorker::Clustered { people }
-        }
+        ToWorker::Cluster { job } => FromWorker::Clustered {
+            clustering: job.run(),
+        },
     }
 }
 
