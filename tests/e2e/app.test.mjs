@@ -9,7 +9,7 @@ import { startServer } from './server.mjs';
 import {
   ARTIFACTS, DEV_SET, DEV_SET_PATH, DIST, PHOTOS, PREFIX, SORT_TIMEOUT, albumList, backToPeople, button,
   devSubset, download, dropFiles, failedList, fileFromDisk, gotoApp, guardedContext, launchBrowser,
-  mirroredPng, openAlbum, peopleList, readPeople, screenshot, sel, waitForDone,
+  mirroredPng, openAlbum, peopleList, readPeople, screenshot, sel, waitForDone, waitForRunAfter, withAppAt, sharedBrowser, closeSharedBrowser,
 } from './lib.mjs';
 import { verifyZipFile } from './zip.mjs';
 
@@ -29,47 +29,16 @@ before(async () => {
   const headers = process.env.FACESORT_CROSS_ORIGIN_ISOLATED === '1'
     ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
   server = await startServer({ root: DIST, prefix: PREFIX, headers });
-  browser = await launchBrowser();
+  browser = await sharedBrowser();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
 });
 
 after(async () => {
-  await browser?.close();
+  await closeSharedBrowser();
   await server?.close();
 });
 
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-
-/**
- * Runs one test in a fresh guarded context and page with the app loaded. Whatever happens,
- * every request must have stayed on 127.0.0.1 (the privacy check, part of every test) and
- * the page must not have thrown; on failure a screenshot and the page's log are kept.
- */
-async function withApp(t, fn) {
-  fs.rmSync(path.join(ARTIFACTS, `${slug(t.name)}-failure.png`), { force: true });
-  const guard = await guardedContext(browser);
-  const page = await guard.context.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => { if (!/ResizeObserver loop/.test(String(e))) pageErrors.push(String(e.stack || e)); });
-  const errors = [];
-  try {
-    await gotoApp(page, server.url);
-    await fn(page, guard);
-  } catch (e) {
-    errors.push(e);
-  }
-  try { guard.assertPrivate(); } catch (e) { errors.push(e); }
-  if (pageErrors.length) errors.push(new Error(`uncaught errors in the page:\n${pageErrors.join('\n')}`));
-  t.diagnostic(`${guard.requests.length} requests, ${guard.blocked.length} blocked`);
-  if (errors.length) {
-    const shot = await screenshot(page, `${slug(t.name)}-failure.png`).catch(() => null);
-    if (shot) t.diagnostic(`screenshot: ${shot}`);
-    for (const line of guard.log.slice(-40)) t.diagnostic(line.slice(0, 500));
-  }
-  await guard.context.close();
-  if (errors.length === 1) throw errors[0];
-  if (errors.length) throw new AggregateError(errors, errors.map((e) => e.message).join('\n---\n'));
-}
+const withApp = (t, fn) => withAppAt(t, server.url, fn);
 
 /** The four shipped photos plus a mirrored Collins (made by Chromium once per run). */
 async function shippedPhotos(page) {
@@ -368,11 +337,6 @@ test('cancel stops a long run: the rest is left out, what was sorted stays',
   }));
 
 /** Waits until a run started after `since` (ms on the page clock) has finished. */
-async function waitForRunAfter(page, since) {
-  await page.waitForFunction((t) => document.body.dataset.state === 'done'
-    && (window.facesortStats?.finishedMs ?? 0) > t, since, { timeout: SORT_TIMEOUT, polling: 100 });
-}
-
 test('the library survives a reload: same people, same zip, only new photos processed',
   { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
     const photos = await shippedPhotos(page);

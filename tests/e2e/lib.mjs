@@ -333,3 +333,53 @@ export function setImages(setDir) {
   const dir = fs.existsSync(path.join(setDir, 'images')) ? path.join(setDir, 'images') : setDir;
   return fs.readdirSync(dir).filter((f) => /\.(jpe?g|png|gif|webp)$/i.test(f)).sort().map((f) => path.join(dir, f));
 }
+
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+
+/**
+ * Runs one test in a fresh guarded context and page with the app at `url` loaded. Whatever
+ * happens, every request must have stayed on 127.0.0.1 (the privacy check, part of every
+ * test) and the page must not have thrown; on failure a screenshot and the page's log are kept.
+ */
+export async function withAppAt(t, url, fn) {
+  fs.rmSync(path.join(ARTIFACTS, `${slug(t.name)}-failure.png`), { force: true });
+  const guard = await guardedContext(await sharedBrowser());
+  const page = await guard.context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => { if (!/ResizeObserver loop/.test(String(e))) pageErrors.push(String(e.stack || e)); });
+  const errors = [];
+  try {
+    await gotoApp(page, url);
+    await fn(page, guard);
+  } catch (e) {
+    errors.push(e);
+  }
+  try { guard.assertPrivate(); } catch (e) { errors.push(e); }
+  if (pageErrors.length) errors.push(new Error(`uncaught errors in the page:\n${pageErrors.join('\n')}`));
+  t.diagnostic(`${guard.requests.length} requests, ${guard.blocked.length} blocked`);
+  if (errors.length) {
+    const shot = await screenshot(page, `${slug(t.name)}-failure.png`).catch(() => null);
+    if (shot) t.diagnostic(`screenshot: ${shot}`);
+    for (const line of guard.log.slice(-40)) t.diagnostic(line.slice(0, 500));
+  }
+  await guard.context.close();
+  if (errors.length === 1) throw errors[0];
+  if (errors.length) throw new AggregateError(errors, errors.map((e) => e.message).join('\n---\n'));
+}
+
+let browserPromise;
+/** One Chromium per test file, closed by `closeSharedBrowser()`. */
+export function sharedBrowser() {
+  browserPromise ??= launchBrowser();
+  return browserPromise;
+}
+export async function closeSharedBrowser() {
+  if (browserPromise) await (await browserPromise).close();
+  browserPromise = undefined;
+}
+
+/** Waits until a run that finished after `since` (performance.now() in the page) is done. */
+export async function waitForRunAfter(page, since) {
+  await page.waitForFunction((t) => document.body.dataset.state === 'done'
+    && (window.facesortStats?.finishedMs ?? 0) > t, since, { timeout: SORT_TIMEOUT, polling: 100 });
+}

@@ -1,0 +1,179 @@
+// Editing people in headless Chromium: rename, merge, split, remove a face, hide, undo and
+// redo; then a reload keeps all of it (and the undo history), downloads give the same zip,
+// and photos added later are the only ones processed and join the right named people.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer } from './server.mjs';
+import {
+  DEV_SET, DEV_SET_PATH, DIST, PREFIX, SORT_TIMEOUT, albumFiles, backToPeople, button, closeSharedBrowser,
+  download, parseCsv, fileFromDisk, openAlbum, readPeople, sel, sharedBrowser, waitForDone, waitForRunAfter,
+  withAppAt,
+} from './lib.mjs';
+import { verifyZipFile } from './zip.mjs';
+
+let server;
+before(async () => {
+  server = await startServer({ root: DIST, prefix: PREFIX });
+  await sharedBrowser();
+});
+after(async () => {
+  await closeSharedBrowser();
+  await server?.close();
+});
+
+/** `n` identities with `per` photos each in which they are the only face (so no strangers). */
+function singleFaceIdentities(n, per) {
+  const byId = new Map();
+  for (const r of parseCsv(fs.readFileSync(path.join(DEV_SET, 'labels.csv'), 'utf8'))) {
+    if (r.person_count !== '1' || r.max_faces !== '1' || !r.identity) continue;
+    byId.set(r.identity, [...(byId.get(r.identity) ?? []), r.file]);
+  }
+  return [...byId].filter(([, f]) => f.length >= per).sort(([x], [y]) => x.localeCompare(y)).slice(0, n)
+    .map(([identity, files]) => ({ identity, files: files.sort().slice(0, per) }));
+}
+
+const note = (page) => page.locator('[data-testid="edit-note"]');
+
+/** Waits for the edit note to say `pattern` (edits are saved before they are shown). */
+async function expectNote(page, pattern) {
+  await page.waitForFunction(([s, src, flags]) => new RegExp(src, flags).test(document.querySelector(s)?.textContent ?? ''),
+    ['[data-testid="edit-note"]', pattern.source, pattern.flags], { timeout: 10_000 })
+    .catch(async (e) => { throw new Error(`edit note is ${JSON.stringify(await note(page).textContent())}, expected ${pattern}`, { cause: e }); });
+}
+
+/** Every visible person with the files in their album: [{ name, count, files }]. */
+async function whoIsWho(page) {
+  const people = [];
+  for (const p of await readPeople(page)) {
+    const { files } = await openAlbum(page, p.button);
+    people.push({ name: p.name, count: p.count, files: files.sort() });
+    await backToPeople(page);
+  }
+  return people;
+}
+
+/** The person whose album holds `file`. */
+const holderOf = (people, file) => people.find((p) => p.files.includes(file));
+
+async function openPerson(page, name) {
+  await openAlbum(page, page.getByRole('button', { name: new RegExp(`^${name}, \\d+ photos?$`) }));
+}
+
+test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it all; new photos join named people',
+  { timeout: 4 * SORT_TIMEOUT + 120_000, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist` },
+  (t) => withAppAt(t, server.url, async (page) => {
+    const [a, b, c] = singleFaceIdentities(3, 4);
+    const first = [a, b, c].flatMap((p) => p.files.slice(0, 3));
+    const later = [a, b, c].map((p) => p.files[3]);
+    const asFile = (f) => fileFromDisk(path.join(DEV_SET, f));
+    const base = (f) => path.basename(f);
+    await page.locator(sel.photosInput).setInputFiles(first.map(asFile));
+    await waitForDone(page);
+    let people = await whoIsWho(page);
+    t.diagnostic(`sorted: ${people.map((p) => `${p.name} ${p.files.join(',')}`).join(' | ')}`);
+    assert.equal(people.length, 3, 'three identities, three people');
+    const [pa, pb, pc] = [a, b, c].map((id) => holderOf(people, base(id.files[0])));
+
+    // Rename: empty and taken names are refused with a sentence; a good one sticks.
+    await openPerson(page, pa.name);
+    const nameBox = page.getByRole('textbox', { name: 'Name', exact: true });
+    await nameBox.fill('   ');
+    await button(page, 'Rename').click();
+    await expectNote(page, /^A name cannot be empty\.$/);
+    await nameBox.fill(pb.name.toLowerCase());
+    await button(page, 'Rename').click();
+    await expectNote(page, /is already the name of someone else\.$/);
+    await nameBox.fill('Ann');
+    await nameBox.press('Enter');
+    await expectNote(page, new RegExp(`^Renamed ${pa.name} to Ann\\.$`));
+    assert.equal(await page.getByRole('heading', { level: 2, name: 'Ann' }).count(), 1);
+
+    // Remove a wrong face: it leaves Ann and sits in "Unassigned faces".
+    const removed = base(a.files[2]);
+    await page.getByRole('checkbox', { name: `Select ${removed}` }).check();
+    await button(page, 'Not this person').click();
+    await expectNote(page, /^Took 1 face away/);
+    assert.ok(!(await albumFiles(page)).includes(removed));
+    await backToPeople(page);
+    await button(page, 'Unassigned faces, 1 face').waitFor();
+
+    // Split: one of B's photos goes to a new person.
+    await openPerson(page, pb.name);
+    const split = base(b.files[1]);
+    await page.getByRole('checkbox', { name: `Select ${split}` }).check();
+    await page.getByRole('combobox', { name: 'Move to' }).selectOption({ label: 'A new person' });
+    await button(page, 'Move').click();
+    await expectNote(page, /^Moved 1 face to Person \d+\.$/);
+    const splitName = (await note(page).textContent()).match(/to (Person \d+)\.$/)[1];
+    await backToPeople(page);
+    people = await whoIsWho(page);
+    assert.deepEqual(holderOf(people, split), { name: splitName, count: 1, files: [split] });
+    assert.equal(holderOf(people, base(b.files[0])).count, 2);
+
+    // Merge B and the split-off person back together, named Bob.
+    await page.getByRole('checkbox', { name: `Select ${pb.name} to merge` }).check();
+    await page.getByRole('checkbox', { name: `Select ${splitName} to merge` }).check();
+    await page.getByRole('combobox', { name: 'Name for the merged person' }).fill('Bob');
+    await button(page, 'Merge').click();
+    await expectNote(page, /^Merged 2 people into Bob\.$/);
+
+    // Hide C, then undo (Ctrl+Z) and redo (the button) it.
+    await openPerson(page, pc.name);
+    await button(page, `Hide ${pc.name}`).click();
+    await expectNote(page, new RegExp(`^${pc.name} is hidden`));
+    await page.locator('body').press('Control+z');
+    await expectNote(page, new RegExp(`^Undone: hide ${pc.name}\\.$`));
+    assert.ok((await readPeople(page)).some((p) => p.name === pc.name), 'undo did not bring C back');
+    await page.getByRole('button', { name: `Redo hide ${pc.name}` }).click();
+    await expectNote(page, new RegExp(`^Redone: hide ${pc.name}\\.$`));
+
+    const expected = [
+      { name: 'Bob', count: 3, files: b.files.slice(0, 3).map(base).sort() },
+      { name: 'Ann', count: 2, files: a.files.slice(0, 2).map(base).sort() },
+    ];
+    assert.deepEqual(await whoIsWho(page), expected);
+    const hiddenSummary = page.getByText('Hidden people (1)');
+    assert.equal(await hiddenSummary.count(), 1);
+    const zip1 = await download(page, button(page, 'Download everything (zip)'), 'edited.zip');
+    const before = verifyZipFile(zip1.file, zip1.bytes);
+    assert.deepEqual([...before.files.keys()].sort(),
+      [...expected[1].files.map((f) => `Ann/${f}`), ...expected[0].files.map((f) => `Bob/${f}`)].sort(),
+      'the zip holds one folder per visible person and nothing of hidden or unassigned faces');
+
+    // Reload: everything as it was, the undo history too, and the same zip.
+    await page.reload();
+    await waitForDone(page);
+    assert.deepEqual(await whoIsWho(page), expected);
+    await button(page, 'Unassigned faces, 1 face').waitFor();
+    assert.equal(await hiddenSummary.count(), 1);
+    await page.getByRole('button', { name: `Undo hide ${pc.name}` }).waitFor();
+    const zip2 = await download(page, button(page, 'Download everything (zip)'), 'edited-after-reload.zip');
+    const after = verifyZipFile(zip2.file, zip2.bytes);
+    assert.deepEqual([...after.files.keys()].sort(), [...before.files.keys()].sort());
+    for (const [name, bytes] of after.files) assert.ok(bytes.equals(before.files.get(name)), `${name} differs after the reload`);
+
+    // More photos (and the first ones again): only the new are processed; they join Ann, Bob
+    // and the hidden C; the face taken from Ann does not go back to her.
+    const since = await page.evaluate(() => performance.now());
+    await page.locator(sel.photosInput).setInputFiles([...first, ...later].map(asFile));
+    await waitForRunAfter(page, since);
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^9 photos already added/);
+    people = await whoIsWho(page);
+    t.diagnostic(`after adding: ${people.map((p) => `${p.name} ${p.files.join(',')}`).join(' | ')}`);
+    assert.deepEqual(holderOf(people, base(a.files[3]))?.name, 'Ann');
+    assert.deepEqual(holderOf(people, base(b.files[3]))?.name, 'Bob');
+    assert.equal(holderOf(people, base(c.files[3])), undefined, 'the hidden person\'s new photo is in the grid');
+    assert.equal(await hiddenSummary.count(), 1);
+    assert.notEqual(holderOf(people, removed)?.name, 'Ann', 'the removed face went back to Ann');
+    assert.equal(holderOf(people, base(b.files[3])).count, 4);
+    assert.equal(holderOf(people, base(a.files[3])).count, 3);
+
+    // Showing C again puts them back with their new photo.
+    await page.getByText('Hidden people (1)').click();
+    await button(page, `Show ${pc.name}`).click();
+    await expectNote(page, new RegExp(`^${pc.name} is shown again\\.$`));
+    people = await whoIsWho(page);
+    assert.deepEqual(holderOf(people, base(c.files[3]))?.files, c.files.map(base).sort());
+  }));
