@@ -39,6 +39,8 @@ pub mod pipeline;
 #[cfg(feature = "pipeline")]
 pub mod resize;
 #[cfg(feature = "pipeline")]
+pub mod taken;
+#[cfg(feature = "pipeline")]
 pub mod thumbnail;
 
 pub use cluster::{ClusterConfig, Clustering, FaceToCluster, NotPerson, PersonId, PhotoId};

@@ -55,6 +55,10 @@ pub struct PhotoReport {
     pub thumbnail_jpeg: Vec<u8>,
     pub faces: Vec<FaceReport>,
     pub timings: StageTimings,
+    /// When it was taken (EXIF), as wall-clock milliseconds; see the `taken` module.
+    /// Absent in libraries saved before it was recorded.
+    #[serde(default)]
+    pub taken_ms: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,6 +100,7 @@ mod tests {
                 detect_ms: 2.0,
                 embed_ms: 3.0,
             },
+            taken_ms: Some(1.7e12),
         };
         let msg = FromWorker::Analysed { id: 7, report };
         let json = serde_json::to_value(&msg).unwrap();

@@ -37,6 +37,7 @@ fn report() -> PhotoReport {
             detect_ms: 20.0,
             embed_ms: 9.0,
         },
+        taken_ms: Some(1_711_927_805_000.0),
     }
 }
 

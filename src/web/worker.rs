@@ -130,5 +130,6 @@ fn analyse(pipeline: &Pipeline, bytes: &[u8]) -> Result<PhotoReport, String> {
         thumbnail_jpeg,
         faces,
         timings: analysed.timings,
+        taken_ms: crate::taken::taken_ms(bytes),
     })
 }

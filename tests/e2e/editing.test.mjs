@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from './server.mjs';
 import {
-  DEV_SET, DEV_SET_PATH, DIST, PREFIX, SORT_TIMEOUT, albumFiles, backToPeople, button, closeSharedBrowser,
+  DEV_SET, DEV_SET_PATH, DIST, PHOTOS, PREFIX, SORT_TIMEOUT, albumFiles, backToPeople, button, closeSharedBrowser,
   download, parseCsv, fileFromDisk, openAlbum, readPeople, sel, sharedBrowser, waitForDone, waitForRunAfter,
   withAppAt,
 } from './lib.mjs';
@@ -176,4 +176,57 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
     await expectNote(page, new RegExp(`^${pc.name} is shown again\\.$`));
     people = await whoIsWho(page);
     assert.deepEqual(holderOf(people, base(c.files[3]))?.files, c.files.map(base).sort());
+  }));
+
+test('a version-1 library (before people were stored) opens with the same people and can be edited',
+  { timeout: SORT_TIMEOUT + 120_000 },
+  (t) => withAppAt(t, server.url, async (page) => {
+    const files = ['eileen_collins_nasa.png', 'cameraman_cc0.png', 'rocket_spacex_pd.jpg']
+      .map((f) => fileFromDisk(path.join(PHOTOS, f)));
+    await page.locator(sel.photosInput).setInputFiles(files);
+    await waitForDone(page);
+    const before = (await readPeople(page)).map((p) => p.label);
+
+    // Rewrite the database as schema version 1 had it: photos and pending only. Done from
+    // another page of the same origin, so the app's own connection is gone.
+    await page.goto(new URL('no-such-page', server.url).href);
+    const kept = await page.evaluate(async () => {
+      const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+      const v2 = await req(indexedDB.open('facesort'));
+      const photos = await req(v2.transaction('photos').objectStore('photos').getAll());
+      v2.close();
+      await req(indexedDB.deleteDatabase('facesort'));
+      const open = indexedDB.open('facesort', 1);
+      open.onupgradeneeded = () => {
+        open.result.createObjectStore('photos', { keyPath: 'hash' });
+        open.result.createObjectStore('pending', { keyPath: 'path' });
+      };
+      const v1 = await req(open);
+      const tx = v1.transaction('photos', 'readwrite');
+      for (const p of photos) {
+        delete p.report.taken_ms;
+        tx.objectStore('photos').put(p);
+      }
+      await new Promise((ok) => { tx.oncomplete = ok; });
+      const stores = [...v1.objectStoreNames];
+      v1.close();
+      return { photos: photos.length, stores };
+    });
+    assert.deepEqual(kept, { photos: 3, stores: ['pending', 'photos'] });
+
+    await page.goto(server.url);
+    await waitForDone(page);
+    assert.deepEqual((await readPeople(page)).map((p) => p.label), before, 'the people changed in the upgrade');
+    const stores = await page.evaluate(async () => {
+      const db = await new Promise((ok) => { const r = indexedDB.open('facesort'); r.onsuccess = () => ok(r.result); });
+      const names = [db.version, ...db.objectStoreNames];
+      db.close();
+      return names;
+    });
+    assert.deepEqual(stores, [2, 'edits', 'faces', 'meta', 'pending', 'people', 'photos']);
+    const [first] = await readPeople(page);
+    await openAlbum(page, first.button);
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Eileen');
+    await button(page, 'Rename').click();
+    await expectNote(page, /to Eileen\.$/);
   }));
