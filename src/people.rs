@@ -437,6 +437,16 @@ impl Book {
     /// Moves faces to another or a new person; the people they leave never
     /// get them back automatically.
     pub fn move_faces(&mut self, keys: &[FaceKey], to: MoveTo) -> Result<PersonId, EditError> {
+        self.place(keys, to, None)
+    }
+
+    /// A new person made of these faces (a search's results, say), named.
+    pub fn new_person(&mut self, keys: &[FaceKey], name: &str) -> Result<PersonId, EditError> {
+        let name = self.valid_name(name, &[])?;
+        self.place(keys, MoveTo::NewPerson, Some(name))
+    }
+
+    fn place(&mut self, keys: &[FaceKey], to: MoveTo, name: Option<String>) -> Result<PersonId, EditError> {
         let keys = self.known_faces(keys)?;
         let mut edit = Vec::new();
         let target = match to {
@@ -454,7 +464,7 @@ impl Book {
                     id,
                     Some(Person {
                         id,
-                        name: None,
+                        name,
                         hidden: false,
                         provisional: false,
                         cover: None,
@@ -1022,6 +1032,24 @@ mod tests {
         assert!(book.person(new).is_none());
         let again = book.move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson).unwrap();
         assert_ne!(again, new, "an undone person's id is not reused");
+    }
+
+    #[test]
+    fn a_named_new_person_is_one_edit() {
+        let world = World {
+            photos: vec![vec![0], vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        let keys = [FaceKey::new(0, 0), FaceKey::new(1, 0)];
+        let other = person_of(&book, 2, 0);
+        let taken = book.person(other).unwrap().display_name();
+        assert!(matches!(book.new_person(&keys, &taken), Err(EditError::NameTaken(_))));
+        let me = book.new_person(&keys, "Me").unwrap();
+        assert_eq!(book.faces_of(me), keys.to_vec());
+        assert_eq!(book.person(me).unwrap().display_name(), "Me");
+        book.undo().unwrap();
+        assert!(book.person(me).is_none());
+        assert_eq!(book.undo(), Err(EditError::NothingToUndo));
     }
 
     #[test]

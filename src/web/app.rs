@@ -4,7 +4,7 @@ use super::download;
 use super::edit;
 use super::import::{from_file_list, read_drop, take_drop};
 use super::session::{clear_library, restore, start};
-use super::state::{photo_count, AppState, Note, Phase, PhotoView, Screen};
+use super::state::{face_count_label, photo_count, AppState, Note, Phase, PhotoView, Screen};
 use crate::cluster::PersonId;
 use crate::people::{FaceKey, MoveTo};
 use crate::geometry::FaceBox;
@@ -62,6 +62,7 @@ fn App() -> impl IntoView {
                 Screen::Album(id) => view! { <Album of=AlbumOf::Person(id) /> }.into_any(),
                 Screen::NoFaces => view! { <Album of=AlbumOf::NoFaces /> }.into_any(),
                 Screen::Unassigned => view! { <Album of=AlbumOf::Unassigned /> }.into_any(),
+                Screen::FindMe => view! { <super::find::FindMe /> }.into_any(),
                 Screen::Photo { photo, .. } => view! { <PhotoViewer id=photo /> }.into_any(),
             }}
         </main>
@@ -271,6 +272,7 @@ fn PeopleGrid() -> impl IntoView {
             <section class="people">
                 <div class="toolbar">
                     <h2>"People"</h2>
+                    <button class="find-me" on:click=move |_| st.screen.set(Screen::FindMe)>"Find a person"</button>
                     <Show when=move || st.phase.get() == Phase::Done>
                         <button on:click=move |_| wasm_bindgen_futures::spawn_local(download::everything_zip(st))>"Download everything (zip)"</button>
                     </Show>
@@ -321,21 +323,13 @@ fn PeopleGrid() -> impl IntoView {
                     </button>
                 </Show>
                 <Show when=move || unassigned() != 0>
-                    <button class="unassigned" aria-label=move || format!("Unassigned faces, {}", face_count(unassigned())) on:click=move |_| st.screen.set(Screen::Unassigned)>
-                        "Unassigned faces " <span class="count">{move || face_count(unassigned())}</span>
+                    <button class="unassigned" aria-label=move || format!("Unassigned faces, {}", face_count_label(unassigned())) on:click=move |_| st.screen.set(Screen::Unassigned)>
+                        "Unassigned faces " <span class="count">{move || face_count_label(unassigned())}</span>
                     </button>
                 </Show>
                 <HiddenPeople />
             </section>
         </Show>
-    }
-}
-
-fn face_count(n: usize) -> String {
-    if n == 1 {
-        "1 face".into()
-    } else {
-        format!("{n} faces")
     }
 }
 
@@ -661,7 +655,7 @@ fn FaceTools(of: AlbumOf, selected: RwSignal<Vec<u32>>, faces: Signal<Vec<FaceKe
             let id = b.move_faces(&keys, to)?;
             Ok(format!(
                 "moved {} to {}",
-                face_count(keys.len()),
+                face_count_label(keys.len()),
                 b.person(id).map(|p| p.display_name()).unwrap_or_default()
             ))
         });
@@ -673,7 +667,7 @@ fn FaceTools(of: AlbumOf, selected: RwSignal<Vec<u32>>, faces: Signal<Vec<FaceKe
             b.remove_faces(&keys)?;
             Ok(format!(
                 "took {} away; {} will not be given back automatically",
-                face_count(keys.len()),
+                face_count_label(keys.len()),
                 if keys.len() == 1 { "it" } else { "they" }
             ))
         });
@@ -692,7 +686,7 @@ fn FaceTools(of: AlbumOf, selected: RwSignal<Vec<u32>>, faces: Signal<Vec<FaceKe
     view! {
         <Show when=move || !picked().is_empty()>
             <form class="face-tools" aria-label="Selected faces" on:submit=move_faces>
-                <span>{move || format!("{} selected", face_count(picked().len()))}</span>
+                <span>{move || format!("{} selected", face_count_label(picked().len()))}</span>
                 <label>
                     "Move to "
                     <select aria-label="Move to" on:change=move |e| target.set(event_target_value(&e)) prop:value=move || target.get()>
@@ -715,7 +709,7 @@ fn FaceTools(of: AlbumOf, selected: RwSignal<Vec<u32>>, faces: Signal<Vec<FaceKe
 
 /// An image with face boxes drawn over it (only the `boxed` faces when given).
 #[component]
-fn Framed(photo: PhotoView, boxed: Option<Vec<usize>>, src: String) -> impl IntoView {
+pub fn Framed(photo: PhotoView, boxed: Option<Vec<usize>>, src: String) -> impl IntoView {
     let boxes = photo
         .faces
         .iter()

@@ -83,11 +83,15 @@ fn conclude(st: AppState, built: Result<ZipBuilder, String>, file_name: &str) {
 
 /// `<name>.zip` with the person's photos at the top level.
 pub async fn album_zip(st: AppState, person: PersonView) {
+    let file_name = format!("{}.zip", safe_name(&person.name));
+    photos_zip(st, person.photos, file_name).await;
+}
+
+/// Chosen photos (a search's matches), at the top level of `file_name`.
+pub async fn photos_zip(st: AppState, ids: Vec<u32>, file_name: String) {
     let mut zip = ZipBuilder::default();
-    let built = add_photos(st, &mut zip, "", &person.photos)
-        .await
-        .map(|()| zip);
-    conclude(st, built, &format!("{}.zip", safe_name(&person.name)));
+    let built = add_photos(st, &mut zip, "", &ids).await.map(|()| zip);
+    conclude(st, built, &file_name);
 }
 
 /// The person's face crops, one JPEG per face.

@@ -308,8 +308,22 @@ pub async fn storage_summary() -> Option<String> {
             .ok()
             .and_then(|v| v.as_f64())
     };
-    let (usage, quota) = (get("usage")?, get("quota")?);
-    Some(format!("{} of {} used", bytes(usage), bytes(quota)))
+    let quota = get("quota")?;
+    // Chromium splits usage by kind: the library is the IndexedDB part (the
+    // service worker's copy of the app and models is not the user's data).
+    let library = Reflect::get(&estimate, &"usageDetails".into())
+        .ok()
+        .and_then(|d| Reflect::get(&d, &"indexedDB".into()).ok())
+        .and_then(|v| v.as_f64());
+    Some(match library {
+        Some(db) => format!(
+            "{} of {} used (app and models: {})",
+            bytes(db),
+            bytes(quota),
+            bytes((get("usage")? - db).max(0.0))
+        ),
+        None => format!("{} of {} used", bytes(get("usage")?), bytes(quota)),
+    })
 }
 
 fn bytes(n: f64) -> String {

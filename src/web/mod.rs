@@ -13,6 +13,8 @@ pub mod download;
 #[cfg(feature = "app")]
 pub mod edit;
 #[cfg(feature = "app")]
+pub mod find;
+#[cfg(feature = "app")]
 pub mod import;
 #[cfg(feature = "app")]
 pub mod library;

@@ -102,7 +102,7 @@ async fn run(st: AppState) {
 
 /// The worker pool, started (models loaded) on first use. On failure the page
 /// says why and goes back to idle.
-async fn pool(st: AppState) -> Option<Rc<WorkerPool>> {
+pub async fn pool(st: AppState) -> Option<Rc<WorkerPool>> {
     if let Some(pool) = LOCAL.with(|l| l.borrow().pool.clone()) {
         return Some(pool);
     }
@@ -366,7 +366,7 @@ async fn regroup(st: AppState, pool: &WorkerPool, settle: bool) {
     st.book.set(book);
 }
 
-fn object_url(jpeg: &[u8]) -> String {
+pub fn object_url(jpeg: &[u8]) -> String {
     web_sys::Url::create_object_url_with_blob(&blob(jpeg, "image/jpeg")).unwrap_or_default()
 }
 

@@ -46,6 +46,14 @@ impl PersonView {
     }
 }
 
+pub fn face_count_label(n: usize) -> String {
+    if n == 1 {
+        "1 face".into()
+    } else {
+        format!("{n} faces")
+    }
+}
+
 pub fn photo_count(n: usize) -> String {
     if n == 1 {
         "1 photo".into()
@@ -100,6 +108,8 @@ pub enum Screen {
     NoFaces,
     /// Faces the user removed from someone, until a grouping places them.
     Unassigned,
+    /// Search the library by a reference face.
+    FindMe,
     Photo { photo: u32, back: Box<Screen> },
 }
 
@@ -117,6 +127,8 @@ pub struct AppState {
     pub people: Memo<Vec<PersonView>>,
     /// What the last edit did, or why it was refused.
     pub note: RwSignal<Option<Note>>,
+    /// The "Find me" search: its reference faces and threshold.
+    pub find: RwSignal<super::find::Search>,
     /// Files a run queued but did not finish before the page closed.
     pub pending: RwSignal<Vec<String>>,
     /// "12 MB of 2 GB used".
@@ -132,6 +144,7 @@ impl AppState {
             photos,
             book,
             note: RwSignal::new(None),
+            find: RwSignal::new(super::find::Search::default()),
             progress: RwSignal::new(Progress::default()),
             phase: RwSignal::new(Phase::Idle),
             screen: RwSignal::new(Screen::People),
@@ -153,6 +166,7 @@ impl AppState {
             Screen::Album(id) => (Screen::People, format!("[data-person-key=\"{}\"]", id.0)),
             Screen::NoFaces => (Screen::People, "button.no-faces".to_string()),
             Screen::Unassigned => (Screen::People, "button.unassigned".to_string()),
+            Screen::FindMe => (Screen::People, "button.find-me".to_string()),
         };
         self.screen.set(to);
         request_animation_frame(move || {

@@ -5,34 +5,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer } from './server.mjs';
 import {
-  DEV_SET, DEV_SET_PATH, DIST, PHOTOS, PREFIX, SORT_TIMEOUT, albumFiles, backToPeople, button, closeSharedBrowser,
-  download, parseCsv, fileFromDisk, openAlbum, readPeople, sel, sharedBrowser, waitForDone, waitForRunAfter,
+  serveApp, DEV_SET, DEV_SET_PATH, PHOTOS, SORT_TIMEOUT, albumFiles, backToPeople, button,
+  download, singleFaceIdentities, fileFromDisk, openAlbum, readPeople, sel, waitForDone, waitForRunAfter,
   withAppAt,
 } from './lib.mjs';
 import { verifyZipFile } from './zip.mjs';
 
-let server;
-before(async () => {
-  server = await startServer({ root: DIST, prefix: PREFIX });
-  await sharedBrowser();
-});
-after(async () => {
-  await closeSharedBrowser();
-  await server?.close();
-});
-
-/** `n` identities with `per` photos each in which they are the only face (so no strangers). */
-function singleFaceIdentities(n, per) {
-  const byId = new Map();
-  for (const r of parseCsv(fs.readFileSync(path.join(DEV_SET, 'labels.csv'), 'utf8'))) {
-    if (r.person_count !== '1' || r.max_faces !== '1' || !r.identity) continue;
-    byId.set(r.identity, [...(byId.get(r.identity) ?? []), r.file]);
-  }
-  return [...byId].filter(([, f]) => f.length >= per).sort(([x], [y]) => x.localeCompare(y)).slice(0, n)
-    .map(([identity, files]) => ({ identity, files: files.sort().slice(0, per) }));
-}
+const app = serveApp({ before, after });
 
 const note = (page) => page.locator('[data-testid="edit-note"]');
 
@@ -63,8 +43,8 @@ async function openPerson(page, name) {
 
 test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it all; new photos join named people',
   { timeout: 4 * SORT_TIMEOUT + 120_000, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist` },
-  (t) => withAppAt(t, server.url, async (page) => {
-    const [a, b, c] = singleFaceIdentities(3, 4);
+  (t) => withAppAt(t, app.url, async (page) => {
+    const [a, b, c] = singleFaceIdentities(DEV_SET, 3, 4);
     const first = [a, b, c].flatMap((p) => p.files.slice(0, 3));
     const later = [a, b, c].map((p) => p.files[3]);
     const asFile = (f) => fileFromDisk(path.join(DEV_SET, f));
@@ -180,7 +160,7 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
 
 test('a version-1 library (before people were stored) opens with the same people and can be edited',
   { timeout: SORT_TIMEOUT + 120_000 },
-  (t) => withAppAt(t, server.url, async (page) => {
+  (t) => withAppAt(t, app.url, async (page) => {
     const files = ['eileen_collins_nasa.png', 'cameraman_cc0.png', 'rocket_spacex_pd.jpg']
       .map((f) => fileFromDisk(path.join(PHOTOS, f)));
     await page.locator(sel.photosInput).setInputFiles(files);
@@ -189,7 +169,7 @@ test('a version-1 library (before people were stored) opens with the same people
 
     // Rewrite the database as schema version 1 had it: photos and pending only. Done from
     // another page of the same origin, so the app's own connection is gone.
-    await page.goto(new URL('no-such-page', server.url).href);
+    await page.goto(new URL('no-such-page', app.url).href);
     const kept = await page.evaluate(async () => {
       const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
       const v2 = await req(indexedDB.open('facesort'));
@@ -214,7 +194,7 @@ test('a version-1 library (before people were stored) opens with the same people
     });
     assert.deepEqual(kept, { photos: 3, stores: ['pending', 'photos'] });
 
-    await page.goto(server.url);
+    await page.goto(app.url);
     await waitForDone(page);
     assert.deepEqual((await readPeople(page)).map((p) => p.label), before, 'the people changed in the upgrade');
     const stores = await page.evaluate(async () => {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(HERE, '../..');
@@ -328,6 +329,17 @@ export function devSubset(setDir, { people = 5, per = 4 } = {}) {
     .map((identity) => ({ identity, files: byId.get(identity).sort().slice(0, per) }));
 }
 
+/** `n` identities of a set with `per` photos each in which they are the only face (no strangers), sorted. */
+export function singleFaceIdentities(setDir, n, per) {
+  const byId = new Map();
+  for (const r of parseCsv(fs.readFileSync(path.join(setDir, 'labels.csv'), 'utf8'))) {
+    if (r.person_count !== '1' || r.max_faces !== '1' || !r.identity) continue;
+    byId.set(r.identity, [...(byId.get(r.identity) ?? []), r.file]);
+  }
+  return [...byId].filter(([, f]) => f.length >= per).sort(([x], [y]) => x.localeCompare(y)).slice(0, n)
+    .map(([identity, files]) => ({ identity, files: files.sort().slice(0, per) }));
+}
+
 /** Every image file of a set (SET/images/* if there is such a folder, else SET/*), sorted. */
 export function setImages(setDir) {
   const dir = fs.existsSync(path.join(setDir, 'images')) ? path.join(setDir, 'images') : setDir;
@@ -365,6 +377,25 @@ export async function withAppAt(t, url, fn) {
   await guard.context.close();
   if (errors.length === 1) throw errors[0];
   if (errors.length) throw new AggregateError(errors, errors.map((e) => e.message).join('\n---\n'));
+}
+
+/**
+ * Serves dist/ (under FACESORT_PREFIX) for one test file and shares one Chromium, started in
+ * node:test's `before` and stopped in its `after`; `app.url` is the app's address.
+ */
+export function serveApp({ before, after }) {
+  const app = { url: null };
+  let server;
+  before(async () => {
+    server = await startServer({ root: DIST, prefix: PREFIX });
+    app.url = server.url;
+    await sharedBrowser();
+  });
+  after(async () => {
+    await closeSharedBrowser();
+    await server?.close();
+  });
+  return app;
 }
 
 let browserPromise;

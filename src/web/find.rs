@@ -1,0 +1,324 @@
+//! "Find me": drop one or more photos of a person (a selfie), pick their face
+//! if there are several, and see every photo of the library with them, best
+//! match first. The library's stored embeddings are searched as they are:
+//! nothing is reprocessed, and the reference photos are not added.
+
+use super::download;
+use super::edit;
+use super::js::describe;
+use super::session::{object_url, pool};
+use super::state::{face_count_label, photo_count, AppState, Phase, Screen, LOCAL};
+use crate::embedding::Embedding;
+use crate::people::FaceKey;
+use crate::protocol::FromWorker;
+use crate::search::{rank, Match, DEFAULT_MIN_SIMILARITY};
+use js_sys::ArrayBuffer;
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Search {
+    pub references: Vec<Reference>,
+    pub min_similarity: f32,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search {
+            references: Vec::new(),
+            min_similarity: DEFAULT_MIN_SIMILARITY,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    pub id: u32,
+    pub name: String,
+    pub state: ReferenceState,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReferenceState {
+    Reading,
+    Failed(String),
+    Faces(Vec<ReferenceFace>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReferenceFace {
+    pub crop_url: String,
+    pub embedding: Embedding,
+    /// Part of the search (the only face of a photo is, automatically).
+    pub chosen: bool,
+}
+
+impl Search {
+    fn chosen(&self) -> Vec<&Embedding> {
+        self.references
+            .iter()
+            .filter_map(|r| match &r.state {
+                ReferenceState::Faces(f) => Some(f),
+                _ => None,
+            })
+            .flatten()
+            .filter(|f| f.chosen)
+            .map(|f| &f.embedding)
+            .collect()
+    }
+}
+
+/// Reference photos are analysed under ids no library photo gets.
+const FIRST_REFERENCE_ID: u32 = 1 << 31;
+
+/// Analyses reference photos on the worker pool (loading it if need be).
+pub fn add_references(st: AppState, files: Vec<web_sys::File>) {
+    let first = st.find.with_untracked(|s| {
+        s.references
+            .iter()
+            .map(|r| r.id + 1)
+            .max()
+            .unwrap_or(FIRST_REFERENCE_ID)
+    });
+    let refs: Vec<(u32, web_sys::File)> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (first + i as u32, f))
+        .collect();
+    st.find.update(|s| {
+        s.references.extend(refs.iter().map(|(id, f)| Reference {
+            id: *id,
+            name: f.name(),
+            state: ReferenceState::Reading,
+        }))
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let phase = st.phase.get_untracked();
+        let pool = pool(st).await;
+        if st.phase.get_untracked() == Phase::LoadingModels {
+            st.phase.set(phase);
+        }
+        for (id, file) in refs {
+            let state = match &pool {
+                None => ReferenceState::Failed("the face models could not be loaded".into()),
+                Some(pool) => analyse(pool, &file, id).await,
+            };
+            st.find.update(|s| {
+                if let Some(r) = s.references.iter_mut().find(|r| r.id == id) {
+                    r.state = state;
+                }
+            });
+        }
+    });
+}
+
+async fn analyse(pool: &super::pool::WorkerPool, file: &web_sys::File, id: u32) -> ReferenceState {
+    let buffer = match JsFuture::from(file.array_buffer()).await {
+        Ok(b) => ArrayBuffer::from(b),
+        Err(e) => return ReferenceState::Failed(format!("the file could not be read ({})", describe(&e))),
+    };
+    match pool.analyse(id, buffer).await {
+        FromWorker::Analysed { report, .. } if report.faces.is_empty() => {
+            ReferenceState::Failed("no face was found in it".into())
+        }
+        FromWorker::Analysed { report, .. } => {
+            let only = report.faces.len() == 1;
+            ReferenceState::Faces(
+                report
+                    .faces
+                    .into_iter()
+                    .map(|f| ReferenceFace {
+                        crop_url: object_url(&f.crop_jpeg),
+                        embedding: f.embedding,
+                        chosen: only,
+                    })
+                    .collect(),
+            )
+        }
+        FromWorker::Failed { message, .. } => ReferenceState::Failed(message),
+        _ => ReferenceState::Failed("unexpected reply from the worker".into()),
+    }
+}
+
+/// Every photo's best match to the chosen reference faces, best first.
+fn ranked(st: AppState) -> Vec<Match> {
+    st.photos.track();
+    st.find.with(|s| {
+        let references = s.chosen();
+        LOCAL.with(|l| {
+            let l = l.borrow();
+            rank(
+                &references,
+                l.faces.iter().flat_map(|(photo, faces)| {
+                    faces
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, (e, _))| (FaceKey::new(*photo, i as u32), e))
+                }),
+            )
+        })
+    })
+}
+
+#[component]
+pub fn FindMe() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let all = Memo::new(move |_| ranked(st));
+    let matches = move || {
+        let min = st.find.with(|s| s.min_similarity);
+        all.get()
+            .into_iter()
+            .filter(|m| m.similarity >= min)
+            .collect::<Vec<_>>()
+    };
+    let picked = move |e: ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&e);
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        input.set_value("");
+        add_references(st, files);
+    };
+    let has_references = move || st.find.with(|s| !s.chosen().is_empty());
+    let name = RwSignal::new(String::new());
+    let save = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let keys: Vec<FaceKey> = matches().iter().map(|m| m.face).collect();
+        let typed = name.get_untracked();
+        edit::run(st, move |b| {
+            let id = b.new_person(&keys, &typed)?;
+            Ok(format!(
+                "saved {} as {}",
+                face_count_label(keys.len()),
+                b.person(id).map(|p| p.display_name()).unwrap_or_default()
+            ))
+        });
+    };
+    let download_matches = move |_| {
+        let ids: Vec<u32> = matches().iter().map(|m| m.face.photo.0).collect();
+        wasm_bindgen_futures::spawn_local(download::photos_zip(st, ids, "Find me.zip".into()));
+    };
+    view! {
+        <section class="find-me" aria-label="Find a person">
+            <div class="toolbar">
+                <button on:click=move |_| st.back()>"Back to people"</button>
+                <h2>"Find a person"</h2>
+            </div>
+            <p class="note">"Choose one or more photos of the person (a selfie works). More than one photo makes the search surer. They are only compared with your library, not added to it."</p>
+            <label class="button">
+                "Choose reference photos"
+                <input type="file" multiple accept="image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp" aria-label="Choose reference photos" on:change=picked />
+            </label>
+            <ul role="list" aria-label="Reference photos" class="references">
+                <For each=move || st.find.get().references key=|r| (r.id, format!("{:?}", r.state)) let:reference>
+                    <ReferenceItem reference=reference />
+                </For>
+            </ul>
+            <Show when=has_references>
+                <div class="threshold">
+                    <label>
+                        "Minimum similarity "
+                        <input
+                            type="range"
+                            min="0"
+                            max="1"
+                            step="0.01"
+                            aria-label="Minimum similarity"
+                            prop:value=move || format!("{:.2}", st.find.with(|s| s.min_similarity))
+                            on:input=move |e| {
+                                if let Ok(v) = event_target_value(&e).parse::<f32>() {
+                                    st.find.update(|s| s.min_similarity = v);
+                                }
+                            }
+                        />
+                    </label>
+                    <output data-testid="min-similarity">{move || format!("{:.2}", st.find.with(|s| s.min_similarity))}</output>
+                    <button on:click=move |_| st.find.update(|s| s.min_similarity = DEFAULT_MIN_SIMILARITY)>"Default"</button>
+                </div>
+                <p data-testid="match-count" aria-live="polite">{move || format!("{} with this person", photo_count(matches().len()))}</p>
+                <Show when=move || !matches().is_empty()>
+                    <div class="find-actions">
+                        <form on:submit=save>
+                            <label>
+                                "Name "
+                                <input type="text" aria-label="Name for this person" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+                            </label>
+                            <button type="submit">"Save as a person"</button>
+                        </form>
+                        <button on:click=download_matches>"Download matches (zip)"</button>
+                    </div>
+                </Show>
+                <ul role="list" aria-label="Matches" class="photos">
+                    <For each=matches key=|m| (m.face, (m.similarity * 1000.0) as i32) let:m>
+                        <MatchItem found=m />
+                    </For>
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ReferenceItem(reference: Reference) -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let id = reference.id;
+    let name = reference.name.clone();
+    let body = match reference.state {
+        ReferenceState::Reading => view! { <span class="note">"Looking for faces…"</span> }.into_any(),
+        ReferenceState::Failed(why) => view! { <span class="refused">{format!("{name}: {why}")}</span> }.into_any(),
+        ReferenceState::Faces(faces) => {
+            let several = faces.len() > 1;
+            let count = faces.len();
+            view! {
+                {several.then(|| view! { <span class="note">{format!("{} in {name}: choose the person.", face_count_label(count))}</span> })}
+                {faces.into_iter().enumerate().map(|(i, f)| {
+                    let label = format!("Use face {} of {}", i + 1, name);
+                    view! {
+                        <button
+                            class="reference-face"
+                            aria-pressed=if f.chosen { "true" } else { "false" }
+                            aria-label=label
+                            on:click=move |_| st.find.update(|s| {
+                                if let Some(ReferenceState::Faces(faces)) = s.references.iter_mut().find(|r| r.id == id).map(|r| &mut r.state) {
+                                    faces[i].chosen = !faces[i].chosen;
+                                }
+                            })
+                        >
+                            <img src=f.crop_url.clone() alt="" />
+                        </button>
+                    }
+                }).collect_view()}
+            }.into_any()
+        }
+    };
+    view! {
+        <li role="listitem" data-file=reference.name.clone()>
+            {body}
+            <button on:click=move |_| st.find.update(|s| s.references.retain(|r| r.id != id))>{format!("Remove {}", reference.name)}</button>
+        </li>
+    }
+}
+
+#[component]
+fn MatchItem(found: Match) -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let photo = st
+        .photos
+        .with_untracked(|p| p.iter().find(|p| p.id == found.face.photo.0).cloned());
+    let Some(photo) = photo else {
+        return ().into_any();
+    };
+    let id = photo.id;
+    let similarity = format!("similarity {:.2}", found.similarity);
+    view! {
+        <li role="listitem" data-file=photo.name.clone() data-similarity=format!("{:.3}", found.similarity)>
+            <button data-photo-id=id aria-label=format!("Open {}, {}", photo.name, similarity) on:click=move |_| st.screen.set(Screen::Photo { photo: id, back: Box::new(Screen::FindMe) })>
+                <super::app::Framed photo=photo.clone() boxed=Some(vec![found.face.index as usize]) src=photo.thumb_url.clone() />
+            </button>
+            <span class="similarity">{similarity}</span>
+        </li>
+    }
+    .into_any()
+}
