@@ -19,6 +19,7 @@ pub mod people;
 pub mod protocol;
 pub mod search;
 pub mod similarity;
+pub mod timeline;
 pub mod timing;
 pub mod yunet;
 

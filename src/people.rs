@@ -235,7 +235,11 @@ impl GroupingJob {
             .faces
             .iter()
             .enumerate()
-            .flat_map(|(face, f)| f.rejected.iter().map(move |&person| NotPerson { face, person }))
+            .flat_map(|(face, f)| {
+                f.rejected
+                    .iter()
+                    .map(move |&person| NotPerson { face, person })
+            })
             .collect();
         cluster_with_corrections(
             &known,
@@ -446,7 +450,12 @@ impl Book {
         self.place(keys, MoveTo::NewPerson, Some(name))
     }
 
-    fn place(&mut self, keys: &[FaceKey], to: MoveTo, name: Option<String>) -> Result<PersonId, EditError> {
+    fn place(
+        &mut self,
+        keys: &[FaceKey],
+        to: MoveTo,
+        name: Option<String>,
+    ) -> Result<PersonId, EditError> {
         let keys = self.known_faces(keys)?;
         let mut edit = Vec::new();
         let target = match to {
@@ -592,15 +601,16 @@ impl Book {
         let mut request = RegroupRequest::default();
         for key in all_faces {
             let state = self.faces.get(&key);
-            match state.and_then(|f| f.person).and_then(|p| self.people.get(&p)) {
+            match state
+                .and_then(|f| f.person)
+                .and_then(|p| self.people.get(&p))
+            {
                 Some(p) if !p.provisional => known.entry(p.id).or_default().push(key),
                 _ => {
                     request.faces.push(key);
-                    request.rejected.push(
-                        state
-                            .map(|f| f.rejected.clone())
-                            .unwrap_or_default(),
-                    );
+                    request
+                        .rejected
+                        .push(state.map(|f| f.rejected.clone()).unwrap_or_default());
                 }
             }
         }
@@ -664,7 +674,11 @@ impl Book {
         }
         let mut placed: BTreeMap<FaceKey, PersonId> = BTreeMap::new();
         for (g, faces) in groups.iter().enumerate() {
-            placed.extend(faces.iter().map(|k| (*k, ids[g].expect("every group has an id"))));
+            placed.extend(
+                faces
+                    .iter()
+                    .map(|k| (*k, ids[g].expect("every group has an id"))),
+            );
         }
         for (key, person) in request.faces.iter().zip(&clustering.assignments) {
             let person = placed.get(key).copied().unwrap_or(*person);
@@ -776,7 +790,12 @@ impl Book {
         }
     }
 
-    fn update_face(&mut self, edit: &mut Vec<Change>, key: FaceKey, f: impl FnOnce(&mut FaceState)) {
+    fn update_face(
+        &mut self,
+        edit: &mut Vec<Change>,
+        key: FaceKey,
+        f: impl FnOnce(&mut FaceState),
+    ) {
         let before = self.faces.get(&key).cloned();
         let mut after = before.clone().unwrap_or_default();
         f(&mut after);
@@ -795,7 +814,11 @@ impl Book {
             return;
         }
         // A new edit forgets what was undone.
-        let undone: Vec<u64> = self.history.drain(self.counters.done..).map(|e| e.seq).collect();
+        let undone: Vec<u64> = self
+            .history
+            .drain(self.counters.done..)
+            .map(|e| e.seq)
+            .collect();
         for seq in undone {
             self.forget_edit(seq);
         }
@@ -870,7 +893,9 @@ mod tests {
             self.photos
                 .iter()
                 .enumerate()
-                .flat_map(|(p, faces)| (0..faces.len()).map(move |i| FaceKey::new(p as u32, i as u32)))
+                .flat_map(|(p, faces)| {
+                    (0..faces.len()).map(move |i| FaceKey::new(p as u32, i as u32))
+                })
                 .collect()
         }
 
@@ -885,7 +910,8 @@ mod tests {
                 ClusterConfig::DEFAULT_THRESHOLD,
             );
             // Through serde, as it travels to the worker.
-            let job: GroupingJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+            let job: GroupingJob =
+                serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
             book.apply_regroup(&request, &job.run());
         }
     }
@@ -944,7 +970,10 @@ mod tests {
         );
         // Nor may anyone take another person's default name.
         let default_b = book.person(b).unwrap().display_name();
-        assert!(matches!(book.rename(a, &default_b), Err(EditError::NameTaken(_))));
+        assert!(matches!(
+            book.rename(a, &default_b),
+            Err(EditError::NameTaken(_))
+        ));
         // Renaming to one's own name (another case) is fine.
         book.rename(a, "ANN LEE").unwrap();
         assert_eq!(book.undo_label(), Some("rename Ann Lee to ANN LEE"));
@@ -958,7 +987,8 @@ mod tests {
         let mut book = sorted_book(&world);
         let ids: Vec<PersonId> = (0..4).map(|p| person_of(&book, p, 0)).collect();
         // Face of photo 3 was taken away from person ids[3]... then ids[3] is merged into ids[0].
-        book.move_faces(&[FaceKey::new(3, 0)], MoveTo::Person(ids[2])).unwrap();
+        book.move_faces(&[FaceKey::new(3, 0)], MoveTo::Person(ids[2]))
+            .unwrap();
         let before = (book.people.clone(), book.faces.clone());
         let target = book.merge(&[ids[0], ids[1]], Some("Family")).unwrap();
         assert_eq!(target, ids[0]);
@@ -999,12 +1029,19 @@ mod tests {
         let bob = person_of(&book, 3, 0);
         book.rename(bob, "Bob").unwrap();
         book.merge(&[bob, ann], Some("Ann")).unwrap();
-        assert!(book.face(FaceKey::new(2, 0)).unwrap().rejected.contains(&bob));
+        assert!(book
+            .face(FaceKey::new(2, 0))
+            .unwrap()
+            .rejected
+            .contains(&bob));
         book.remove_faces(&[FaceKey::new(2, 0)]).ok();
         world.photos.push(vec![0]);
         world.regroup(&mut book);
         assert_ne!(book.person_of(FaceKey::new(2, 0)), Some(bob));
-        assert!(book.person_of(FaceKey::new(2, 0)).is_some(), "placed elsewhere");
+        assert!(
+            book.person_of(FaceKey::new(2, 0)).is_some(),
+            "placed elsewhere"
+        );
     }
 
     #[test]
@@ -1015,7 +1052,8 @@ mod tests {
         let mut book = sorted_book(&world);
         // The user says photo 1 shows person 1 (the machine thought person 0).
         let one = person_of(&book, 2, 0);
-        book.move_faces(&[FaceKey::new(1, 0)], MoveTo::Person(one)).unwrap();
+        book.move_faces(&[FaceKey::new(1, 0)], MoveTo::Person(one))
+            .unwrap();
         let state = book.face(FaceKey::new(1, 0)).unwrap().clone();
         assert!(state.confirmed);
         world.photos.extend([vec![0], vec![1]]);
@@ -1025,12 +1063,16 @@ mod tests {
         }
         // A split into a new person settles the source and never reuses ids.
         let zero = person_of(&book, 0, 0);
-        let new = book.move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson).unwrap();
+        let new = book
+            .move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson)
+            .unwrap();
         assert!(book.person(zero).is_some(), "person 0 still has photo 3");
         assert!(new.0 >= 2);
         book.undo().unwrap();
         assert!(book.person(new).is_none());
-        let again = book.move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson).unwrap();
+        let again = book
+            .move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson)
+            .unwrap();
         assert_ne!(again, new, "an undone person's id is not reused");
     }
 
@@ -1043,7 +1085,10 @@ mod tests {
         let keys = [FaceKey::new(0, 0), FaceKey::new(1, 0)];
         let other = person_of(&book, 2, 0);
         let taken = book.person(other).unwrap().display_name();
-        assert!(matches!(book.new_person(&keys, &taken), Err(EditError::NameTaken(_))));
+        assert!(matches!(
+            book.new_person(&keys, &taken),
+            Err(EditError::NameTaken(_))
+        ));
         let me = book.new_person(&keys, "Me").unwrap();
         assert_eq!(book.faces_of(me), keys.to_vec());
         assert_eq!(book.person(me).unwrap().display_name(), "Me");
@@ -1059,11 +1104,15 @@ mod tests {
         };
         let mut book = sorted_book(&world);
         let (a, b) = (person_of(&book, 0, 0), person_of(&book, 1, 0));
-        book.move_faces(&[FaceKey::new(1, 0)], MoveTo::Person(a)).unwrap();
+        book.move_faces(&[FaceKey::new(1, 0)], MoveTo::Person(a))
+            .unwrap();
         assert!(book.person(b).is_none());
         book.set_hidden(a, true).unwrap();
         assert!(book.person(a).unwrap().hidden);
-        assert_eq!(book.undo_label(), Some(format!("hide {}", book.person(a).unwrap().display_name()).as_str()));
+        assert_eq!(
+            book.undo_label(),
+            Some(format!("hide {}", book.person(a).unwrap().display_name()).as_str())
+        );
         book.undo().unwrap();
         book.undo().unwrap();
         assert!(book.person(b).is_some() && !book.person(a).unwrap().hidden);
@@ -1102,7 +1151,12 @@ mod tests {
                 edits.remove(&s);
             }
             counters = d.counters;
-            (people.clone(), faces.clone(), edits.clone(), counters.clone())
+            (
+                people.clone(),
+                faces.clone(),
+                edits.clone(),
+                counters.clone(),
+            )
         };
         world.regroup(&mut book);
         book.settle();
@@ -1129,7 +1183,10 @@ mod tests {
         assert_eq!(reopened.undo_label(), book.undo_label());
         reopened.undo().unwrap();
         reopened.undo().unwrap();
-        assert_eq!(reopened.person(a).unwrap().display_name(), "Person 2".replace('2', &(a.0 + 1).to_string()));
+        assert_eq!(
+            reopened.person(a).unwrap().display_name(),
+            "Person 2".replace('2', &(a.0 + 1).to_string())
+        );
     }
 
     #[test]
@@ -1145,6 +1202,9 @@ mod tests {
         let dirty = book.take_dirty();
         assert_eq!(book.history.len(), HISTORY_LIMIT);
         assert_eq!(dirty.edits_written.len(), HISTORY_LIMIT);
-        assert!(dirty.edits_deleted.is_empty(), "never-written edits need no deleting");
+        assert!(
+            dirty.edits_deleted.is_empty(),
+            "never-written edits need no deleting"
+        );
     }
 }

@@ -5,8 +5,8 @@
 
 use crate::cluster::Clustering;
 use crate::embedding::Embedding;
-use crate::people::GroupingJob;
 use crate::geometry::{FaceBox, Landmarks};
+use crate::people::GroupingJob;
 use crate::timing::StageTimings;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +41,9 @@ pub enum FromWorker {
         message: String,
     },
     /// The job's outcome, one person per face of the job, in its order.
-    Clustered { clustering: Clustering },
+    Clustered {
+        clustering: Clustering,
+    },
 }
 
 /// What the page keeps of a photo: small previews and the numbers, never the

@@ -106,7 +106,10 @@ mod tests {
         let one = rank(&[&a], faces.iter().map(|(k, e)| (*k, e)));
         assert_eq!(one[0].face.photo.0, 1);
         let both = rank(&[&a, &b], faces.iter().map(|(k, e)| (*k, e)));
-        assert_eq!(both[0].face.photo.0, 2, "the face like both references wins");
+        assert_eq!(
+            both[0].face.photo.0, 2,
+            "the face like both references wins"
+        );
         assert!((both[0].similarity - 0.5).abs() < 1e-6);
     }
 }

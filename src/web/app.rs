@@ -6,8 +6,8 @@ use super::import::{from_file_list, read_drop, take_drop};
 use super::session::{clear_library, restore, start};
 use super::state::{face_count_label, photo_count, AppState, Note, Phase, PhotoView, Screen};
 use crate::cluster::PersonId;
-use crate::people::{FaceKey, MoveTo};
 use crate::geometry::FaceBox;
+use crate::people::{FaceKey, MoveTo};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -115,6 +115,9 @@ fn LibraryFooter() -> impl IntoView {
             </p>
             <Show when=move || count() != 0 && st.phase.get() != Phase::Sorting>
                 <button on:click=confirm_clear>"Clear library"</button>
+            </Show>
+            <Show when=move || count() != 0>
+                <super::history::LibraryHistory />
             </Show>
         </footer>
     }
@@ -357,7 +360,9 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
             Ok(format!(
                 "merged {} people into {}",
                 ids.len(),
-                b.person(target).map(|p| p.display_name()).unwrap_or_default()
+                b.person(target)
+                    .map(|p| p.display_name())
+                    .unwrap_or_default()
             ))
         });
         selected.set(Vec::new());
@@ -530,7 +535,7 @@ fn Album(of: AlbumOf) -> impl IntoView {
                     <button on:click=move |_| if let Some(p) = found() { wasm_bindgen_futures::spawn_local(download::crops_zip(st, p)) }>"Download face crops (zip)"</button>
                 </Show>
             </div>
-            {person_id.map(|id| view! { <PersonTools id=id /> })}
+            {person_id.map(|id| view! { <PersonTools id=id /> <super::history::PersonTimeline id=id /> })}
             {selectable.then(|| view! { <FaceTools of=of selected=selected faces=Signal::derive(faces) /> })}
             <ul role="list" aria-label=list_label class="photos">
                 <For each=photos key=|(p, boxed)| (p.id, boxed.clone()) let:item>
@@ -625,7 +630,11 @@ fn PersonTools(id: PersonId) -> impl IntoView {
 /// Acts on the ticked photos' faces: move them to a new or another person,
 /// take them away from this person, or make one the cover.
 #[component]
-fn FaceTools(of: AlbumOf, selected: RwSignal<Vec<u32>>, faces: Signal<Vec<FaceKey>>) -> impl IntoView {
+fn FaceTools(
+    of: AlbumOf,
+    selected: RwSignal<Vec<u32>>,
+    faces: Signal<Vec<FaceKey>>,
+) -> impl IntoView {
     let st = expect_context::<AppState>();
     let picked = move || {
         let photos = selected.get();

@@ -116,7 +116,9 @@ pub fn add_references(st: AppState, files: Vec<web_sys::File>) {
 async fn analyse(pool: &super::pool::WorkerPool, file: &web_sys::File, id: u32) -> ReferenceState {
     let buffer = match JsFuture::from(file.array_buffer()).await {
         Ok(b) => ArrayBuffer::from(b),
-        Err(e) => return ReferenceState::Failed(format!("the file could not be read ({})", describe(&e))),
+        Err(e) => {
+            return ReferenceState::Failed(format!("the file could not be read ({})", describe(&e)))
+        }
     };
     match pool.analyse(id, buffer).await {
         FromWorker::Analysed { report, .. } if report.faces.is_empty() => {
@@ -266,8 +268,12 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
     let id = reference.id;
     let name = reference.name.clone();
     let body = match reference.state {
-        ReferenceState::Reading => view! { <span class="note">"Looking for faces…"</span> }.into_any(),
-        ReferenceState::Failed(why) => view! { <span class="refused">{format!("{name}: {why}")}</span> }.into_any(),
+        ReferenceState::Reading => {
+            view! { <span class="note">"Looking for faces…"</span> }.into_any()
+        }
+        ReferenceState::Failed(why) => {
+            view! { <span class="refused">{format!("{name}: {why}")}</span> }.into_any()
+        }
         ReferenceState::Faces(faces) => {
             let several = faces.len() > 1;
             let count = faces.len();

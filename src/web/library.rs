@@ -105,7 +105,10 @@ impl Library {
     pub async fn load(&self) -> Result<Loaded, String> {
         let tx = self
             .db
-            .transaction(&[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META], TransactionMode::ReadOnly)
+            .transaction(
+                &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META],
+                TransactionMode::ReadOnly,
+            )
             .map_err(storage_error)?;
         let people: Vec<Person> = read_all(&tx, PEOPLE).await?;
         let faces: Vec<FaceRecord> = read_all(&tx, FACES).await?;

@@ -15,6 +15,8 @@ pub mod edit;
 #[cfg(feature = "app")]
 pub mod find;
 #[cfg(feature = "app")]
+pub mod history;
+#[cfg(feature = "app")]
 pub mod import;
 #[cfg(feature = "app")]
 pub mod library;

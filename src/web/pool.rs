@@ -162,7 +162,7 @@ impl WorkerPool {
         let (tx, rx) = oneshot::channel();
         slot.inbox.borrow_mut().cluster = Some(tx);
         let message = serde_wasm_bindgen::to_value(&ToWorker::Cluster { job })
-        .expect("protocol messages serialise");
+            .expect("protocol messages serialise");
         slot.worker
             .post_message(&message)
             .map_err(|e| describe(&e))?;

@@ -9,6 +9,7 @@ use super::state::{AppState, FaceView, Phase, PhotoView, LOCAL};
 use crate::cluster::ClusterConfig;
 use crate::people::FaceKey;
 use crate::protocol::FromWorker;
+use crate::timeline::Seen;
 use futures::StreamExt;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -160,17 +161,17 @@ async fn process(st: AppState, pool: &WorkerPool, picked: PickedFile) {
             )));
         }
     }
-    show_photo(st, id, stored.name, file, stored.report);
+    show_photo(st, stored, file);
 }
 
 /// Puts an analysed photo on the page (and its faces and file in reach).
-fn show_photo(
-    st: AppState,
-    id: u32,
-    name: String,
-    file: web_sys::Blob,
-    report: crate::protocol::PhotoReport,
-) {
+fn show_photo(st: AppState, stored: StoredPhoto, file: web_sys::Blob) {
+    let StoredPhoto {
+        seq: id,
+        name,
+        report,
+        ..
+    } = stored;
     let faces = report
         .faces
         .iter()
@@ -182,6 +183,8 @@ fn show_photo(
     let view = PhotoView {
         id,
         name,
+        seen: Seen::of(report.taken_ms, stored.last_modified_ms),
+        added_ms: stored.added_ms,
         thumb_url: object_url(&report.thumbnail_jpeg),
         width: report.width,
         height: report.height,
@@ -241,8 +244,12 @@ pub async fn restore(st: AppState) {
         return;
     }
     let unplaced = loaded.photos.iter().any(|(photo, _)| {
-        (0..photo.report.faces.len())
-            .any(|i| loaded.book.face(FaceKey::new(photo.seq, i as u32)).is_none())
+        (0..photo.report.faces.len()).any(|i| {
+            loaded
+                .book
+                .face(FaceKey::new(photo.seq, i as u32))
+                .is_none()
+        })
     });
     st.book.set(loaded.book);
     for (photo, file) in loaded.photos {
@@ -251,7 +258,7 @@ pub async fn restore(st: AppState) {
             l.hashes.insert(photo.hash.clone(), photo.seq);
             l.next_id = l.next_id.max(photo.seq + 1);
         });
-        show_photo(st, photo.seq, photo.name, file, photo.report);
+        show_photo(st, photo, file);
     }
     if unplaced {
         let Some(pool) = pool(st).await else { return };

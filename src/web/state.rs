@@ -24,6 +24,10 @@ pub struct PhotoView {
     /// File name, as downloads use it.
     pub name: String,
     pub thumb_url: String,
+    /// When it was taken (or, failing that, the file's time).
+    pub seen: crate::timeline::Seen,
+    /// When it joined the library.
+    pub added_ms: f64,
     pub width: u32,
     pub height: u32,
     pub faces: Vec<FaceView>,
@@ -110,7 +114,10 @@ pub enum Screen {
     Unassigned,
     /// Search the library by a reference face.
     FindMe,
-    Photo { photo: u32, back: Box<Screen> },
+    Photo {
+        photo: u32,
+        back: Box<Screen>,
+    },
 }
 
 #[derive(Clone, Copy)]

@@ -1,0 +1,118 @@
+//! When: a person's timeline (first and last seen, photos per month) and the
+//! library's history (when photos were added, and who was in them).
+
+use super::state::{photo_count, AppState};
+use crate::cluster::PersonId;
+use crate::people::FaceKey;
+use crate::timeline::{day_label, Timeline};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+/// On a person's page: when they were seen.
+#[component]
+pub fn PersonTimeline(id: PersonId) -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let person = move || st.people.get().into_iter().find(|p| p.id == id);
+    let timeline = move || {
+        let ids = person().map(|p| p.photos).unwrap_or_default();
+        st.photos.with(|all| {
+            let seen: Vec<_> = all
+                .iter()
+                .filter(|p| ids.contains(&p.id))
+                .map(|p| p.seen)
+                .collect();
+            Timeline::of(&seen)
+        })
+    };
+    move || {
+        let name = person().map(|p| p.name).unwrap_or_default();
+        timeline().map(|t| {
+            let busiest = t.per_month.iter().map(|(_, n)| *n).max().unwrap_or(1);
+            let source = match (t.from_camera, t.total) {
+                (c, n) if c == n => "dates from the camera".to_string(),
+                (0, _) => "dates from the files' times (no camera dates)".to_string(),
+                (c, n) => format!("{c} of {n} dates from the camera, the rest from the files' times"),
+            };
+            let span = if day_label(t.first.ms) == day_label(t.last.ms) {
+                format!("Seen on {}", day_label(t.first.ms))
+            } else {
+                format!("First seen {}, last seen {}", day_label(t.first.ms), day_label(t.last.ms))
+            };
+            view! {
+                <section class="timeline" aria-label=format!("When {name} was seen")>
+                    <p data-testid="seen-span">{span}" · "{source}</p>
+                    <table aria-label="Photos per month">
+                        <thead><tr><th scope="col">"Month"</th><th scope="col">"Photos"</th></tr></thead>
+                        <tbody>
+                            {t.per_month.iter().map(|(m, n)| view! {
+                                <tr>
+                                    <th scope="row">{m.label()}</th>
+                                    <td>
+                                        <span class="month-bar" style:width=format!("{:.0}%", 100.0 * *n as f64 / busiest as f64)></span>
+                                        {n.to_string()}
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+            }
+        })
+    }
+}
+
+/// The library's history: each day photos were added, how many, and who was in them.
+#[component]
+pub fn LibraryHistory() -> impl IntoView {
+    let st = expect_context::<AppState>();
+    let days = move || {
+        let names: BTreeMap<PersonId, String> = st
+            .people
+            .get()
+            .into_iter()
+            .filter(|p| !p.hidden)
+            .map(|p| (p.id, p.name))
+            .collect();
+        let mut by_day: Vec<(String, usize, Vec<String>)> = Vec::new();
+        st.photos.with(|all| {
+            let mut photos: Vec<_> = all.iter().collect();
+            photos.sort_by(|a, b| b.added_ms.total_cmp(&a.added_ms));
+            st.book.with(|book| {
+                for p in photos {
+                    let day = day_label(p.added_ms);
+                    if by_day.last().is_none_or(|(d, _, _)| *d != day) {
+                        by_day.push((day, 0, Vec::new()));
+                    }
+                    let entry = by_day.last_mut().expect("pushed above");
+                    entry.1 += 1;
+                    for i in 0..p.faces.len() {
+                        let who = book
+                            .person_of(FaceKey::new(p.id, i as u32))
+                            .and_then(|id| names.get(&id));
+                        if let Some(name) = who {
+                            if !entry.2.contains(name) {
+                                entry.2.push(name.clone());
+                            }
+                        }
+                    }
+                }
+            });
+        });
+        by_day
+    };
+    view! {
+        <details class="history">
+            <summary>"Library history"</summary>
+            <ol aria-label="Library history">
+                {move || days().into_iter().map(|(day, n, people)| {
+                    let who = if people.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", with {}", people.join(", "))
+                    };
+                    view! { <li>{format!("{day}: {} added{who}", photo_count(n))}</li> }
+                }).collect_view()}
+            </ol>
+        </details>
+    }
+}
