@@ -202,6 +202,14 @@ fn route(inbox: &Rc<RefCell<Inbox>>, data: JsValue) {
                 let _ = r.send(message);
             }
         }
-        FromWorker::Analysed { .. } | FromWorker::Failed { .. } => {}
+        // A failure that is not about a photo (an unreadable request, as from
+        // a worker of another version) answers the grouping waiting, if any,
+        // rather than leaving it waiting for ever.
+        FromWorker::Failed { .. } => {
+            if let Some(r) = inbox.cluster.take() {
+                let _ = r.send(message);
+            }
+        }
+        FromWorker::Analysed { .. } => {}
     }
 }

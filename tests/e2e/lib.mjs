@@ -105,6 +105,13 @@ export async function guardedContext(browser, options = {}) {
 // - album (click a person): h2 with the person's name; list "Photos of ..." whose items carry
 //   data-file="<original file name>"; buttons "Download album (zip)" (<Person name>.zip, files at
 //   top level), "Download face crops (zip)", "Back to people"; Escape also goes back.
+// - editing: [data-testid=edit-note] (role=status) says what an edit did or why it was refused;
+//   buttons "Undo …"/"Redo …" (named after the edit); album: textbox "Name" + "Rename", "Hide NAME",
+//   checkboxes "Select FILE", combobox "Move to" + "Move", "Not this person"; grid: checkboxes
+//   "Select NAME to merge", combobox "Name for the merged person" + "Merge"; "Unassigned faces, N face(s)";
+//   "Hidden people (N)" with "Show NAME". Find: "Find a person", input "Choose reference photos",
+//   buttons "Use face I of FILE" (aria-pressed), slider "Minimum similarity", [data-testid=match-count],
+//   list "Matches" (items data-file, data-similarity), "Download matches (zip)", "Save as a person".
 // - window.facesortStats { workers, total, done, failed, startedMs, finishedMs, decodeMs, detectMs, embedMs }.
 
 export const sel = {
