@@ -110,6 +110,8 @@ pub enum EditError {
     EmptyName,
     #[error("{0} is already the name of someone else")]
     NameTaken(String),
+    #[error("names like {0} are kept for the people Facesort numbers; choose another")]
+    ReservedName(String),
     #[error("that person is no longer in the library")]
     NoSuchPerson,
     #[error("choose at least two people to merge")]
@@ -278,6 +280,30 @@ impl Book {
         history.sort_by_key(|e| e.seq);
         let mut counters = counters;
         counters.done = counters.done.min(history.len());
+        // Never hand out an id or number already used, even if the counters
+        // record was lost: every id in the records (edits included) is used.
+        let mut ids: Vec<u32> = people.iter().map(|p| p.id.0).collect();
+        ids.extend(faces.iter().filter_map(|(_, f)| f.person).map(|p| p.0));
+        for edit in &history {
+            for change in &edit.changes {
+                match change {
+                    Change::Person { id, .. } => ids.push(id.0),
+                    Change::Face { before, after, .. } => ids.extend(
+                        [before, after]
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|f| f.person)
+                            .map(|p| p.0),
+                    ),
+                }
+            }
+        }
+        if let Some(max) = ids.into_iter().max() {
+            counters.next_person = counters.next_person.max(max + 1);
+        }
+        if let Some(last) = history.last() {
+            counters.next_seq = counters.next_seq.max(last.seq + 1);
+        }
         Book {
             people: people.into_iter().map(|p| (p.id, p)).collect(),
             faces: faces.into_iter().collect(),
@@ -357,6 +383,22 @@ impl Book {
             edits_deleted: std::mem::take(&mut self.deleted_edits),
             counters: self.counters.clone(),
         }
+    }
+
+    /// Puts back what a failed save did not write, so the next save retries it.
+    pub fn keep_dirty(&mut self, dirty: Dirty) {
+        self.dirty_people
+            .extend(dirty.people.into_iter().map(|(id, _)| id));
+        self.dirty_faces
+            .extend(dirty.faces.into_iter().map(|(k, _)| k));
+        self.dirty_edits
+            .extend(dirty.edits_written.into_iter().map(|e| e.seq));
+        self.deleted_edits.extend(dirty.edits_deleted);
+    }
+
+    /// The largest photo id any face record mentions.
+    pub fn last_photo(&self) -> Option<u32> {
+        self.faces.keys().map(|k| k.photo.0).max()
     }
 
     // ---- user edits -------------------------------------------------------
@@ -528,7 +570,8 @@ impl Book {
         }
         let from = sources
             .iter()
-            .map(|id| self.people[id].display_name())
+            .filter_map(|id| self.people.get(id))
+            .map(|p| p.display_name())
             .collect::<Vec<_>>()
             .join(", ");
         self.settle_sources(&mut edit, &sources);
@@ -568,12 +611,7 @@ impl Book {
             return Err(EditError::NothingToUndo);
         }
         let edit = self.history[done - 1].clone();
-        for change in edit.changes.iter().rev() {
-            match change {
-                Change::Person { id, before, .. } => self.write_person(*id, before.clone()),
-                Change::Face { key, before, .. } => self.write_face(*key, before.clone()),
-            }
-        }
+        self.replay(&edit, true);
         self.counters.done -= 1;
         Ok(edit.label)
     }
@@ -582,14 +620,51 @@ impl Book {
         let Some(edit) = self.history.get(self.counters.done).cloned() else {
             return Err(EditError::NothingToRedo);
         };
-        for change in &edit.changes {
-            match change {
-                Change::Person { id, after, .. } => self.write_person(*id, after.clone()),
-                Change::Face { key, after, .. } => self.write_face(*key, after.clone()),
-            }
-        }
+        self.replay(&edit, false);
         self.counters.done += 1;
         Ok(edit.label)
+    }
+
+    /// Writes an edit's `before` (undo) or `after` (redo) values back. Records
+    /// a grouping changed since are not the edit's: faces that joined a person
+    /// the replay removes become unassigned (the next grouping places them),
+    /// and people it brings back stay settled.
+    fn replay(&mut self, edit: &Edit, undo: bool) {
+        let mut covered = BTreeSet::new();
+        let changes: Box<dyn Iterator<Item = &Change>> = if undo {
+            Box::new(edit.changes.iter().rev())
+        } else {
+            Box::new(edit.changes.iter())
+        };
+        for change in changes {
+            match change {
+                Change::Person { id, before, after } => {
+                    let mut value = if undo { before } else { after }.clone();
+                    if let Some(p) = value.as_mut() {
+                        p.provisional = false;
+                    }
+                    self.write_person(*id, value);
+                }
+                Change::Face { key, before, after } => {
+                    covered.insert(*key);
+                    self.write_face(*key, if undo { before } else { after }.clone());
+                }
+            }
+        }
+        let orphans: Vec<FaceKey> = self
+            .faces
+            .iter()
+            .filter(|(k, f)| {
+                !covered.contains(k) && f.person.is_some_and(|p| !self.people.contains_key(&p))
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for key in orphans {
+            let mut state = self.faces[&key].clone();
+            state.person = None;
+            state.confirmed = false;
+            self.write_face(key, Some(state));
+        }
     }
 
     // ---- grouping -----------------------------------------------------------
@@ -728,6 +803,14 @@ impl Book {
         if taken {
             return Err(EditError::NameTaken(name));
         }
+        // "Person 9" is the default name of person id 8; ids yet to be given
+        // out would collide with it later (used ones are unique or gone for good).
+        let number = lower
+            .strip_prefix("person ")
+            .and_then(|n| n.parse::<u64>().ok());
+        if number.is_some_and(|n| n == 0 || n > u64::from(self.counters.next_person)) {
+            return Err(EditError::ReservedName(name));
+        }
         Ok(name)
     }
 
@@ -749,10 +832,11 @@ impl Book {
     /// left with none are removed.
     fn settle_sources(&mut self, edit: &mut Vec<Change>, sources: &BTreeSet<PersonId>) {
         for id in sources {
+            let Some(person) = self.people.get(id) else {
+                continue;
+            };
             if self.faces.values().any(|f| f.person == Some(*id)) {
-                let cover_left = self.people[id]
-                    .cover
-                    .is_some_and(|c| self.person_of(c) != Some(*id));
+                let cover_left = person.cover.is_some_and(|c| self.person_of(c) != Some(*id));
                 self.update_person(edit, *id, |p| {
                     if cover_left {
                         p.cover = None;
@@ -1187,6 +1271,130 @@ mod tests {
             reopened.person(a).unwrap().display_name(),
             "Person 2".replace('2', &(a.0 + 1).to_string())
         );
+    }
+
+    /// All of person 0's faces moved to a new person N; later photos join N;
+    /// then the move is undone, which removes N.
+    fn undo_after_faces_joined() -> (Book, World, PersonId) {
+        let mut world = World {
+            photos: vec![vec![0], vec![0], vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        let all: Vec<FaceKey> = (0..3).map(|p| FaceKey::new(p, 0)).collect();
+        let n = book.move_faces(&all, MoveTo::NewPerson).unwrap();
+        world.photos.extend([vec![0], vec![0]]);
+        world.regroup(&mut book);
+        book.settle();
+        assert_eq!(
+            book.person_of(FaceKey::new(4, 0)),
+            Some(n),
+            "new faces join N"
+        );
+        book.undo().unwrap();
+        (book, world, n)
+    }
+
+    #[test]
+    fn undoing_a_person_away_unassigns_faces_that_joined_them_since() {
+        let (mut book, world, n) = undo_after_faces_joined();
+        assert!(book.person(n).is_none());
+        assert_eq!(
+            book.unassigned(),
+            vec![FaceKey::new(4, 0), FaceKey::new(5, 0)]
+        );
+        let nowhere = |b: &Book| {
+            b.faces
+                .values()
+                .any(|f| f.person.is_some_and(|p| b.person(p).is_none()))
+        };
+        // Redo brings N back with the faces it moved.
+        let mut redone = book.clone();
+        redone.redo().unwrap();
+        assert_eq!(redone.faces_of(n).len(), 3);
+        assert!(!nowhere(&redone));
+        // Unassigned faces can be edited, and the next grouping places them.
+        book.new_person(&[FaceKey::new(4, 0)], "Zed").unwrap();
+        book.undo().unwrap();
+        assert!(!nowhere(&book));
+        world.regroup(&mut book);
+        assert_eq!(
+            book.person_of(FaceKey::new(4, 0)),
+            book.person_of(FaceKey::new(0, 0))
+        );
+        assert!(book.unassigned().is_empty());
+    }
+
+    #[test]
+    fn people_brought_back_by_undo_stay_settled() {
+        let world = World {
+            photos: vec![vec![0], vec![1]],
+        };
+        let mut book = Book::default();
+        world.regroup(&mut book); // a run in progress: provisional people
+        let a = person_of(&book, 0, 0);
+        book.rename(a, "Ann").unwrap();
+        book.settle(); // the run ends
+        book.undo().unwrap();
+        assert!(!book.person(a).unwrap().provisional);
+    }
+
+    #[test]
+    fn default_names_of_people_yet_to_come_are_reserved() {
+        let mut world = World {
+            photos: vec![vec![0]],
+        };
+        let mut book = sorted_book(&world);
+        let a = person_of(&book, 0, 0);
+        assert!(matches!(
+            book.rename(a, "person 2"),
+            Err(EditError::ReservedName(_))
+        ));
+        assert!(matches!(
+            book.rename(a, "Person 0"),
+            Err(EditError::ReservedName(_))
+        ));
+        book.rename(a, "Person 1").unwrap(); // their own default
+        book.rename(a, "Person 2b").unwrap();
+        world.photos.push(vec![1]);
+        world.regroup(&mut book);
+        let mut names: Vec<String> = book.people().map(|p| p.display_name()).collect();
+        names.sort();
+        assert_eq!(names, ["Person 2", "Person 2b"]);
+    }
+
+    #[test]
+    fn lost_counters_never_reuse_ids() {
+        let world = World {
+            photos: vec![vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        book.rename(person_of(&book, 0, 0), "Ann").unwrap();
+        let people: Vec<Person> = book.people().cloned().collect();
+        let faces: Vec<(FaceKey, FaceState)> =
+            book.faces.iter().map(|(k, f)| (*k, f.clone())).collect();
+        let history = book.history.clone();
+        let mut reopened = Book::from_parts(people, faces, history, Counters::default());
+        assert_eq!(reopened.counters.next_seq, 1);
+        let n = reopened
+            .move_faces(&[FaceKey::new(0, 0)], MoveTo::NewPerson)
+            .unwrap();
+        assert!(book.person(n).is_none(), "{n:?} is an existing person's id");
+    }
+
+    #[test]
+    fn a_failed_save_is_retried_by_the_next() {
+        let world = World {
+            photos: vec![vec![0]],
+        };
+        let mut book = Book::default();
+        world.regroup(&mut book);
+        let failed = book.take_dirty();
+        assert!(!failed.is_empty());
+        book.keep_dirty(failed.clone());
+        book.rename(person_of(&book, 0, 0), "Ann").unwrap();
+        let next = book.take_dirty();
+        assert_eq!(next.faces, failed.faces);
+        assert_eq!(next.edits_written.len(), 1);
     }
 
     #[test]

@@ -44,17 +44,16 @@ pub fn rank<'a>(
     if references.is_empty() {
         return Vec::new();
     }
-    let mut best: Vec<Match> = Vec::new();
+    let mut best: std::collections::HashMap<crate::cluster::PhotoId, Match> =
+        std::collections::HashMap::new();
     for (face, embedding) in faces {
         let similarity = similarity(distance_to(references, embedding));
-        match best.iter_mut().find(|m| m.face.photo == face.photo) {
-            Some(m) if m.similarity < similarity => {
-                *m = Match { face, similarity };
-            }
-            Some(_) => {}
-            None => best.push(Match { face, similarity }),
+        let m = best.entry(face.photo).or_insert(Match { face, similarity });
+        if m.similarity < similarity {
+            *m = Match { face, similarity };
         }
     }
+    let mut best: Vec<Match> = best.into_values().collect();
     best.sort_by(|a, b| {
         b.similarity
             .total_cmp(&a.similarity)

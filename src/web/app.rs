@@ -27,16 +27,28 @@ fn App() -> impl IntoView {
             let _ = body.dataset().set("state", phase.as_str());
         }
     });
-    wasm_bindgen_futures::spawn_local(restore(st));
+    let (restored, waiting) = futures::channel::oneshot::channel();
+    super::state::LOCAL
+        .with(|l| l.borrow_mut().restored = Some(futures::FutureExt::shared(waiting)));
+    wasm_bindgen_futures::spawn_local(restore(st, restored));
     let _keys = window_event_listener(ev::keydown, move |e| {
-        // Typing in a field keeps the browser's own undo.
+        // Typing in a field keeps the browser's own undo (and Escape).
         let typing = e
             .target()
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            .is_some_and(|t| match t.tag_name().as_str() {
+                "TEXTAREA" | "SELECT" => true,
+                "INPUT" => !matches!(
+                    t.get_attribute("type").unwrap_or_default().as_str(),
+                    "checkbox" | "radio" | "range" | "button" | "submit" | "file"
+                ),
+                _ => false,
+            });
         let key = e.key().to_lowercase();
         if e.key() == "Escape" {
-            st.back();
+            if !typing {
+                st.back();
+            }
         } else if (e.ctrl_key() || e.meta_key()) && !typing && (key == "z" || key == "y") {
             e.prevent_default();
             if key == "y" || e.shift_key() {
@@ -581,7 +593,8 @@ fn Album(of: AlbumOf) -> impl IntoView {
 #[component]
 fn PersonTools(id: PersonId) -> impl IntoView {
     let st = expect_context::<AppState>();
-    let current = move || st.book.with(|b| b.person(id).map(|p| p.display_name()));
+    let current = Memo::new(move |_| st.book.with(|b| b.person(id).map(|p| p.display_name())));
+    let current = move || current.get();
     let name = RwSignal::new(current().unwrap_or_default());
     // Follow undo/redo and merges while the page is open.
     Effect::new(move |_| {
@@ -661,7 +674,16 @@ fn FaceTools(
             Err(_) => MoveTo::NewPerson,
         };
         edit::run(st, move |b| {
+            // A grouping may have moved faces since they were ticked: act only
+            // on those still here.
+            let keys = still_here(b, of, &keys);
             let id = b.move_faces(&keys, to)?;
+            // Everyone moved out: follow them rather than show an empty page.
+            if let AlbumOf::Person(from) = of {
+                if b.person(from).is_none() {
+                    st.screen.set(Screen::Album(id));
+                }
+            }
             Ok(format!(
                 "moved {} to {}",
                 face_count_label(keys.len()),
@@ -673,6 +695,7 @@ fn FaceTools(
     let remove = move |_| {
         let keys = picked();
         edit::run(st, move |b| {
+            let keys = still_here(b, of, &keys);
             b.remove_faces(&keys)?;
             Ok(format!(
                 "took {} away; {} will not be given back automatically",
@@ -714,6 +737,18 @@ fn FaceTools(
             </form>
         </Show>
     }
+}
+
+/// The faces among `keys` that are still in the album `of`.
+fn still_here(book: &crate::people::Book, of: AlbumOf, keys: &[FaceKey]) -> Vec<FaceKey> {
+    let owner = match of {
+        AlbumOf::Person(id) => Some(id),
+        _ => None,
+    };
+    keys.iter()
+        .filter(|k| book.face(**k).is_some_and(|f| f.person == owner))
+        .copied()
+        .collect()
 }
 
 /// An image with face boxes drawn over it (only the `boxed` faces when given).

@@ -10,10 +10,15 @@ use leptos::prelude::*;
 pub async fn save(book: &mut Book) -> Result<(), String> {
     let dirty = book.take_dirty();
     let library = LOCAL.with(|l| l.borrow().library.clone());
-    match library {
-        Some(library) if !dirty.is_empty() => library.commit(&dirty).await,
-        _ => Ok(()),
+    let Some(library) = library.filter(|_| !dirty.is_empty()) else {
+        return Ok(());
+    };
+    let saved = library.commit(&dirty).await;
+    if saved.is_err() {
+        // Kept for the next save to retry; an edit's copy is dropped anyway.
+        book.keep_dirty(dirty);
     }
+    saved
 }
 
 /// Makes an edit; `edit` returns what to tell the user when it is done.

@@ -7,7 +7,7 @@ use super::download;
 use super::edit;
 use super::js::describe;
 use super::session::{object_url, pool};
-use super::state::{face_count_label, photo_count, AppState, Phase, Screen, LOCAL};
+use super::state::{face_count_label, photo_count, AppState, Screen, LOCAL};
 use crate::embedding::Embedding;
 use crate::people::FaceKey;
 use crate::protocol::FromWorker;
@@ -94,11 +94,7 @@ pub fn add_references(st: AppState, files: Vec<web_sys::File>) {
         }))
     });
     wasm_bindgen_futures::spawn_local(async move {
-        let phase = st.phase.get_untracked();
         let pool = pool(st).await;
-        if st.phase.get_untracked() == Phase::LoadingModels {
-            st.phase.set(phase);
-        }
         for (id, file) in refs {
             let state = match &pool {
                 None => ReferenceState::Failed("the face models could not be loaded".into()),
@@ -143,30 +139,35 @@ async fn analyse(pool: &super::pool::WorkerPool, file: &web_sys::File, id: u32) 
     }
 }
 
-/// Every photo's best match to the chosen reference faces, best first.
-fn ranked(st: AppState) -> Vec<Match> {
-    st.photos.track();
-    st.find.with(|s| {
-        let references = s.chosen();
-        LOCAL.with(|l| {
-            let l = l.borrow();
-            rank(
-                &references,
-                l.faces.iter().flat_map(|(photo, faces)| {
-                    faces
-                        .iter()
-                        .enumerate()
-                        .map(move |(i, (e, _))| (FaceKey::new(*photo, i as u32), e))
-                }),
-            )
-        })
+/// Every photo's best match to `references`, best first.
+fn ranked(references: &[Embedding]) -> Vec<Match> {
+    let references: Vec<&Embedding> = references.iter().collect();
+    LOCAL.with(|l| {
+        let l = l.borrow();
+        rank(
+            &references,
+            l.faces.iter().flat_map(|(photo, faces)| {
+                faces
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, (e, _))| (FaceKey::new(*photo, i as u32), e))
+            }),
+        )
     })
 }
 
 #[component]
 pub fn FindMe() -> impl IntoView {
     let st = expect_context::<AppState>();
-    let all = Memo::new(move |_| ranked(st));
+    // Ranking follows the chosen faces and the library, not the threshold.
+    let chosen = Memo::new(move |_| {
+        st.find
+            .with(|s| s.chosen().into_iter().cloned().collect::<Vec<Embedding>>())
+    });
+    let all = Memo::new(move |_| {
+        st.photos.track();
+        chosen.with(|c| ranked(c))
+    });
     let matches = move || {
         let min = st.find.with(|s| s.min_similarity);
         all.get()

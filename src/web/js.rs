@@ -56,3 +56,9 @@ pub fn blob(bytes: &[u8], mime: &str) -> web_sys::Blob {
     web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .expect("a Blob from bytes")
 }
+
+/// A moment as this computer's wall-clock time counted as UTC, the form EXIF
+/// times have, so file times and camera times fall in the same local days.
+pub fn local_wall_ms(ms: f64) -> f64 {
+    ms - js_sys::Date::new(&ms.into()).get_timezone_offset() * 60_000.0
+}

@@ -2,7 +2,7 @@
 //! on the worker pool, then group faces into people.
 
 use super::import::PickedFile;
-use super::js::{blob, now_ms, sha256_hex};
+use super::js::{blob, local_wall_ms, now_ms, sha256_hex};
 use super::library::{storage_summary, Library, StoredPhoto};
 use super::pool::{default_size, WorkerPool};
 use super::state::{AppState, FaceView, Phase, PhotoView, LOCAL};
@@ -10,7 +10,7 @@ use crate::cluster::ClusterConfig;
 use crate::people::FaceKey;
 use crate::protocol::FromWorker;
 use crate::timeline::Seen;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -50,6 +50,7 @@ pub fn start(st: AppState, files: Vec<PickedFile>) {
 }
 
 async fn run(st: AppState) {
+    restored().await;
     let Some(pool) = pool(st).await else {
         let dropped = LOCAL.with(|l| {
             let mut l = l.borrow_mut();
@@ -107,11 +108,33 @@ pub async fn pool(st: AppState) -> Option<Rc<WorkerPool>> {
     if let Some(pool) = LOCAL.with(|l| l.borrow().pool.clone()) {
         return Some(pool);
     }
+    // One start at a time: a run, a restore and a search may all ask at once.
+    let starting = LOCAL.with(|l| {
+        l.borrow_mut()
+            .starting
+            .get_or_insert_with(|| {
+                WorkerPool::start(default_size())
+                    .map(|r| r.map(Rc::new))
+                    .boxed_local()
+                    .shared()
+            })
+            .clone()
+    });
+    let phase = st.phase.get_untracked();
     st.phase.set(Phase::LoadingModels);
-    match WorkerPool::start(default_size()).await {
+    let started = starting.await;
+    LOCAL.with(|l| {
+        let mut l = l.borrow_mut();
+        l.starting = None;
+        if let Ok(pool) = &started {
+            l.pool = Some(pool.clone());
+        }
+    });
+    match started {
         Ok(pool) => {
-            let pool = Rc::new(pool);
-            LOCAL.with(|l| l.borrow_mut().pool = Some(pool.clone()));
+            if st.phase.get_untracked() == Phase::LoadingModels {
+                st.phase.set(phase);
+            }
             Some(pool)
         }
         Err(message) => {
@@ -183,8 +206,8 @@ fn show_photo(st: AppState, stored: StoredPhoto, file: web_sys::Blob) {
     let view = PhotoView {
         id,
         name,
-        seen: Seen::of(report.taken_ms, stored.last_modified_ms),
-        added_ms: stored.added_ms,
+        seen: Seen::of(report.taken_ms, local_wall_ms(stored.last_modified_ms)),
+        added_ms: local_wall_ms(stored.added_ms),
         thumb_url: object_url(&report.thumbnail_jpeg),
         width: report.width,
         height: report.height,
@@ -205,6 +228,14 @@ fn show_photo(st: AppState, stored: StoredPhoto, file: web_sys::Blob) {
     st.photos.update(|p| p.push(view));
 }
 
+/// Waits until the saved library is back on the page (at once if it is).
+pub async fn restored() {
+    let waiting = LOCAL.with(|l| l.borrow().restored.clone());
+    if let Some(waiting) = waiting {
+        let _ = waiting.await;
+    }
+}
+
 fn library() -> Option<Rc<Library>> {
     LOCAL.with(|l| l.borrow().library.clone())
 }
@@ -220,7 +251,12 @@ fn refresh_storage(st: AppState) {
 /// Opens the library and puts every kept photo and person back. Faces that
 /// were never placed (the page closed mid-run, or a version-1 library) are
 /// grouped now.
-pub async fn restore(st: AppState) {
+pub async fn restore(st: AppState, done: futures::channel::oneshot::Sender<()>) {
+    restore_library(st).await;
+    let _ = done.send(());
+}
+
+async fn restore_library(st: AppState) {
     let library = match Library::open().await {
         Ok(l) => Rc::new(l),
         Err(e) => {
@@ -251,6 +287,12 @@ pub async fn restore(st: AppState) {
                 .is_none()
         })
     });
+    // Face records of a photo that was not kept still hold its id: never reuse it.
+    let last = loaded.book.last_photo();
+    LOCAL.with(|l| {
+        let mut l = l.borrow_mut();
+        l.next_id = l.next_id.max(last.map_or(0, |p| p + 1));
+    });
     st.book.set(loaded.book);
     for (photo, file) in loaded.photos {
         LOCAL.with(|l| {
@@ -263,6 +305,15 @@ pub async fn restore(st: AppState) {
     if unplaced {
         let Some(pool) = pool(st).await else { return };
         regroup(st, &pool, true).await;
+    } else {
+        // A run cut short leaves its people provisional: it is over now.
+        let mut book = st.book.get_untracked();
+        book.settle();
+        if let Err(e) = super::edit::save(&mut book).await {
+            st.error
+                .set(Some(format!("Your library could not be updated: {e}")));
+        }
+        st.book.set(book);
     }
     st.phase.set(Phase::Done);
 }

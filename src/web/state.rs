@@ -26,7 +26,7 @@ pub struct PhotoView {
     pub thumb_url: String,
     /// When it was taken (or, failing that, the file's time).
     pub seen: crate::timeline::Seen,
-    /// When it joined the library.
+    /// When it joined the library (local wall-clock time, like `seen`).
     pub added_ms: f64,
     pub width: u32,
     pub height: u32,
@@ -177,7 +177,17 @@ impl AppState {
         };
         self.screen.set(to);
         request_animation_frame(move || {
-            let target = document().query_selector(&focus).ok().flatten();
+            // What was opened may be gone (a person just hidden): the grid, then.
+            let target = document()
+                .query_selector(&focus)
+                .ok()
+                .flatten()
+                .or_else(|| {
+                    document()
+                        .query_selector("button.person, main h2")
+                        .ok()
+                        .flatten()
+                });
             if let Some(el) =
                 target.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
             {
@@ -229,6 +239,11 @@ pub fn group_people(photos: &[PhotoView], book: &Book) -> Vec<PersonView> {
     people
 }
 
+/// A worker pool on its way: shared, so every caller gets the same one.
+pub type PoolStart = futures::future::Shared<
+    futures::future::LocalBoxFuture<'static, Result<Rc<WorkerPool>, String>>,
+>;
+
 /// Browser objects that cannot be signals, owned by the page's one thread.
 #[derive(Default)]
 pub struct Local {
@@ -247,6 +262,11 @@ pub struct Local {
     /// Held while the book changes (an edit or a grouping, with its save), so
     /// changes never interleave.
     pub book_lock: Rc<futures::lock::Mutex<()>>,
+    /// Resolves when the saved library is back on the page: runs wait for it,
+    /// so new photos never take ids or hashes the library already has.
+    pub restored: Option<futures::future::Shared<futures::channel::oneshot::Receiver<()>>>,
+    /// The worker pool being started, shared by everyone who needs it meanwhile.
+    pub starting: Option<PoolStart>,
 }
 
 thread_local! {

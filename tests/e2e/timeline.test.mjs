@@ -55,15 +55,19 @@ test('a person\'s page shows when they were seen; the library history shows addi
     assert.equal(people.length, 1);
     await openAlbum(page, people[0].button);
 
-    const now = new Date();
-    const month = now.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' });
-    const today = `${now.getUTCDate()} ${month} ${now.getUTCFullYear()}`;
+    // File times and additions are shown in the browser's own time zone.
+    const now = await page.evaluate(() => {
+      const d = new Date();
+      return { day: d.getDate(), month: d.toLocaleString('en-GB', { month: 'long' }), year: d.getFullYear() };
+    });
+    const month = now.month;
+    const today = `${now.day} ${month} ${now.year}`;
     const span = await page.locator('[data-testid="seen-span"]').textContent();
     // The undated photo counts at its file time, which Playwright sets to now.
     assert.equal(span, `First seen 14 July 2019, last seen ${today} · 3 of 4 dates from the camera, the rest from the files' times`);
     const rows = await page.getByRole('table', { name: 'Photos per month' }).locator('tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
-    assert.deepEqual(rows, [['July 2019', '2'], ['March 2021', '1'], [`${month} ${now.getUTCFullYear()}`, '1']]);
+    assert.deepEqual(rows, [['July 2019', '2'], ['March 2021', '1'], [`${month} ${now.year}`, '1']]);
 
     // Kept across a reload (the dates are stored with the photos).
     await page.reload();
