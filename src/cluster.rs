@@ -138,12 +138,9 @@ pub fn cluster_with_corrections(
             let d = if person.faces.is_empty() || groups[i].shares_photo(&groups[k + j]) {
                 f32::INFINITY
             } else {
-                person
-                    .faces
-                    .iter()
-                    .map(|f| f.embedding.distance(faces[j].embedding))
-                    .sum::<f32>()
-                    / person.faces.len() as f32
+                faces[j]
+                    .embedding
+                    .mean_distance(person.faces.iter().map(|f| f.embedding))
             };
             dist.set(i, k + j, d);
         }

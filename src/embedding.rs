@@ -40,6 +40,13 @@ impl Embedding {
             .sum::<f32>()
             .sqrt()
     }
+
+    /// Mean distance to a set of faces: how grouping compares a face with a
+    /// group (average linkage), and a search with several references.
+    pub fn mean_distance<'a>(&self, set: impl ExactSizeIterator<Item = &'a Embedding>) -> f32 {
+        let n = set.len() as f32;
+        set.map(|e| self.distance(e)).sum::<f32>() / n
+    }
 }
 
 #[cfg(test)]
@@ -53,6 +60,16 @@ mod tests {
         assert_eq!(a.distance(&b), 5.0);
         assert_eq!(b.distance(&a), 5.0);
         assert_eq!(a.distance(&a), 0.0);
+    }
+
+    #[test]
+    fn mean_distance_averages_over_the_set() {
+        let me = Embedding::new(vec![0.0, 0.0]);
+        let set = [
+            Embedding::new(vec![3.0, 4.0]),
+            Embedding::new(vec![1.0, 0.0]),
+        ];
+        assert_eq!(me.mean_distance(set.iter()), 3.0);
     }
 
     #[test]

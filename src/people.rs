@@ -708,12 +708,7 @@ impl Book {
         let mut groups: Vec<Vec<FaceKey>> = groups.into_values().collect();
         groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
 
-        let previous: BTreeSet<PersonId> = self
-            .people
-            .values()
-            .filter(|p| p.provisional)
-            .map(|p| p.id)
-            .collect();
+        let previous = self.provisional_ids();
         let mut overlaps: Vec<(usize, usize, PersonId)> = Vec::new();
         for (g, faces) in groups.iter().enumerate() {
             let mut count: BTreeMap<PersonId, usize> = BTreeMap::new();
@@ -774,13 +769,7 @@ impl Book {
     /// The run is over: what it made is now settled (later runs add to it but
     /// do not re-form it).
     pub fn settle(&mut self) {
-        let provisional: Vec<PersonId> = self
-            .people
-            .values()
-            .filter(|p| p.provisional)
-            .map(|p| p.id)
-            .collect();
-        for id in provisional {
+        for id in self.provisional_ids() {
             let mut p = self.people[&id].clone();
             p.provisional = false;
             self.write_person(id, Some(p));
@@ -788,6 +777,14 @@ impl Book {
     }
 
     // ---- internals ----------------------------------------------------------
+
+    fn provisional_ids(&self) -> BTreeSet<PersonId> {
+        self.people
+            .values()
+            .filter(|p| p.provisional)
+            .map(|p| p.id)
+            .collect()
+    }
 
     fn valid_name(&self, name: &str, except: &[PersonId]) -> Result<String, EditError> {
         let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -945,7 +942,8 @@ impl Book {
     }
 }
 
-fn face_count(n: usize) -> String {
+/// "1 face", "3 faces": for edit labels and the page alike.
+pub fn face_count(n: usize) -> String {
     if n == 1 {
         "1 face".into()
     } else {

@@ -32,7 +32,7 @@ pub struct Match {
 
 /// Mean distance from `face` to the references.
 pub fn distance_to(references: &[&Embedding], face: &Embedding) -> f32 {
-    references.iter().map(|r| r.distance(face)).sum::<f32>() / references.len() as f32
+    face.mean_distance(references.iter().copied())
 }
 
 /// The best face of every photo, most similar first (ties: earlier photo

@@ -4,10 +4,10 @@ use super::download;
 use super::edit;
 use super::import::{from_file_list, read_drop, take_drop};
 use super::session::{clear_library, restore, start};
-use super::state::{face_count_label, photo_count, AppState, Note, Phase, PhotoView, Screen};
+use super::state::{photo_count, AppState, Note, Phase, PhotoView, Screen};
 use crate::cluster::PersonId;
 use crate::geometry::FaceBox;
-use crate::people::{FaceKey, MoveTo};
+use crate::people::{face_count, FaceKey, MoveTo};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -310,23 +310,7 @@ fn PeopleGrid() -> impl IntoView {
                                         <span class="name">{person.name.clone()}</span>
                                         <span class="count">{person.count_label()}</span>
                                     </button>
-                                    <label class="pick">
-                                        <input
-                                            type="checkbox"
-                                            aria-label=format!("Select {name} to merge")
-                                            prop:checked=move || selected.with(|s| s.contains(&id))
-                                            on:change=move |e| {
-                                                let on = event_target_checked(&e);
-                                                selected.update(|s| {
-                                                    s.retain(|x| *x != id);
-                                                    if on {
-                                                        s.push(id);
-                                                    }
-                                                });
-                                            }
-                                        />
-                                        "Select"
-                                    </label>
+                                    <Pick label=format!("Select {name} to merge") item=id selected=selected />
                                 </li>
                             }
                         }
@@ -338,13 +322,41 @@ fn PeopleGrid() -> impl IntoView {
                     </button>
                 </Show>
                 <Show when=move || unassigned() != 0>
-                    <button class="unassigned" aria-label=move || format!("Unassigned faces, {}", face_count_label(unassigned())) on:click=move |_| st.screen.set(Screen::Unassigned)>
-                        "Unassigned faces " <span class="count">{move || face_count_label(unassigned())}</span>
+                    <button class="unassigned" aria-label=move || format!("Unassigned faces, {}", face_count(unassigned())) on:click=move |_| st.screen.set(Screen::Unassigned)>
+                        "Unassigned faces " <span class="count">{move || face_count(unassigned())}</span>
                     </button>
                 </Show>
                 <HiddenPeople />
             </section>
         </Show>
+    }
+}
+
+/// A tick box adding `item` to (or taking it from) `selected`, in ticking order.
+#[component]
+fn Pick<T: Copy + PartialEq + Send + Sync + 'static>(
+    label: String,
+    item: T,
+    selected: RwSignal<Vec<T>>,
+) -> impl IntoView {
+    view! {
+        <label class="pick">
+            <input
+                type="checkbox"
+                aria-label=label
+                prop:checked=move || selected.with(|s| s.contains(&item))
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    selected.update(|s| {
+                        s.retain(|x| *x != item);
+                        if on {
+                            s.push(item);
+                        }
+                    });
+                }
+            />
+            "Select"
+        </label>
     }
 }
 
@@ -483,14 +495,21 @@ enum AlbumOf {
     Unassigned,
 }
 
+impl AlbumOf {
+    /// Whose faces the album shows (`None`: nobody's).
+    fn person(self) -> Option<PersonId> {
+        match self {
+            AlbumOf::Person(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 /// A person's album, the photos without faces, or the unassigned faces.
 #[component]
 fn Album(of: AlbumOf) -> impl IntoView {
     let st = expect_context::<AppState>();
-    let person_id = match of {
-        AlbumOf::Person(id) => Some(id),
-        _ => None,
-    };
+    let person_id = of.person();
     let found = move || person_id.and_then(|id| st.people.get().into_iter().find(|p| p.id == id));
     let title = move || match of {
         AlbumOf::Person(_) => found()
@@ -561,25 +580,7 @@ fn Album(of: AlbumOf) -> impl IntoView {
                                 <button data-photo-id=id aria-label=format!("Open {}", photo.name) on:click=move |_| st.screen.set(Screen::Photo { photo: id, back: Box::new(back.clone()) })>
                                     <Framed photo=photo.clone() boxed=Some(boxed) src=photo.thumb_url.clone() />
                                 </button>
-                                {selectable.then(|| view! {
-                                    <label class="pick">
-                                        <input
-                                            type="checkbox"
-                                            aria-label=format!("Select {name}")
-                                            prop:checked=move || selected.with(|s| s.contains(&id))
-                                            on:change=move |e| {
-                                                let on = event_target_checked(&e);
-                                                selected.update(|s| {
-                                                    s.retain(|x| *x != id);
-                                                    if on {
-                                                        s.push(id);
-                                                    }
-                                                });
-                                            }
-                                        />
-                                        "Select"
-                                    </label>
-                                })}
+                                {selectable.then(|| view! { <Pick label=format!("Select {name}") item=id selected=selected /> })}
                             </li>
                         }
                     }
@@ -686,7 +687,7 @@ fn FaceTools(
             }
             Ok(format!(
                 "moved {} to {}",
-                face_count_label(keys.len()),
+                face_count(keys.len()),
                 b.person(id).map(|p| p.display_name()).unwrap_or_default()
             ))
         });
@@ -699,7 +700,7 @@ fn FaceTools(
             b.remove_faces(&keys)?;
             Ok(format!(
                 "took {} away; {} will not be given back automatically",
-                face_count_label(keys.len()),
+                face_count(keys.len()),
                 if keys.len() == 1 { "it" } else { "they" }
             ))
         });
@@ -718,7 +719,7 @@ fn FaceTools(
     view! {
         <Show when=move || !picked().is_empty()>
             <form class="face-tools" aria-label="Selected faces" on:submit=move_faces>
-                <span>{move || format!("{} selected", face_count_label(picked().len()))}</span>
+                <span>{move || format!("{} selected", face_count(picked().len()))}</span>
                 <label>
                     "Move to "
                     <select aria-label="Move to" on:change=move |e| target.set(event_target_value(&e)) prop:value=move || target.get()>
@@ -741,12 +742,8 @@ fn FaceTools(
 
 /// The faces among `keys` that are still in the album `of`.
 fn still_here(book: &crate::people::Book, of: AlbumOf, keys: &[FaceKey]) -> Vec<FaceKey> {
-    let owner = match of {
-        AlbumOf::Person(id) => Some(id),
-        _ => None,
-    };
     keys.iter()
-        .filter(|k| book.face(**k).is_some_and(|f| f.person == owner))
+        .filter(|k| book.face(**k).is_some_and(|f| f.person == of.person()))
         .copied()
         .collect()
 }

@@ -7,9 +7,9 @@ use super::download;
 use super::edit;
 use super::js::describe;
 use super::session::{object_url, pool};
-use super::state::{face_count_label, photo_count, AppState, Screen, LOCAL};
+use super::state::{photo_count, AppState, Screen, LOCAL};
 use crate::embedding::Embedding;
-use crate::people::FaceKey;
+use crate::people::{face_count, FaceKey};
 use crate::protocol::FromWorker;
 use crate::search::{rank, Match, DEFAULT_MIN_SIMILARITY};
 use js_sys::ArrayBuffer;
@@ -194,7 +194,7 @@ pub fn FindMe() -> impl IntoView {
             let id = b.new_person(&keys, &typed)?;
             Ok(format!(
                 "saved {} as {}",
-                face_count_label(keys.len()),
+                face_count(keys.len()),
                 b.person(id).map(|p| p.display_name()).unwrap_or_default()
             ))
         });
@@ -279,7 +279,7 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
             let several = faces.len() > 1;
             let count = faces.len();
             view! {
-                {several.then(|| view! { <span class="note">{format!("{} in {name}: choose the person.", face_count_label(count))}</span> })}
+                {several.then(|| view! { <span class="note">{format!("{} in {name}: choose the person.", face_count(count))}</span> })}
                 {faces.into_iter().enumerate().map(|(i, f)| {
                     let label = format!("Use face {} of {}", i + 1, name);
                     view! {

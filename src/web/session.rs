@@ -7,7 +7,7 @@ use super::library::{storage_summary, Library, StoredPhoto};
 use super::pool::{default_size, WorkerPool};
 use super::state::{AppState, FaceView, Phase, PhotoView, LOCAL};
 use crate::cluster::ClusterConfig;
-use crate::people::FaceKey;
+use crate::people::{Book, FaceKey};
 use crate::protocol::FromWorker;
 use crate::timeline::Seen;
 use futures::{FutureExt, StreamExt};
@@ -309,11 +309,7 @@ async fn restore_library(st: AppState) {
         // A run cut short leaves its people provisional: it is over now.
         let mut book = st.book.get_untracked();
         book.settle();
-        if let Err(e) = super::edit::save(&mut book).await {
-            st.error
-                .set(Some(format!("Your library could not be updated: {e}")));
-        }
-        st.book.set(book);
+        keep(st, book).await;
     }
     st.phase.set(Phase::Done);
 }
@@ -415,7 +411,12 @@ async fn regroup(st: AppState, pool: &WorkerPool, settle: bool) {
     if settle {
         book.settle();
     }
-    // The page shows the grouping even if the library could not keep it.
+    keep(st, book).await;
+}
+
+/// Saves a grouping's outcome and shows it, saved or not (a failed save is
+/// retried with the next one).
+async fn keep(st: AppState, mut book: Book) {
     if let Err(e) = super::edit::save(&mut book).await {
         st.error.set(Some(format!(
             "Who is who could not be kept in your library: {e}"

@@ -50,14 +50,6 @@ impl PersonView {
     }
 }
 
-pub fn face_count_label(n: usize) -> String {
-    if n == 1 {
-        "1 face".into()
-    } else {
-        format!("{n} faces")
-    }
-}
-
 pub fn photo_count(n: usize) -> String {
     if n == 1 {
         "1 photo".into()
