@@ -1,28 +1,46 @@
 #!/usr/bin/env bash
-# Evaluation gate: predict on the labelled development set and require
-# BCubed F1 >= 0.99 (end to end), every labelled face found and no face on
-# the no-face photos. SET defaults to ../shared/facedata/dev beside the checkout.
+# Evaluation gate, on both labelled sets beside the checkout (../shared/facedata):
+#   dev:      BCubed F1 >= 0.99 end to end, every labelled face found, no face
+#             on the no-face photos;
+#   lfw-tune: BCubed F1 >= 0.93 and pairwise F1 >= 0.88, every labelled face found.
+# Settings were chosen on both sets together (README, Evaluation); the floors
+# are floors, not targets. FACESORT_SHARED overrides where the sets are.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-SET="${FACESORT_EVAL_SET:-$ROOT/../shared/facedata/dev}"
-SCORER="${FACESORT_SCORER:-$ROOT/../shared/eval/score.py}"
-out="$ROOT/target/eval"
-mkdir -p "$out"
-step "predict on $SET"
-cargo run --release --quiet --bin facesort -- predict "$SET" --out "$out/predictions.json" --quiet
-step "score"
-"$ROOT/.venv/bin/python" "$SCORER" "$SET" --pred "$out/predictions.json" --json "$out/metrics.json"
-step "gate"
-"$ROOT/.venv/bin/python" - "$out/metrics.json" <<'PY'
+SHARED="${FACESORT_SHARED:-$ROOT/../shared}"
+SCORER="${FACESORT_SCORER:-$SHARED/eval/score.py}"
+status=0
+gate() { # gate NAME MIN_BCUBED_F1 MIN_PAIRWISE_F1 CHECK_NO_FACE
+  local name=$1 set="$SHARED/facedata/$1" out="$ROOT/target/eval/$1"
+  mkdir -p "$out"
+  step "predict on $set"
+  cargo run --release --quiet --bin facesort -- predict "$set" --out "$out/predictions.json" --quiet
+  step "score $name"
+  "$ROOT/.venv/bin/python" "$SCORER" "$set" --pred "$out/predictions.json" --json "$out/metrics.json"
+  step "gate $name"
+  "$ROOT/.venv/bin/python" - "$name" "$out/metrics.json" "$out/predictions.json" "$2" "$3" "$4" <<'PY' || status=1
 import json, sys
-m = json.load(open(sys.argv[1]))
+name, metrics, preds, min_b, min_p, no_face = sys.argv[1:]
+m = json.load(open(metrics))
+faces = [f for fs in json.load(open(preds))["images"].values() for f in fs]
+unsure = sum(1 for f in faces if not f.get("sure", True))
+b, p = m["bcubed_e2e"], m["pairwise_e2e"]
+print(f"{name}: BCubed P/R/F1 {b['P']:.3f}/{b['R']:.3f}/{b['F1']:.3f}, pairwise {p['P']:.3f}/{p['R']:.3f}/{p['F1']:.3f}; "
+      f"{len(faces)} faces, {unsure} unsure ({m['pred_unassigned_faces']} left with no person)")
 checks = [
-    ("end-to-end BCubed F1 >= 0.99", m["bcubed_e2e"]["F1"] >= 0.99, f"{m['bcubed_e2e']['F1']:.4f}"),
+    (f"BCubed F1 >= {min_b}", b["F1"] >= float(min_b), f"{b['F1']:.4f}"),
+    (f"pairwise F1 >= {min_p}", p["F1"] >= float(min_p), f"{p['F1']:.4f}"),
     ("all labelled faces found", m["labelled_faces_detected"] == m["labelled_faces"], f"{m['labelled_faces_detected']}/{m['labelled_faces']}"),
-    ("no face on no-face photos", m["noface_images_with_false_detection"] == 0, f"{m['noface_images_with_false_detection']}/{m['noface_images']} photos with a false face"),
 ]
-for name, ok, value in checks:
-    print(f"{'PASS' if ok else 'FAIL'}  {name}: {value}")
+if no_face == "yes":
+    checks.append(("no face on no-face photos", m["noface_images_with_false_detection"] == 0,
+                   f"{m['noface_images_with_false_detection']}/{m['noface_images']} photos with a false face"))
+for what, ok, value in checks:
+    print(f"{'PASS' if ok else 'FAIL'}  {name}: {what}: {value}")
 sys.exit(0 if all(ok for _, ok, _ in checks) else 1)
 PY
+}
+gate dev 0.99 0.98 yes
+gate lfw-tune 0.93 0.88 no
 step
+exit $status

@@ -41,6 +41,17 @@ impl Embedding {
             .sqrt()
     }
 
+    /// The point halfway between two descriptors (a face and its mirror image).
+    pub fn midpoint(&self, other: &Embedding) -> Embedding {
+        Embedding(
+            self.0
+                .iter()
+                .zip(&other.0)
+                .map(|(a, b)| (a + b) / 2.0)
+                .collect(),
+        )
+    }
+
     /// Mean distance to a set of faces: how grouping compares a face with a
     /// group (average linkage), and a search with several references.
     pub fn mean_distance<'a>(&self, set: impl ExactSizeIterator<Item = &'a Embedding>) -> f32 {

@@ -17,6 +17,7 @@ pub mod geometry;
 pub mod nms;
 pub mod people;
 pub mod protocol;
+pub mod quality;
 pub mod search;
 pub mod similarity;
 pub mod timeline;

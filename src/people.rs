@@ -160,8 +160,14 @@ pub struct RegroupRequest {
 }
 
 impl RegroupRequest {
-    /// The work for a grouping worker, with each face's embedding.
-    pub fn job(&self, embedding: impl Fn(FaceKey) -> Embedding, threshold: f32) -> GroupingJob {
+    /// The work for a grouping worker, with each face's embedding and
+    /// whether it is sure enough to found a person.
+    pub fn job(
+        &self,
+        embedding: impl Fn(FaceKey) -> Embedding,
+        sure: impl Fn(FaceKey) -> bool,
+        config: ClusterConfig,
+    ) -> GroupingJob {
         let face = |key: &FaceKey| (key.photo, embedding(*key));
         GroupingJob {
             known: self
@@ -179,10 +185,11 @@ impl RegroupRequest {
                 .map(|(key, rejected)| JobFace {
                     photo: key.photo,
                     embedding: embedding(*key),
+                    sure: sure(*key),
                     rejected: rejected.clone(),
                 })
                 .collect(),
-            threshold,
+            config,
         }
     }
 }
@@ -192,7 +199,7 @@ impl RegroupRequest {
 pub struct GroupingJob {
     pub known: Vec<KnownGroup>,
     pub faces: Vec<JobFace>,
-    pub threshold: f32,
+    pub config: ClusterConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -205,6 +212,8 @@ pub struct KnownGroup {
 pub struct JobFace {
     pub photo: PhotoId,
     pub embedding: Embedding,
+    /// Unsure faces (see [`crate::quality`]) join people but never found one.
+    pub sure: bool,
     pub rejected: Vec<PersonId>,
 }
 
@@ -221,6 +230,8 @@ impl GroupingJob {
                     .map(|(photo, embedding)| FaceToCluster {
                         photo: *photo,
                         embedding,
+                        // The user confirmed (or a finished run settled) these.
+                        sure: true,
                     })
                     .collect(),
             })
@@ -231,6 +242,7 @@ impl GroupingJob {
             .map(|f| FaceToCluster {
                 photo: f.photo,
                 embedding: &f.embedding,
+                sure: f.sure,
             })
             .collect();
         let corrections: Vec<NotPerson> = self
@@ -243,14 +255,7 @@ impl GroupingJob {
                     .map(move |&person| NotPerson { face, person })
             })
             .collect();
-        cluster_with_corrections(
-            &known,
-            &faces,
-            &corrections,
-            &ClusterConfig {
-                threshold: self.threshold,
-            },
-        )
+        cluster_with_corrections(&known, &faces, &corrections, &self.config)
     }
 }
 
@@ -700,8 +705,8 @@ impl Book {
         let known: BTreeSet<PersonId> = request.known.iter().map(|(id, _)| *id).collect();
         let mut groups: BTreeMap<PersonId, Vec<FaceKey>> = BTreeMap::new();
         for (key, person) in request.faces.iter().zip(&clustering.assignments) {
-            if !known.contains(person) {
-                groups.entry(*person).or_default().push(*key);
+            if let Some(person) = person.filter(|p| !known.contains(p)) {
+                groups.entry(person).or_default().push(*key);
             }
         }
         // Largest first, so a fresh library numbers its people by size.
@@ -751,10 +756,11 @@ impl Book {
             );
         }
         for (key, person) in request.faces.iter().zip(&clustering.assignments) {
-            let person = placed.get(key).copied().unwrap_or(*person);
+            // Unsure faces close to nobody stay unassigned ("Other faces").
+            let person = placed.get(key).copied().or(*person);
             let mut state = self.faces.get(key).cloned().unwrap_or_default();
-            if state.person != Some(person) {
-                state.person = Some(person);
+            if state.person != person {
+                state.person = person;
                 state.confirmed = false;
                 self.write_face(*key, Some(state));
             } else if !self.faces.contains_key(key) {
@@ -989,7 +995,8 @@ mod tests {
             let request = book.regroup_request(self.keys());
             let job = request.job(
                 |k| embedding(self.who(k), 0.01 * (k.photo.0 % 3) as f32),
-                ClusterConfig::DEFAULT_THRESHOLD,
+                |_| true,
+                ClusterConfig::DEFAULT,
             );
             // Through serde, as it travels to the worker.
             let job: GroupingJob =

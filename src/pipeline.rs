@@ -7,6 +7,7 @@ use crate::embed::Embedder;
 use crate::embedding::Embedding;
 use crate::geometry::DetectedFace;
 use crate::models::ModelError;
+use crate::quality::{measure, FaceQuality};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::timing::SystemClock;
 pub use crate::timing::{Clock, StageTimings};
@@ -25,6 +26,7 @@ pub enum PipelineError {
 pub struct AnalysedFace {
     pub detection: DetectedFace,
     pub embedding: Embedding,
+    pub quality: FaceQuality,
 }
 
 pub struct AnalysedPhoto {
@@ -37,6 +39,8 @@ pub struct Pipeline {
     pub detector: Detector,
     pub embedder: Embedder,
     pub decode: DecodeOptions,
+    /// Also embed each face mirrored and average the two (test-time flip).
+    pub flip: bool,
 }
 
 impl Pipeline {
@@ -45,6 +49,8 @@ impl Pipeline {
             detector: Detector::new(detector_onnx, DetectorConfig::default())?,
             embedder: Embedder::new(embedder_onnx)?,
             decode: DecodeOptions::default(),
+            // Measured on lfw-tune: a clear gain for twice the embedding cost.
+            flip: true,
         })
     }
 
@@ -56,7 +62,7 @@ impl Pipeline {
             std::fs::read(dir.join(file)).map_err(|e| ModelError::Load {
                 model,
                 reason: format!(
-                    "{}: {e} (run scripts/setup-models.sh to obtain the models)",
+                    "{}: {e} (run scripts/setup.sh to obtain the models)",
                     dir.join(file).display()
                 ),
             })
@@ -94,19 +100,35 @@ impl Pipeline {
         photo: &DecodedPhoto,
         detections: Vec<DetectedFace>,
     ) -> Result<Vec<AnalysedFace>, ModelError> {
-        let (kept, chips): (Vec<DetectedFace>, Vec<FaceChip>) = detections
-            .into_iter()
-            .filter_map(|d| {
-                chip_transform(&d.landmarks).map(|t| (d, extract_chip(&photo.image, &t)))
-            })
-            .unzip();
-        let embeddings = self.embedder.embed(&chips)?;
+        let dims = photo.image.dimensions();
+        let scale = photo.scale();
+        let mut kept = Vec::new();
+        let mut chips = Vec::new();
+        for d in detections {
+            let Some(t) = chip_transform(&d.landmarks) else {
+                continue;
+            };
+            let chip = extract_chip(&photo.image, &t);
+            kept.push((d, measure(&d, &t, &chip, dims, scale)));
+            chips.push(chip);
+        }
+        let mut embeddings = self.embedder.embed(&chips)?;
+        if self.flip {
+            let mirrored: Vec<FaceChip> = chips
+                .iter()
+                .map(|c| FaceChip(image::imageops::flip_horizontal(&c.0)))
+                .collect();
+            for (e, m) in embeddings.iter_mut().zip(self.embedder.embed(&mirrored)?) {
+                *e = e.midpoint(&m);
+            }
+        }
         Ok(kept
             .into_iter()
             .zip(embeddings)
-            .map(|(detection, embedding)| AnalysedFace {
+            .map(|((detection, quality), embedding)| AnalysedFace {
                 detection,
                 embedding,
+                quality,
             })
             .collect())
     }

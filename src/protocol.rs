@@ -7,6 +7,7 @@ use crate::cluster::Clustering;
 use crate::embedding::Embedding;
 use crate::geometry::{FaceBox, Landmarks};
 use crate::people::GroupingJob;
+use crate::quality::FaceQuality;
 use crate::timing::StageTimings;
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,9 @@ pub struct FaceReport {
     pub embedding: Embedding,
     #[serde(with = "serde_bytes")]
     pub crop_jpeg: Vec<u8>,
+    /// Absent in libraries saved before faces were judged: those count as sure.
+    #[serde(default)]
+    pub quality: Option<FaceQuality>,
 }
 
 #[cfg(test)]
@@ -96,6 +100,7 @@ mod tests {
                 score: 0.9,
                 embedding: Embedding::new(vec![0.25; 128]),
                 crop_jpeg: vec![1, 2, 3],
+                quality: None,
             }],
             timings: StageTimings {
                 decode_ms: 1.0,
@@ -117,9 +122,10 @@ mod tests {
                 faces: vec![crate::people::JobFace {
                     photo: crate::PhotoId(2),
                     embedding: Embedding::new(vec![0.0]),
+                    sure: false,
                     rejected: vec![crate::PersonId(3)],
                 }],
-                threshold: 0.5,
+                config: crate::ClusterConfig::DEFAULT,
             },
         };
         assert_eq!(

@@ -4,6 +4,7 @@ use crate::PipelineOpts;
 use facesort::embedding::Embedding;
 use facesort::geometry::DetectedFace;
 use facesort::pipeline::{Pipeline, StageTimings, SystemClock};
+use facesort::quality::FaceQuality;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,6 +17,7 @@ const IMAGE_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "gif"];
 pub struct Face {
     pub stored: DetectedFace,
     pub embedding: Embedding,
+    pub quality: FaceQuality,
 }
 
 pub struct PhotoOutcome {
@@ -177,6 +179,7 @@ fn analyse_file(pipeline: &Pipeline, rel: &str, path: &Path, clock: &SystemClock
                 .map(|f| Face {
                     stored: a.photo.face_to_stored(&f.detection),
                     embedding: f.embedding,
+                    quality: f.quality,
                 })
                 .collect();
             PhotoOutcome {

@@ -12,7 +12,7 @@ pub fn run(set_dir: &Path, opts: &PipelineOpts) -> Result<(), String> {
     let pipeline = opts.pipeline()?;
     let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
     let batch = batch::run(set_dir, opts, &pipeline)?;
-    let people = people::cluster_batch(&batch, &opts.cluster_config());
+    let people = people::cluster_batch(&batch, &opts.cluster_config(), &opts.quality_rules());
 
     let n = batch.photos.len() as f64;
     let ok = batch.photos.iter().filter(|p| p.result.is_ok()).count();
@@ -37,6 +37,7 @@ pub fn run(set_dir: &Path, opts: &PipelineOpts) -> Result<(), String> {
         people
             .assignments
             .iter()
+            .flatten()
             .flatten()
             .collect::<std::collections::BTreeSet<_>>()
             .len()

@@ -4,12 +4,14 @@ mod batch;
 mod bench;
 mod people;
 mod predict;
+mod regroup;
 mod sort;
 
 use clap::{Args, Parser, Subcommand};
 use facesort::cluster::ClusterConfig;
 use facesort::detect::DetectorConfig;
 use facesort::pipeline::Pipeline;
+use facesort::quality::QualityRules;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,6 +48,15 @@ enum Command {
         #[command(flatten)]
         opts: PipelineOpts,
     },
+    /// Group the faces of a predictions file written with --with-embeddings again,
+    /// with other grouping settings (no photo is read: for sweeps).
+    Regroup {
+        predictions: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        grouping: GroupingOpts,
+    },
     /// Measure throughput, time per stage and peak memory on a folder of photos.
     Bench {
         set_dir: PathBuf,
@@ -62,15 +73,18 @@ pub struct PipelineOpts {
     /// Worker threads (default: one per core).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Mean face distance below which two groups of faces are one person.
-    #[arg(long, default_value_t = ClusterConfig::DEFAULT_THRESHOLD)]
-    threshold: f32,
+    #[command(flatten)]
+    grouping: GroupingOpts,
     /// Minimum detector confidence for a face.
     #[arg(long, default_value_t = DetectorConfig::default().score_threshold)]
     min_score: f32,
     /// Longest side, in pixels, that photos are scaled down to for detection.
     #[arg(long, default_value_t = DetectorConfig::default().max_side)]
     detect_size: u32,
+    /// Embed each face only as it is, not also mirrored (half the embedding
+    /// cost; lower accuracy, see the README's Evaluation section).
+    #[arg(long)]
+    no_flip: bool,
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -81,13 +95,16 @@ impl PipelineOpts {
         let mut p = Pipeline::from_dir(&self.models).map_err(|e| e.to_string())?;
         p.detector.config.score_threshold = self.min_score;
         p.detector.config.max_side = self.detect_size;
+        p.flip = !self.no_flip;
         Ok(p)
     }
 
     fn cluster_config(&self) -> ClusterConfig {
-        ClusterConfig {
-            threshold: self.threshold,
-        }
+        self.grouping.cluster_config()
+    }
+
+    fn quality_rules(&self) -> QualityRules {
+        self.grouping.quality_rules()
     }
 
     fn jobs(&self) -> usize {
@@ -98,6 +115,59 @@ impl PipelineOpts {
                     .unwrap_or(1)
             })
             .max(1)
+    }
+}
+
+/// How faces are grouped into people.
+#[derive(Args, Clone)]
+pub struct GroupingOpts {
+    /// Mean face distance below which two groups of faces are one person.
+    #[arg(long, default_value_t = ClusterConfig::DEFAULT.threshold)]
+    threshold: f32,
+    /// Nearest faces that make a face's neighbourhood (0: plain distances).
+    #[arg(long, default_value_t = ClusterConfig::DEFAULT.neighbours)]
+    neighbours: usize,
+    /// How much two faces' distance grows when their neighbourhoods differ.
+    #[arg(long, default_value_t = ClusterConfig::DEFAULT.shared_weight)]
+    shared_weight: f32,
+    /// Mean distance below which an unsure face joins a person.
+    #[arg(long, default_value_t = ClusterConfig::DEFAULT.attach_threshold)]
+    attach_threshold: f32,
+    /// Treat every face as sure (no quality rules).
+    #[arg(long)]
+    all_sure: bool,
+    /// Fewer pixels between the eyes than this make a face unsure.
+    #[arg(long, default_value_t = QualityRules::DEFAULT.min_eye_px)]
+    min_eye_px: f32,
+    /// A detector score below this makes a face unsure.
+    #[arg(long, default_value_t = QualityRules::DEFAULT.min_score)]
+    min_sure_score: f32,
+    /// A chip sharpness below this makes a face unsure.
+    #[arg(long, default_value_t = QualityRules::DEFAULT.min_sharpness)]
+    min_sharpness: f32,
+}
+
+impl GroupingOpts {
+    fn cluster_config(&self) -> ClusterConfig {
+        ClusterConfig {
+            threshold: self.threshold,
+            neighbours: self.neighbours,
+            shared_weight: self.shared_weight,
+            attach_threshold: self.attach_threshold,
+        }
+    }
+
+    fn quality_rules(&self) -> QualityRules {
+        if self.all_sure {
+            QualityRules::ACCEPT_ALL
+        } else {
+            QualityRules {
+                min_eye_px: self.min_eye_px,
+                min_score: self.min_sure_score,
+                min_sharpness: self.min_sharpness,
+                ..QualityRules::DEFAULT
+            }
+        }
     }
 }
 
@@ -114,6 +184,11 @@ fn main() -> ExitCode {
             out_dir,
             opts,
         } => sort::run(&in_dir, &out_dir, &opts),
+        Command::Regroup {
+            predictions,
+            out,
+            grouping,
+        } => regroup::run(&predictions, &out, &grouping),
         Command::Bench { set_dir, opts } => bench::run(&set_dir, &opts),
     };
     match result {

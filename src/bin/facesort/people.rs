@@ -2,14 +2,16 @@
 
 use crate::batch::Batch;
 use facesort::cluster::{cluster, ClusterConfig, FaceToCluster, PersonId, PhotoId};
+use facesort::quality::QualityRules;
 
-/// `assignments[photo][face]`: the person of every face, in batch order.
+/// `assignments[photo][face]`: the person of every face, in batch order;
+/// `None` for an unsure face close to nobody.
 pub struct People {
-    pub assignments: Vec<Vec<PersonId>>,
+    pub assignments: Vec<Vec<Option<PersonId>>>,
     pub cluster_ms: f64,
 }
 
-pub fn cluster_batch(batch: &Batch, config: &ClusterConfig) -> People {
+pub fn cluster_batch(batch: &Batch, config: &ClusterConfig, rules: &QualityRules) -> People {
     let start = std::time::Instant::now();
     let faces: Vec<FaceToCluster> = batch
         .photos
@@ -19,6 +21,7 @@ pub fn cluster_batch(batch: &Batch, config: &ClusterConfig) -> People {
             p.result.iter().flatten().map(move |f| FaceToCluster {
                 photo: PhotoId(i as u32),
                 embedding: &f.embedding,
+                sure: rules.is_sure(&f.quality),
             })
         })
         .collect();

@@ -12,7 +12,8 @@ pub fn run(
 ) -> Result<(), String> {
     let pipeline = opts.pipeline()?;
     let batch = batch::run(set_dir, opts, &pipeline)?;
-    let people = people::cluster_batch(&batch, &opts.cluster_config());
+    let rules = opts.quality_rules();
+    let people = people::cluster_batch(&batch, &opts.cluster_config(), &rules);
 
     let mut images = Map::new();
     let mut errors = Map::new();
@@ -24,9 +25,11 @@ pub fn run(
             .zip(ids)
             .map(|(f, id)| {
                 let b = f.stored.bbox;
-                let mut face = json!({ "box": [b.left, b.top, b.right, b.bottom], "cluster": id.0, "score": f.stored.score });
+                let mut face = json!({ "box": [b.left, b.top, b.right, b.bottom], "cluster": id.map(|id| id.0), "score": f.stored.score, "sure": rules.is_sure(&f.quality) });
                 if with_embeddings {
                     face["embedding"] = json!(f.embedding.as_slice());
+                    face["landmarks"] = json!(f.stored.landmarks.0.iter().map(|p| [p.x, p.y]).collect::<Vec<_>>());
+                    face["quality"] = json!(f.quality);
                 }
                 face
             })

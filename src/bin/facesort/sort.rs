@@ -21,15 +21,19 @@ pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), Str
     }
     let pipeline = opts.pipeline()?;
     let batch = batch::run(in_dir, opts, &pipeline)?;
-    let people = people::cluster_batch(&batch, &opts.cluster_config());
+    let people = people::cluster_batch(&batch, &opts.cluster_config(), &opts.quality_rules());
 
     // Photos per person; a photo appears once per person in it.
     let mut albums: BTreeMap<PersonId, BTreeSet<usize>> = BTreeMap::new();
     let mut no_faces = Vec::new();
+    // Photos whose only faces are unsure and close to nobody (a stranger far
+    // behind, a face cut by the edge) get their own folder, not a person each.
+    let mut other_faces = Vec::new();
     for (i, (photo, ids)) in batch.photos.iter().zip(&people.assignments).enumerate() {
         match &photo.result {
             Ok(faces) if faces.is_empty() => no_faces.push(i),
-            Ok(_) => ids.iter().for_each(|id| {
+            Ok(_) if ids.iter().all(Option::is_none) => other_faces.push(i),
+            Ok(_) => ids.iter().flatten().for_each(|id| {
                 albums.entry(*id).or_default().insert(i);
             }),
             Err(_) => {}
@@ -46,6 +50,13 @@ pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), Str
     if !no_faces.is_empty() {
         copy_all(&batch, no_faces.iter().copied(), &out_dir.join("no-faces"))?;
     }
+    if !other_faces.is_empty() {
+        copy_all(
+            &batch,
+            other_faces.iter().copied(),
+            &out_dir.join("other-faces"),
+        )?;
+    }
     let failed: Vec<String> = batch
         .failures()
         .map(|(rel, e)| format!("{rel}: {e}"))
@@ -55,10 +66,11 @@ pub fn run(in_dir: &Path, out_dir: &Path, opts: &PipelineOpts) -> Result<(), Str
             .map_err(|e| e.to_string())?;
     }
     eprintln!(
-        "{} photos: {} people, {} without faces, {} failed{}; sorted into {}",
+        "{} photos: {} people, {} without faces, {} with only unclear faces (other-faces), {} failed{}; sorted into {}",
         batch.photos.len(),
         ordered.len(),
         no_faces.len(),
+        other_faces.len(),
         failed.len(),
         if failed.is_empty() {
             ""
