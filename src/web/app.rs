@@ -322,8 +322,8 @@ fn PeopleGrid() -> impl IntoView {
                     </button>
                 </Show>
                 <Show when=move || unassigned() != 0>
-                    <button class="unassigned" aria-label=move || format!("Unassigned faces, {}", face_count(unassigned())) on:click=move |_| st.screen.set(Screen::Unassigned)>
-                        "Unassigned faces " <span class="count">{move || face_count(unassigned())}</span>
+                    <button class="unassigned" aria-label=move || format!("Other faces, {}", face_count(unassigned())) on:click=move |_| st.screen.set(Screen::Unassigned)>
+                        "Other faces " <span class="count">{move || face_count(unassigned())}</span>
                     </button>
                 </Show>
                 <HiddenPeople />
@@ -505,7 +505,8 @@ impl AlbumOf {
     }
 }
 
-/// A person's album, the photos without faces, or the unassigned faces.
+/// A person's album, the photos without faces, or the other faces: unclear
+/// faces close to nobody, and faces the user took away from someone.
 #[component]
 fn Album(of: AlbumOf) -> impl IntoView {
     let st = expect_context::<AppState>();
@@ -516,7 +517,7 @@ fn Album(of: AlbumOf) -> impl IntoView {
             .map(|p| p.name)
             .unwrap_or_else(|| "This person is no longer in the library".into()),
         AlbumOf::NoFaces => "Photos without faces".into(),
-        AlbumOf::Unassigned => "Unassigned faces".into(),
+        AlbumOf::Unassigned => "Other faces".into(),
     };
     // The faces this album is about, per photo.
     let faces = move || -> Vec<FaceKey> {

@@ -3,6 +3,7 @@
 use super::js::{blob, describe};
 use super::state::{AppState, PersonView, LOCAL};
 use crate::export::{safe_name, ZipBuilder};
+use crate::people::FaceKey;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -112,7 +113,7 @@ pub async fn crops_zip(st: AppState, person: PersonView) {
                 .faces
                 .get(&photo.id)
                 .and_then(|f| f.get(face.index as usize))
-                .map(|(_, c)| c.clone())
+                .map(|f| f.crop_jpeg.clone())
         });
         if let Some(crop) = crop {
             built = built.and(
@@ -130,7 +131,8 @@ pub async fn crops_zip(st: AppState, person: PersonView) {
 }
 
 /// Everything: a folder per person (a photo with three people is in three
-/// folders; hidden people are left out) and `no-faces/`.
+/// folders; hidden people are left out), `no-faces/`, and `other-faces/` for
+/// photos whose faces belong to nobody (unclear faces, faces taken away).
 pub async fn everything_zip(st: AppState) {
     let mut zip = ZipBuilder::default();
     let people = st.people.get_untracked();
@@ -140,6 +142,18 @@ pub async fn everything_zip(st: AppState) {
             .map(|p| p.id)
             .collect()
     });
+    let other_faces: Vec<u32> = st.book.with_untracked(|b| {
+        st.photos.with_untracked(|p| {
+            p.iter()
+                .filter(|p| {
+                    !p.faces.is_empty()
+                        && (0..p.faces.len() as u32)
+                            .all(|i| b.person_of(FaceKey::new(p.id, i)).is_none())
+                })
+                .map(|p| p.id)
+                .collect()
+        })
+    });
     let mut built = Ok(());
     for person in people.iter().filter(|p| !p.hidden) {
         if built.is_ok() {
@@ -148,6 +162,9 @@ pub async fn everything_zip(st: AppState) {
     }
     if built.is_ok() && !no_faces.is_empty() {
         built = add_photos(st, &mut zip, "no-faces", &no_faces).await;
+    }
+    if built.is_ok() && !other_faces.is_empty() {
+        built = add_photos(st, &mut zip, "other-faces", &other_faces).await;
     }
     conclude(st, built.map(|()| zip), "Facesort.zip");
 }

@@ -150,7 +150,7 @@ fn ranked(references: &[Embedding]) -> Vec<Match> {
                 faces
                     .iter()
                     .enumerate()
-                    .map(move |(i, (e, _))| (FaceKey::new(*photo, i as u32), e))
+                    .map(move |(i, f)| (FaceKey::new(*photo, i as u32), &f.embedding))
             }),
         )
     })

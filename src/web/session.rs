@@ -5,10 +5,11 @@ use super::import::PickedFile;
 use super::js::{blob, local_wall_ms, now_ms, sha256_hex};
 use super::library::{storage_summary, Library, StoredPhoto};
 use super::pool::{default_size, WorkerPool};
-use super::state::{AppState, FaceView, Phase, PhotoView, LOCAL};
+use super::state::{AppState, FaceView, KeptFace, Phase, PhotoView, LOCAL};
 use crate::cluster::ClusterConfig;
 use crate::people::{Book, FaceKey};
 use crate::protocol::FromWorker;
+use crate::quality::QualityRules;
 use crate::timeline::Seen;
 use futures::{FutureExt, StreamExt};
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
@@ -221,7 +222,11 @@ fn show_photo(st: AppState, stored: StoredPhoto, file: web_sys::Blob) {
             report
                 .faces
                 .into_iter()
-                .map(|f| (f.embedding, f.crop_jpeg))
+                .map(|f| KeptFace {
+                    sure: f.quality.is_none_or(|q| QualityRules::DEFAULT.is_sure(&q)),
+                    embedding: f.embedding,
+                    crop_jpeg: f.crop_jpeg,
+                })
                 .collect(),
         );
     });
@@ -391,9 +396,11 @@ async fn regroup(st: AppState, pool: &WorkerPool, settle: bool) {
             .into_iter()
             .flat_map(|id| (0..l.faces[id].len()).map(move |i| FaceKey::new(*id, i as u32)));
         let request = st.book.with_untracked(|b| b.regroup_request(keys));
+        let face = |k: FaceKey| &l.faces[&k.photo.0][k.index as usize];
         let job = request.job(
-            |k| l.faces[&k.photo.0][k.index as usize].0.clone(),
-            ClusterConfig::default().threshold,
+            |k| face(k).embedding.clone(),
+            |k| face(k).sure,
+            ClusterConfig::default(),
         );
         (request, job)
     });

@@ -236,14 +236,22 @@ pub type PoolStart = futures::future::Shared<
     futures::future::LocalBoxFuture<'static, Result<Rc<WorkerPool>, String>>,
 >;
 
+/// What the page keeps of a face beyond its view: what grouping and search need.
+pub struct KeptFace {
+    pub embedding: Embedding,
+    pub crop_jpeg: Vec<u8>,
+    /// Clear enough to found a person (see [`crate::quality`]).
+    pub sure: bool,
+}
+
 /// Browser objects that cannot be signals, owned by the page's one thread.
 #[derive(Default)]
 pub struct Local {
     /// The original files (as the user gave them, or as IndexedDB kept them).
     pub files: HashMap<u32, web_sys::Blob>,
     pub library: Option<Rc<super::library::Library>>,
-    /// Per photo, its faces' embeddings and crop JPEGs, in face order.
-    pub faces: HashMap<u32, Vec<(Embedding, Vec<u8>)>>,
+    /// Per photo, its faces, in face order.
+    pub faces: HashMap<u32, Vec<KeptFace>>,
     pub hashes: HashMap<String, u32>,
     pub pool: Option<Rc<WorkerPool>>,
     pub next_id: u32,

@@ -120,6 +120,7 @@ fn analyse(pipeline: &Pipeline, bytes: &[u8]) -> Result<PhotoReport, String> {
                 score: upright.score,
                 embedding: f.embedding.clone(),
                 crop_jpeg: encode_jpeg(&face_crop(&photo.image, &f.detection.bbox, CROP_SIDE), 85),
+                quality: Some(f.quality),
             }
         })
         .collect();

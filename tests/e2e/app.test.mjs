@@ -93,7 +93,7 @@ async function watchProgress(page, t, expectedMax) {
     'no "Cancel" button while sorting');
 }
 
-test('sorts the shipped test photos (file input): 2 people, 2 without faces, failures and skips reported',
+test('sorts the shipped test photos (file input): 1 person, 1 other face, 2 without faces, failures and skips reported',
   { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
     const cameraman = fs.readFileSync(path.join(PHOTOS, CAMERAMAN));
     // The same bytes under another name: processed once, and said so.
@@ -105,11 +105,12 @@ test('sorts the shipped test photos (file input): 2 people, 2 without faces, fai
 
     const people = await readPeople(page);
     t.diagnostic(`people: ${people.map((p) => p.label).join(' | ')}`);
-    assert.equal(people.length, 2, `expected 2 people, got ${people.map((p) => p.label)}`);
-    assertSortedByCount(people);
+    // The cameraman's face is small (14 px between the eyes) and turned to his
+    // camera: unsure, so it makes no person and waits under "Other faces".
+    assert.equal(people.length, 1, `expected 1 person, got ${people.map((p) => p.label)}`);
     assert.match(people[0].label, /, 2 photos$/);
-    assert.match(people[1].label, /, 1 photo$/);
     await button(page, 'Photos without faces, 2 photos').waitFor({ timeout: 5_000 });
+    await button(page, 'Other faces, 1 face').waitFor({ timeout: 5_000 });
 
     const failed = (await failedList(page).getByRole('listitem', { includeHidden: true }).allTextContents()).map((s) => s.trim());
     t.diagnostic(`failed: ${failed.join(' | ')}`);
@@ -134,7 +135,8 @@ test('sorts the shipped test photos (file input): 2 people, 2 without faces, fai
     t.diagnostic(`screenshot: ${await screenshot(page, 'album.png')}`);
     await backToPeople(page, 'escape');
 
-    const second = await openAlbum(page, (await readPeople(page))[1].button);
+    const second = await openAlbum(page, button(page, 'Other faces, 1 face'));
+    assert.ok(second.headings.includes('Other faces'), `no h2 "Other faces": ${second.headings}`);
     assert.deepEqual(second.files, [CAMERAMAN]);
     // A photo opens large with every face boxed, and downloads exactly as it was given.
     await page.getByRole('button', { name: `Open ${CAMERAMAN}`, exact: true }).click();
@@ -146,7 +148,7 @@ test('sorts the shipped test photos (file input): 2 people, 2 without faces, fai
     await page.keyboard.press('Escape');
     await albumList(page).waitFor({ timeout: 5_000 });
     await backToPeople(page, 'button');
-    assert.equal((await readPeople(page)).length, 2, 'the grid changed after visiting albums');
+    assert.equal((await readPeople(page)).length, 1, 'the grid changed after visiting albums');
 
     // A phone-sized screen: everything fits without sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -227,7 +229,7 @@ test('downloads: everything zip (folder input) and one album zip, checked entry 
     await page.locator(sel.folderInput).setInputFiles(folder);
     await waitForDone(page);
     const people = await readPeople(page);
-    assert.deepEqual(people.map((p) => p.count), [2, 1]);
+    assert.deepEqual(people.map((p) => p.count), [2]);
 
     const all = await download(page, button(page, 'Download everything (zip)'), 'everything.zip');
     t.diagnostic(`everything zip: ${all.file} (suggested name ${all.suggested}, ${all.bytes.length} bytes)`);
@@ -237,7 +239,7 @@ test('downloads: everything zip (folder input) and one album zip, checked entry 
     const expected = {
       [`${people[0].name}/${COLLINS}`]: COLLINS,
       [`${people[0].name}/${MIRRORED}`]: MIRRORED,
-      [`${people[1].name}/${CAMERAMAN}`]: CAMERAMAN,
+      [`other-faces/${CAMERAMAN}`]: CAMERAMAN,
       [`no-faces/${ROCKET}`]: ROCKET,
       [`no-faces/${CAT}`]: CAT,
     };
@@ -314,7 +316,7 @@ test('keyboard only: focus is visible, Enter opens an album, Enter downloads, Es
     await page.keyboard.press('Enter');
     await peopleList(page).waitFor({ timeout: 10_000 });
     assert.equal(await albumList(page).count(), 0, 'the album is still shown after "Back to people"');
-    assert.equal((await readPeople(page)).length, 2);
+    assert.equal((await readPeople(page)).length, 1);
   }));
 
 test('cancel stops a long run: the rest is left out, what was sorted stays',

@@ -70,14 +70,14 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
     await expectNote(page, new RegExp(`^Renamed ${pa.name} to Ann\\.$`));
     assert.equal(await page.getByRole('heading', { level: 2, name: 'Ann' }).count(), 1);
 
-    // Remove a wrong face: it leaves Ann and sits in "Unassigned faces".
+    // Remove a wrong face: it leaves Ann and sits in "Other faces".
     const removed = base(a.files[2]);
     await page.getByRole('checkbox', { name: `Select ${removed}` }).check();
     await button(page, 'Not this person').click();
     await expectNote(page, /^Took 1 face away/);
     assert.ok(!(await albumFiles(page)).includes(removed));
     await backToPeople(page);
-    await button(page, 'Unassigned faces, 1 face').waitFor();
+    await button(page, 'Other faces, 1 face').waitFor();
 
     // Split: one of B's photos goes to a new person.
     await openPerson(page, pb.name);
@@ -119,14 +119,15 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
     const zip1 = await download(page, button(page, 'Download everything (zip)'), 'edited.zip');
     const before = verifyZipFile(zip1.file, zip1.bytes);
     assert.deepEqual([...before.files.keys()].sort(),
-      [...expected[1].files.map((f) => `Ann/${f}`), ...expected[0].files.map((f) => `Bob/${f}`)].sort(),
-      'the zip holds one folder per visible person and nothing of hidden or unassigned faces');
+      [...expected[1].files.map((f) => `Ann/${f}`), ...expected[0].files.map((f) => `Bob/${f}`),
+        `other-faces/${base(a.files[2])}`].sort(),
+      'the zip holds one folder per visible person, nothing of hidden people, and the photo whose face was taken away in other-faces/');
 
     // Reload: everything as it was, the undo history too, and the same zip.
     await page.reload();
     await waitForDone(page);
     assert.deepEqual(await whoIsWho(page), expected);
-    await button(page, 'Unassigned faces, 1 face').waitFor();
+    await button(page, 'Other faces, 1 face').waitFor();
     assert.equal(await hiddenSummary.count(), 1);
     await page.getByRole('button', { name: `Undo hide ${pc.name}` }).waitFor();
     const zip2 = await download(page, button(page, 'Download everything (zip)'), 'edited-after-reload.zip');

@@ -108,7 +108,7 @@ export async function guardedContext(browser, options = {}) {
 // - editing: [data-testid=edit-note] (role=status) says what an edit did or why it was refused;
 //   buttons "Undo …"/"Redo …" (named after the edit); album: textbox "Name" + "Rename", "Hide NAME",
 //   checkboxes "Select FILE", combobox "Move to" + "Move", "Not this person"; grid: checkboxes
-//   "Select NAME to merge", combobox "Name for the merged person" + "Merge"; "Unassigned faces, N face(s)";
+//   "Select NAME to merge", combobox "Name for the merged person" + "Merge"; "Other faces, N face(s)";
 //   "Hidden people (N)" with "Show NAME". Find: "Find a person", input "Choose reference photos",
 //   buttons "Use face I of FILE" (aria-pressed), slider "Minimum similarity", [data-testid=match-count],
 //   list "Matches" (items data-file, data-similarity), "Download matches (zip)", "Save as a person".
@@ -126,7 +126,8 @@ export const sel = {
 export const peopleList = (page) => page.getByRole('list', { name: 'People', exact: true });
 // (The failure list may sit in a collapsed <details>: hidden is fine.)
 export const failedList = (page) => page.getByRole('list', { name: 'Files that failed', exact: true, includeHidden: true });
-export const albumList = (page) => page.getByRole('list', { name: /^Photos of/ });
+// A person's album, or the "Other faces" album.
+export const albumList = (page) => page.getByRole('list', { name: /^(Photos of |Other faces$)/ });
 export const button = (page, name) => page.getByRole('button', { name, exact: true });
 
 /** The accessible name of the first element a locator matches. */
