@@ -31,6 +31,13 @@ fn report() -> PhotoReport {
             score: 0.93,
             embedding: Embedding::new((0..128).map(|i| i as f32 / 128.0).collect()),
             crop_jpeg: (0..=255).collect(),
+            quality: Some(facesort::quality::FaceQuality {
+                eye_px: 41.5,
+                yaw: 0.07,
+                outside: 0.0,
+                sharpness: 63.0,
+                score: 0.93,
+            }),
         }],
         timings: StageTimings {
             decode_ms: 1.5,
