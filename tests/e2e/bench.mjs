@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { DEV_SET, DIST, PREFIX, gotoApp, guardedContext, launchBrowser, readPeople, sel, setImages, waitForDone } from './lib.mjs';
+import { DEV_SET, DIST, PREFIX, backToPeople, gotoApp, guardedContext, launchBrowser, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
 if (!setDir || !fs.existsSync(setDir)) {
@@ -56,7 +56,16 @@ try {
   const seconds = (doneAt - t0) / 1000;
   const time = (state) => bench.states.reduce((sum, [s, at], i, all) =>
     s === state && i + 1 < all.length ? sum + (all[i + 1][1] - at) : sum, 0) / 1000;
-  const people = (await readPeople(page)).length;
+  const grid = await readPeople(page);
+  const people = grid.length;
+  // What a user sees first: the largest person's photos, and how many faces wait under "Other faces".
+  let largest = 'n/a';
+  if (grid.length) {
+    const { files } = await openAlbum(page, grid[0].button);
+    largest = `${grid[0].label}: ${files.slice(0, 12).join(', ')}${files.length > 12 ? ', …' : ''}`;
+    await backToPeople(page, 'escape');
+  }
+  const other = await page.locator('button.unassigned').getAttribute('aria-label').catch(() => null);
   guard.assertPrivate();
 
   const ok = stats ? stats.total - stats.failed : images.length;
@@ -73,6 +82,8 @@ try {
     ['detect, ms per photo', perPhoto('detectMs')],
     ['embed, ms per photo', perPhoto('embedMs')],
     ['people found', people],
+    ['largest person', largest],
+    ['other faces', other ?? 'none'],
     ['requests (all to 127.0.0.1)', guard.requests.length],
   ];
   console.log(`\nFacesort in-browser benchmark: ${path.basename(setDir)}, Chromium ${browser.version()}, ` +
