@@ -1,51 +1,30 @@
-//! Facesort's face pipeline: decode a photo, detect faces, align and embed them,
-//! and cluster the embeddings into people.
+//! Facesort: sort photos by the people in them, entirely on the user's machine.
 //!
-//! The pipeline never touches browser types, so it compiles and is tested natively
-//! with `cargo test`; the web app and worker, and the `facesort` command-line tool,
-//! are thin shells over it. Data flows one way:
-//! photo bytes → [`decode`] → [`detect`] → [`align`] → [`embed`] → [`cluster`].
+//! Data flows one way, and the folders follow it:
 //!
-//! Modules that need `image` or `tract` sit behind the `pipeline` feature so the
-//! browser's main thread can use the pure parts (geometry, embeddings, clustering)
-//! without linking the inference engine.
+//! ```text
+//! photo bytes ─▶ pipeline ─▶ face ─▶ people ─▶ web (views, downloads)
+//!   decode, detect,     boxes,     grouping,     the page and its workers,
+//!   align, embed        embeddings who is who    talking through `wire`
+//! ```
+//!
+//! - [`face`]: plain data about a face (box, landmarks, embedding, quality).
+//! - [`pipeline`]: decoding and inference (`image`, `tract`); only the CLI
+//!   and the web worker enable it, so the page never links tract.
+//! - [`people`]: grouping faces into people, the user's corrections, search.
+//! - [`wire`]: messages between page and workers, and export formats.
+//! - [`web`]: the browser shell (services and UI).
+//!
+//! Everything but `web` is free of browser types and tested natively.
 
-pub mod cluster;
-pub mod embedding;
-pub mod export;
-pub mod geometry;
-pub mod nms;
+pub mod face;
 pub mod people;
-pub mod protocol;
-pub mod quality;
-pub mod search;
-pub mod similarity;
-pub mod timeline;
-pub mod timing;
-pub mod yunet;
-
-#[cfg(feature = "web")]
-pub mod web;
-
-#[cfg(feature = "pipeline")]
-pub mod align;
-#[cfg(feature = "pipeline")]
-pub mod decode;
-#[cfg(feature = "pipeline")]
-pub mod detect;
-#[cfg(feature = "pipeline")]
-pub mod embed;
-#[cfg(feature = "pipeline")]
-pub mod models;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
-#[cfg(feature = "pipeline")]
-pub mod resize;
-#[cfg(feature = "pipeline")]
-pub mod taken;
-#[cfg(feature = "pipeline")]
-pub mod thumbnail;
+#[cfg(feature = "web")]
+pub mod web;
+pub mod wire;
 
-pub use cluster::{ClusterConfig, Clustering, FaceToCluster, NotPerson, PersonId, PhotoId};
-pub use embedding::Embedding;
-pub use geometry::{DetectedFace, FaceBox, Landmarks, Point};
+pub use face::embedding::Embedding;
+pub use face::geometry::{DetectedFace, FaceBox, Landmarks, Point};
+pub use people::cluster::{ClusterConfig, Clustering, FaceToCluster, NotPerson, PersonId, PhotoId};

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{jpeg, with_exif_orientation};
-use facesort::decode::{decode_photo, DecodeError, DecodeOptions, Orientation};
-use facesort::geometry::Point;
+use facesort::face::geometry::Point;
+use facesort::pipeline::decode::{decode_photo, DecodeError, DecodeOptions, Orientation};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Cursor;

@@ -5,10 +5,10 @@
 mod common;
 
 use common::{jpeg, models_dir, photo_bytes, with_exif_orientation};
-use facesort::align::FaceChip;
-use facesort::cluster::{cluster, ClusterConfig, FaceToCluster, PhotoId};
-use facesort::embedding::Embedding;
-use facesort::geometry::Point;
+use facesort::face::embedding::Embedding;
+use facesort::face::geometry::Point;
+use facesort::people::cluster::{cluster, ClusterConfig, FaceToCluster, PhotoId};
+use facesort::pipeline::align::FaceChip;
 use facesort::pipeline::{AnalysedPhoto, Pipeline, SystemClock};
 use std::sync::OnceLock;
 

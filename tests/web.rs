@@ -3,12 +3,12 @@
 //! `scripts/test.sh` runs them with wasm-bindgen-test-runner and chromedriver.
 #![cfg(target_arch = "wasm32")]
 
-use facesort::embedding::Embedding;
-use facesort::export::ZipBuilder;
-use facesort::geometry::{FaceBox, Landmarks, Point};
-use facesort::protocol::{FaceReport, FromWorker, PhotoReport, ToWorker};
-use facesort::timing::StageTimings;
+use facesort::face::embedding::Embedding;
+use facesort::face::geometry::{FaceBox, Landmarks, Point};
+use facesort::face::timing::StageTimings;
 use facesort::web::js::{blob, sha256_hex};
+use facesort::wire::export::ZipBuilder;
+use facesort::wire::worker::{FaceReport, FromWorker, PhotoReport, ToWorker};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -31,7 +31,7 @@ fn report() -> PhotoReport {
             score: 0.93,
             embedding: Embedding::new((0..128).map(|i| i as f32 / 128.0).collect()),
             crop_jpeg: (0..=255).collect(),
-            quality: Some(facesort::quality::FaceQuality {
+            quality: Some(facesort::face::quality::FaceQuality {
                 eye_px: 41.5,
                 yaw: 0.07,
                 outside: 0.0,
@@ -88,14 +88,14 @@ fn requests_carry_the_photo_beside_the_message() {
     let bytes = Uint8Array::from(&[1u8, 2, 3][..]);
     Reflect::set(
         &value,
-        &facesort::protocol::BYTES_FIELD.into(),
+        &facesort::wire::worker::BYTES_FIELD.into(),
         &bytes.buffer(),
     )
     .unwrap();
     // The extra field does not disturb decoding of the typed part.
     let back: ToWorker = serde_wasm_bindgen::from_value(value.clone()).unwrap();
     assert_eq!(back, ToWorker::Analyse { id: 3 });
-    let carried = Reflect::get(&value, &facesort::protocol::BYTES_FIELD.into()).unwrap();
+    let carried = Reflect::get(&value, &facesort::wire::worker::BYTES_FIELD.into()).unwrap();
     assert_eq!(Uint8Array::new(&carried).to_vec(), vec![1, 2, 3]);
 }
 

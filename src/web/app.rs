@@ -5,9 +5,9 @@ use super::edit;
 use super::import::{from_file_list, read_drop, take_drop};
 use super::session::{clear_library, restore, start};
 use super::state::{photo_count, AppState, Note, Phase, PhotoView, Screen};
-use crate::cluster::PersonId;
-use crate::geometry::FaceBox;
-use crate::people::{face_count, FaceKey, MoveTo};
+use crate::face::geometry::FaceBox;
+use crate::people::book::{face_count, FaceKey, MoveTo};
+use crate::people::cluster::PersonId;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -742,7 +742,7 @@ fn FaceTools(
 }
 
 /// The faces among `keys` that are still in the album `of`.
-fn still_here(book: &crate::people::Book, of: AlbumOf, keys: &[FaceKey]) -> Vec<FaceKey> {
+fn still_here(book: &crate::people::book::Book, of: AlbumOf, keys: &[FaceKey]) -> Vec<FaceKey> {
     keys.iter()
         .filter(|k| book.face(**k).is_some_and(|f| f.person == of.person()))
         .copied()

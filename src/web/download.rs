@@ -2,8 +2,8 @@
 
 use super::js::{blob, describe};
 use super::state::{AppState, PersonView, LOCAL};
-use crate::export::{safe_name, ZipBuilder};
-use crate::people::FaceKey;
+use crate::people::book::FaceKey;
+use crate::wire::export::{safe_name, ZipBuilder};
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

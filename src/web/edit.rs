@@ -3,7 +3,7 @@
 //! changes nothing.
 
 use super::state::{AppState, Note, LOCAL};
-use crate::people::{Book, EditError};
+use crate::people::book::{Book, EditError};
 use leptos::prelude::*;
 
 /// Saves what the book changed since its last save, in one transaction.

@@ -2,9 +2,9 @@
 //! library's history (when photos were added, and who was in them).
 
 use super::state::{photo_count, AppState};
-use crate::cluster::PersonId;
-use crate::people::FaceKey;
-use crate::timeline::{day_label, Timeline};
+use crate::people::book::FaceKey;
+use crate::people::cluster::PersonId;
+use crate::people::timeline::{day_label, Timeline};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 

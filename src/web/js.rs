@@ -25,7 +25,7 @@ pub fn now_ms() -> f64 {
 /// The pipeline's clock in the browser.
 pub struct PerformanceClock;
 
-impl crate::timing::Clock for PerformanceClock {
+impl crate::face::timing::Clock for PerformanceClock {
     fn now_ms(&self) -> f64 {
         now_ms()
     }

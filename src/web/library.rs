@@ -5,8 +5,8 @@
 //! but not finished, so the page can say which to add again.
 
 use super::js::describe;
-use crate::people::{Book, Counters, Dirty, Edit, FaceKey, FaceState, Person};
-use crate::protocol::PhotoReport;
+use crate::people::book::{Book, Counters, Dirty, Edit, FaceKey, FaceState, Person};
+use crate::wire::worker::PhotoReport;
 use js_sys::Reflect;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,9 @@
 //! A pool of Web Workers running the pipeline, with typed requests and replies.
 
 use super::js::describe;
-use crate::cluster::Clustering;
-use crate::people::GroupingJob;
-use crate::protocol::{FromWorker, ToWorker, BYTES_FIELD};
+use crate::people::book::GroupingJob;
+use crate::people::cluster::Clustering;
+use crate::wire::worker::{FromWorker, ToWorker, BYTES_FIELD};
 use futures::channel::oneshot;
 use js_sys::{Array, ArrayBuffer, Reflect};
 use std::cell::{Cell, RefCell};

@@ -6,11 +6,11 @@ use super::js::{blob, local_wall_ms, now_ms, sha256_hex};
 use super::library::{storage_summary, Library, StoredPhoto};
 use super::pool::{default_size, WorkerPool};
 use super::state::{AppState, FaceView, KeptFace, Phase, PhotoView, LOCAL};
-use crate::cluster::ClusterConfig;
-use crate::people::{Book, FaceKey};
-use crate::protocol::FromWorker;
-use crate::quality::QualityRules;
-use crate::timeline::Seen;
+use crate::face::quality::QualityRules;
+use crate::people::book::{Book, FaceKey};
+use crate::people::cluster::ClusterConfig;
+use crate::people::timeline::Seen;
+use crate::wire::worker::FromWorker;
 use futures::{FutureExt, StreamExt};
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -343,7 +343,7 @@ pub async fn clear_library(st: AppState) {
 }
 
 enum Outcome {
-    Photo(u32, String, crate::protocol::PhotoReport),
+    Photo(u32, String, crate::wire::worker::PhotoReport),
     Duplicate,
     Failed(String),
 }

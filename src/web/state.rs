@@ -2,11 +2,11 @@
 //! it that cannot live in signals (files, workers).
 
 use super::pool::WorkerPool;
-use crate::cluster::PersonId;
-use crate::embedding::Embedding;
-use crate::geometry::FaceBox;
-use crate::people::{Book, FaceKey};
-use crate::timing::StageTimings;
+use crate::face::embedding::Embedding;
+use crate::face::geometry::FaceBox;
+use crate::face::timing::StageTimings;
+use crate::people::book::{Book, FaceKey};
+use crate::people::cluster::PersonId;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -25,7 +25,7 @@ pub struct PhotoView {
     pub name: String,
     pub thumb_url: String,
     /// When it was taken (or, failing that, the file's time).
-    pub seen: crate::timeline::Seen,
+    pub seen: crate::people::timeline::Seen,
     /// When it joined the library (local wall-clock time, like `seen`).
     pub added_ms: f64,
     pub width: u32,
@@ -240,7 +240,7 @@ pub type PoolStart = futures::future::Shared<
 pub struct KeptFace {
     pub embedding: Embedding,
     pub crop_jpeg: Vec<u8>,
-    /// Clear enough to found a person (see [`crate::quality`]).
+    /// Clear enough to found a person (see [`crate::face::quality`]).
     pub sure: bool,
 }
 

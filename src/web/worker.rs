@@ -2,10 +2,10 @@
 //! [`ToWorker`] messages one at a time.
 
 use super::js::{describe, sha256_hex, PerformanceClock};
-use crate::models::{manifest, ModelEntry};
+use crate::pipeline::models::{manifest, ModelEntry};
+use crate::pipeline::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
 use crate::pipeline::Pipeline;
-use crate::protocol::{FaceReport, FromWorker, PhotoReport, ToWorker, BYTES_FIELD};
-use crate::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
+use crate::wire::worker::{FaceReport, FromWorker, PhotoReport, ToWorker, BYTES_FIELD};
 use js_sys::{Reflect, Uint8Array};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -131,6 +131,6 @@ fn analyse(pipeline: &Pipeline, bytes: &[u8]) -> Result<PhotoReport, String> {
         thumbnail_jpeg,
         faces,
         timings: analysed.timings,
-        taken_ms: crate::taken::taken_ms(bytes),
+        taken_ms: crate::pipeline::taken::taken_ms(bytes),
     })
 }

@@ -1,10 +1,10 @@
 //! Runs the pipeline over a folder with a pool of threads and a progress bar.
 
 use crate::PipelineOpts;
-use facesort::embedding::Embedding;
-use facesort::geometry::DetectedFace;
+use facesort::face::embedding::Embedding;
+use facesort::face::geometry::DetectedFace;
+use facesort::face::quality::FaceQuality;
 use facesort::pipeline::{Pipeline, StageTimings, SystemClock};
-use facesort::quality::FaceQuality;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,10 +8,10 @@ mod regroup;
 mod sort;
 
 use clap::{Args, Parser, Subcommand};
-use facesort::cluster::ClusterConfig;
-use facesort::detect::DetectorConfig;
+use facesort::face::quality::QualityRules;
+use facesort::people::cluster::ClusterConfig;
+use facesort::pipeline::detect::DetectorConfig;
 use facesort::pipeline::Pipeline;
-use facesort::quality::QualityRules;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

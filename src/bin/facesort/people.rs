@@ -1,8 +1,8 @@
 //! Clusters a batch's faces into people.
 
 use crate::batch::Batch;
-use facesort::cluster::{cluster, ClusterConfig, FaceToCluster, PersonId, PhotoId};
-use facesort::quality::QualityRules;
+use facesort::face::quality::QualityRules;
+use facesort::people::cluster::{cluster, ClusterConfig, FaceToCluster, PersonId, PhotoId};
 
 /// `assignments[photo][face]`: the person of every face, in batch order;
 /// `None` for an unsure face close to nobody.

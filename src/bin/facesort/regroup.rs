@@ -2,9 +2,9 @@
 //! settings, without reading a photo, so a sweep over thresholds takes seconds.
 
 use crate::GroupingOpts;
-use facesort::cluster::{cluster, FaceToCluster, PhotoId};
-use facesort::embedding::Embedding;
-use facesort::quality::FaceQuality;
+use facesort::face::embedding::Embedding;
+use facesort::face::quality::FaceQuality;
+use facesort::people::cluster::{cluster, FaceToCluster, PhotoId};
 use serde_json::Value;
 use std::path::Path;
 

@@ -1,8 +1,8 @@
 //! `facesort sort`: one folder per person.
 
 use crate::{batch, people, PipelineOpts};
-use facesort::cluster::PersonId;
-use facesort::export::UniqueNames;
+use facesort::people::cluster::PersonId;
+use facesort::wire::export::UniqueNames;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

@@ -1,16 +1,32 @@
-//! One photo in, its faces with embeddings out: decode → detect → align → embed.
+//! Photo → faces: one photo in, its faces with embeddings out
+//! (decode → detect → align → embed). Needs `image` and `tract`, so only the
+//! CLI and the web worker build it.
 
-use crate::align::{chip_transform, extract_chip, FaceChip};
-use crate::decode::{decode_photo, DecodeError, DecodeOptions, DecodedPhoto};
-use crate::detect::{Detector, DetectorConfig};
-use crate::embed::Embedder;
-use crate::embedding::Embedding;
-use crate::geometry::DetectedFace;
-use crate::models::ModelError;
-use crate::quality::{measure, FaceQuality};
+pub mod align;
+pub mod decode;
+pub mod detect;
+pub mod embed;
+pub mod measure;
+pub mod models;
+pub mod nms;
+pub mod resize;
+pub mod similarity;
+pub mod taken;
+pub mod thumbnail;
+pub mod yunet;
+
+use crate::face::embedding::Embedding;
+use crate::face::geometry::DetectedFace;
+use crate::face::quality::FaceQuality;
 #[cfg(not(target_arch = "wasm32"))]
-pub use crate::timing::SystemClock;
-pub use crate::timing::{Clock, StageTimings};
+pub use crate::face::timing::SystemClock;
+pub use crate::face::timing::{Clock, StageTimings};
+use crate::pipeline::align::{chip_transform, extract_chip, FaceChip};
+use crate::pipeline::decode::{decode_photo, DecodeError, DecodeOptions, DecodedPhoto};
+use crate::pipeline::detect::{Detector, DetectorConfig};
+use crate::pipeline::embed::Embedder;
+use crate::pipeline::measure::measure;
+use crate::pipeline::models::ModelError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -57,7 +73,7 @@ impl Pipeline {
     /// Loads both models from a directory laid out as `models/manifest.json` says.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn from_dir(dir: &std::path::Path) -> Result<Self, ModelError> {
-        let m = crate::models::manifest();
+        let m = crate::pipeline::models::manifest();
         let read = |file: &str, model: &'static str| {
             std::fs::read(dir.join(file)).map_err(|e| ModelError::Load {
                 model,

@@ -1,8 +1,8 @@
 //! Face embedding with dlib's ResNet-34 (converted to ONNX by `models/tools`).
 
-use crate::align::{FaceChip, CHIP_SIZE};
-use crate::embedding::Embedding;
-use crate::models::ModelError;
+use crate::face::embedding::Embedding;
+use crate::pipeline::align::{FaceChip, CHIP_SIZE};
+use crate::pipeline::models::ModelError;
 use std::io::Cursor;
 use std::sync::Arc;
 use tract_onnx::prelude::*;

@@ -12,10 +12,10 @@
 //! with fixed sizes, so each padded input size gets its own optimised plan,
 //! built on first use (~30 ms) and cached.
 
-use crate::geometry::{DetectedFace, Point};
-use crate::models::ModelError;
-use crate::nms::non_max_suppression;
-use crate::yunet::{decode_stride, StrideOutputs, STRIDES};
+use crate::face::geometry::{DetectedFace, Point};
+use crate::pipeline::models::ModelError;
+use crate::pipeline::nms::non_max_suppression;
+use crate::pipeline::yunet::{decode_stride, StrideOutputs, STRIDES};
 use image::RgbImage;
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -173,7 +173,7 @@ impl Detector {
         let input_image = if (sw, sh) == (w, h) {
             image
         } else {
-            resized = crate::resize::resize_rgb(image, sw, sh);
+            resized = crate::pipeline::resize::resize_rgb(image, sw, sh);
             &resized
         };
         let (pw, ph) = (sw.div_ceil(32) as usize * 32, sh.div_ceil(32) as usize * 32);

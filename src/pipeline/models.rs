@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 /// The manifest is the single source of truth for file names and checksums,
 /// shared with the scripts that obtain the files.
-pub const MANIFEST_JSON: &str = include_str!("../models/manifest.json");
+pub const MANIFEST_JSON: &str = include_str!("../../models/manifest.json");
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct ModelEntry {

@@ -1,8 +1,8 @@
 //! Face alignment: warp each face onto the 150×150 "face chip" the embedder was
 //! trained on, using a similarity transform fitted to the five landmarks.
 
-use crate::geometry::{Landmarks, Point};
-use crate::similarity::Similarity;
+use crate::face::geometry::{Landmarks, Point};
+use crate::pipeline::similarity::Similarity;
 use image::{Rgb, RgbImage};
 
 pub const CHIP_SIZE: u32 = 150;

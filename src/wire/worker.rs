@@ -3,12 +3,12 @@
 //! beside these messages as a transferred `ArrayBuffer`, never copied through
 //! serde.
 
-use crate::cluster::Clustering;
-use crate::embedding::Embedding;
-use crate::geometry::{FaceBox, Landmarks};
-use crate::people::GroupingJob;
-use crate::quality::FaceQuality;
-use crate::timing::StageTimings;
+use crate::face::embedding::Embedding;
+use crate::face::geometry::{FaceBox, Landmarks};
+use crate::face::quality::FaceQuality;
+use crate::face::timing::StageTimings;
+use crate::people::book::GroupingJob;
+use crate::people::cluster::Clustering;
 use serde::{Deserialize, Serialize};
 
 /// The JS property that carries a photo's bytes next to [`ToWorker::Analyse`].
@@ -81,7 +81,7 @@ pub struct FaceReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Point;
+    use crate::face::geometry::Point;
 
     #[test]
     fn messages_round_trip_with_a_kind_tag() {
@@ -115,11 +115,11 @@ mod tests {
         assert_eq!(serde_json::from_value::<FromWorker>(json).unwrap(), msg);
         let req = ToWorker::Cluster {
             job: GroupingJob {
-                known: vec![crate::people::KnownGroup {
+                known: vec![crate::people::book::KnownGroup {
                     person: crate::PersonId(3),
                     faces: vec![(crate::PhotoId(1), Embedding::new(vec![0.5]))],
                 }],
-                faces: vec![crate::people::JobFace {
+                faces: vec![crate::people::book::JobFace {
                     photo: crate::PhotoId(2),
                     embedding: Embedding::new(vec![0.0]),
                     sure: false,

@@ -1,6 +1,6 @@
 //! Greedy non-maximum suppression, deterministic under equal scores.
 
-use crate::geometry::DetectedFace;
+use crate::face::geometry::DetectedFace;
 use std::cmp::Ordering;
 
 /// Keeps the best-scoring face of every group whose boxes overlap by more than
@@ -26,7 +26,7 @@ pub fn non_max_suppression(mut faces: Vec<DetectedFace>, iou_threshold: f32) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::{FaceBox, Landmarks, Point};
+    use crate::face::geometry::{FaceBox, Landmarks, Point};
 
     fn face(left: f32, top: f32, size: f32, score: f32) -> DetectedFace {
         DetectedFace {

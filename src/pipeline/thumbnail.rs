@@ -1,7 +1,7 @@
 //! Small JPEG previews: face crops for the people grid and photo thumbnails.
 
-use crate::geometry::FaceBox;
-use crate::resize::resize_rgb;
+use crate::face::geometry::FaceBox;
+use crate::pipeline::resize::resize_rgb;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops;
 use image::RgbImage;

@@ -14,11 +14,11 @@
 //! that person in [`FaceState::rejected`] and never joins them (or anyone they
 //! are merged into) again.
 
-use crate::cluster::{
+use crate::face::embedding::Embedding;
+use crate::people::cluster::{
     cluster_with_corrections, ClusterConfig, Clustering, FaceToCluster, KnownPerson, NotPerson,
     PersonId, PhotoId,
 };
-use crate::embedding::Embedding;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
@@ -212,7 +212,7 @@ pub struct KnownGroup {
 pub struct JobFace {
     pub photo: PhotoId,
     pub embedding: Embedding,
-    /// Unsure faces (see [`crate::quality`]) join people but never found one.
+    /// Unsure faces (see [`crate::face::quality`]) join people but never found one.
     pub sure: bool,
     pub rejected: Vec<PersonId>,
 }

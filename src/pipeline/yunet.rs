@@ -2,7 +2,7 @@
 //!
 //! Kept free of tract so the arithmetic is tested natively on hand-made tensors.
 
-use crate::geometry::{DetectedFace, FaceBox, Landmarks, Point};
+use crate::face::geometry::{DetectedFace, FaceBox, Landmarks, Point};
 
 /// YuNet's feature strides; each output tensor triple belongs to one of them.
 pub const STRIDES: [usize; 3] = [8, 16, 32];

@@ -5,7 +5,7 @@
 //! resolution costs memory without helping. Oversized JPEGs are shrunk inside the
 //! decoder (DCT scaling) so a 100-megapixel photo never exists at full size.
 
-use crate::geometry::{DetectedFace, Point};
+use crate::face::geometry::{DetectedFace, Point};
 pub use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
@@ -218,7 +218,7 @@ fn shrink_to_fit(image: RgbImage, max_pixels: u64) -> RgbImage {
         ((w as f64 * f).floor() as u32).max(1),
         ((h as f64 * f).floor() as u32).max(1),
     );
-    crate::resize::resize_rgb(&image, nw, nh)
+    crate::pipeline::resize::resize_rgb(&image, nw, nh)
 }
 
 /// Whether a JPEG stream ends its last scan with an end-of-image marker.

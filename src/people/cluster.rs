@@ -20,7 +20,7 @@
 //! (README, Evaluation), this is what lifts precision on the large set without
 //! losing recall on the small one.
 //!
-//! **Unsure faces** (see [`crate::quality`]) never found a person: they take no
+//! **Unsure faces** (see [`crate::face::quality`]) never found a person: they take no
 //! part in forming groups, and afterwards each joins the group it is closest
 //! to only when that is clearly close ([`ClusterConfig::attach_threshold`]);
 //! otherwise it stays unassigned ("Other faces").
@@ -35,7 +35,7 @@
 //! need 32 MB) plus `k` neighbours per face; finding the neighbours compares
 //! every face with every other once.
 
-use crate::embedding::Embedding;
+use crate::face::embedding::Embedding;
 use serde::{Deserialize, Serialize};
 
 /// Identifies the photo a face came from; faces sharing one are never joined.
@@ -50,7 +50,7 @@ pub struct PersonId(pub u32);
 pub struct FaceToCluster<'a> {
     pub photo: PhotoId,
     pub embedding: &'a Embedding,
-    /// Whether the face is clear enough to found a person (see [`crate::quality`]).
+    /// Whether the face is clear enough to found a person (see [`crate::face::quality`]).
     pub sure: bool,
 }
 

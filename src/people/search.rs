@@ -7,8 +7,8 @@
 //! one reference further away (taking the minimum would let any one
 //! reference's look-alikes in).
 
-use crate::embedding::Embedding;
-use crate::people::FaceKey;
+use crate::face::embedding::Embedding;
+use crate::people::book::FaceKey;
 
 /// Similarity shown to people: 1 − distance, so 1 is identical and dlib's
 /// same-person boundary (distance 0.6) is 0.4.
@@ -44,7 +44,7 @@ pub fn rank<'a>(
     if references.is_empty() {
         return Vec::new();
     }
-    let mut best: std::collections::HashMap<crate::cluster::PhotoId, Match> =
+    let mut best: std::collections::HashMap<crate::people::cluster::PhotoId, Match> =
         std::collections::HashMap::new();
     for (face, embedding) in faces {
         let similarity = similarity(distance_to(references, embedding));

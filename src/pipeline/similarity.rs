@@ -1,7 +1,7 @@
 //! Least-squares 2-D similarity transforms (rotation, uniform scale, translation),
 //! used to map a face's landmarks onto the embedder's canonical face chip.
 
-use crate::geometry::Point;
+use crate::face::geometry::Point;
 
 /// `p ↦ [a −b; b a]·p + t`: a rotation by `atan2(b, a)` with scale `hypot(a, b)`.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,0 +1,9 @@
+//! Faces → people: grouping embeddings into people ([`cluster`]), who is who
+//! with the user's corrections and undo ([`book`], [`edit`]), searching by a
+//! reference face ([`search`]) and when people were seen ([`timeline`]).
+//! Pure logic over [`crate::face`] types: it runs natively and in the page.
+
+pub mod book;
+pub mod cluster;
+pub mod search;
+pub mod timeline;

@@ -1,0 +1,5 @@
+//! What crosses a boundary: messages between the page and its workers
+//! ([`worker`]) and what leaves the app as files ([`export`]).
+
+pub mod export;
+pub mod worker;
