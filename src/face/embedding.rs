@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub struct Embedding(Vec<f32>);
 
 impl Embedding {
+    /// Values in a descriptor of the embedder Facesort ships (dlib's ResNet).
+    pub const LEN: usize = 128;
+
     pub fn new(values: Vec<f32>) -> Self {
         Self(values)
     }
@@ -25,14 +28,18 @@ impl Embedding {
         self.0.is_empty()
     }
 
-    /// Euclidean distance. Descriptors of different lengths come from different
-    /// models and are never comparable, so that is a programming error.
+    /// Whether this is a descriptor of the shipped embedder: the right length
+    /// and finite. Anything read back from storage is checked with this.
+    pub fn is_valid(&self) -> bool {
+        self.0.len() == Self::LEN && self.0.iter().all(|v| v.is_finite())
+    }
+
+    /// Euclidean distance. Descriptors of different lengths (another model, or
+    /// a damaged record) are never comparable: infinitely far, never a panic.
     pub fn distance(&self, other: &Embedding) -> f32 {
-        assert_eq!(
-            self.0.len(),
-            other.0.len(),
-            "embeddings from different models"
-        );
+        if self.0.len() != other.0.len() {
+            return f32::INFINITY;
+        }
         self.0
             .iter()
             .zip(&other.0)
@@ -74,6 +81,17 @@ mod tests {
     }
 
     #[test]
+    fn mismatched_or_damaged_descriptors_are_far_and_invalid() {
+        let a = Embedding::new(vec![0.0; Embedding::LEN]);
+        let short = Embedding::new(vec![0.0; 3]);
+        assert_eq!(a.distance(&short), f32::INFINITY);
+        assert!(a.is_valid() && !short.is_valid());
+        let mut nan = vec![0.0; Embedding::LEN];
+        nan[5] = f32::NAN;
+        assert!(!Embedding::new(nan).is_valid());
+    }
+
+    #[test]
     fn mean_distance_averages_over_the_set() {
         let me = Embedding::new(vec![0.0, 0.0]);
         let set = [
@@ -83,9 +101,4 @@ mod tests {
         assert_eq!(me.mean_distance(set.iter()), 3.0);
     }
 
-    #[test]
-    #[should_panic(expected = "different models")]
-    fn mismatched_lengths_are_refused() {
-        Embedding::new(vec![0.0]).distance(&Embedding::new(vec![0.0, 1.0]));
-    }
 }

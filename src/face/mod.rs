@@ -3,6 +3,7 @@
 //! finding it took ([`timing`]). Plain data, no heavy dependencies: the page
 //! uses these as they are.
 
+pub mod detection;
 pub mod embedding;
 pub mod geometry;
 pub mod quality;

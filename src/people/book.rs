@@ -14,13 +14,10 @@
 //! that person in [`FaceState::rejected`] and never joins them (or anyone they
 //! are merged into) again.
 
-use crate::face::embedding::Embedding;
-use crate::people::cluster::{
-    cluster_with_corrections, ClusterConfig, Clustering, FaceToCluster, KnownPerson, NotPerson,
-    PersonId, PhotoId,
-};
+use crate::people::cluster::{Clustering, PersonId, PhotoId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// One face: the `index`-th face found in a photo.
@@ -86,12 +83,107 @@ pub enum Change {
 
 /// A user's edit, as the records it changed: undo writes the `before`s back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredEdit")]
 pub struct Edit {
     /// Sequence number, unique for the library's lifetime.
     pub seq: u64,
-    /// "rename Person 3 to Ann", for the Undo button.
-    pub label: String,
+    /// What it did, as data; the page words it (Undo's label, the note).
+    pub what: EditKind,
     pub changes: Vec<Change>,
+}
+
+/// What an edit did, with people's names as they were then (an undo may
+/// bring back someone who is gone now).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum EditKind {
+    Rename { from: String, to: String },
+    Merge { merged: Vec<String>, into: String },
+    Move { faces: usize, to: String },
+    /// Faces made into a new, named person (a search's matches).
+    NewPerson { faces: usize, name: String },
+    Remove { faces: usize, from: Vec<String> },
+    Hide { person: String },
+    Show { person: String },
+    Cover { person: String },
+    /// An edit saved before edits were kept as data: its English label.
+    Described(String),
+}
+
+/// An edit record as stored: libraries saved before edits were data have a
+/// `label` sentence instead of `what`.
+#[derive(Deserialize)]
+struct StoredEdit {
+    seq: u64,
+    #[serde(default)]
+    what: Option<EditKind>,
+    #[serde(default)]
+    label: Option<String>,
+    changes: Vec<Change>,
+}
+
+impl From<StoredEdit> for Edit {
+    fn from(e: StoredEdit) -> Edit {
+        let what = e
+            .what
+            .or(e.label.map(EditKind::Described))
+            .unwrap_or_else(|| EditKind::Described("an earlier change".into()));
+        Edit {
+            seq: e.seq,
+            what,
+            changes: e.changes,
+        }
+    }
+}
+
+/// A user's correction, as data: what the page asks the book to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Correction {
+    Rename {
+        person: PersonId,
+        name: String,
+    },
+    /// Into the first of `people`, which takes `name` if given.
+    Merge {
+        people: Vec<PersonId>,
+        name: Option<String>,
+    },
+    /// The faces among `faces` that are still `from`'s (`None`: still
+    /// unassigned) move: a grouping may have moved some since they were picked.
+    Move {
+        faces: Vec<FaceKey>,
+        from: Option<PersonId>,
+        to: MoveTo,
+    },
+    NewPerson {
+        faces: Vec<FaceKey>,
+        name: String,
+    },
+    Remove {
+        faces: Vec<FaceKey>,
+        from: PersonId,
+    },
+    SetHidden {
+        person: PersonId,
+        hidden: bool,
+    },
+    SetCover {
+        person: PersonId,
+        face: FaceKey,
+    },
+    Undo,
+    Redo,
+}
+
+/// What a correction did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Applied {
+    /// A new edit; `person` is where faces went (moves, merges, new people).
+    Made {
+        what: EditKind,
+        person: Option<PersonId>,
+    },
+    Undone(EditKind),
+    Redone(EditKind),
 }
 
 /// What the book keeps besides people, faces and edits.
@@ -159,106 +251,6 @@ pub struct RegroupRequest {
     pub rejected: Vec<Vec<PersonId>>,
 }
 
-impl RegroupRequest {
-    /// The work for a grouping worker, with each face's embedding and
-    /// whether it is sure enough to found a person.
-    pub fn job(
-        &self,
-        embedding: impl Fn(FaceKey) -> Embedding,
-        sure: impl Fn(FaceKey) -> bool,
-        config: ClusterConfig,
-    ) -> GroupingJob {
-        let face = |key: &FaceKey| (key.photo, embedding(*key));
-        GroupingJob {
-            known: self
-                .known
-                .iter()
-                .map(|(person, keys)| KnownGroup {
-                    person: *person,
-                    faces: keys.iter().map(face).collect(),
-                })
-                .collect(),
-            faces: self
-                .faces
-                .iter()
-                .zip(&self.rejected)
-                .map(|(key, rejected)| JobFace {
-                    photo: key.photo,
-                    embedding: embedding(*key),
-                    sure: sure(*key),
-                    rejected: rejected.clone(),
-                })
-                .collect(),
-            config,
-        }
-    }
-}
-
-/// A grouping as sent to a worker: plain data, no keys.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GroupingJob {
-    pub known: Vec<KnownGroup>,
-    pub faces: Vec<JobFace>,
-    pub config: ClusterConfig,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct KnownGroup {
-    pub person: PersonId,
-    pub faces: Vec<(PhotoId, Embedding)>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct JobFace {
-    pub photo: PhotoId,
-    pub embedding: Embedding,
-    /// Unsure faces (see [`crate::face::quality`]) join people but never found one.
-    pub sure: bool,
-    pub rejected: Vec<PersonId>,
-}
-
-impl GroupingJob {
-    pub fn run(&self) -> Clustering {
-        let known: Vec<KnownPerson<'_>> = self
-            .known
-            .iter()
-            .map(|k| KnownPerson {
-                id: k.person,
-                faces: k
-                    .faces
-                    .iter()
-                    .map(|(photo, embedding)| FaceToCluster {
-                        photo: *photo,
-                        embedding,
-                        // The user confirmed (or a finished run settled) these.
-                        sure: true,
-                    })
-                    .collect(),
-            })
-            .collect();
-        let faces: Vec<FaceToCluster<'_>> = self
-            .faces
-            .iter()
-            .map(|f| FaceToCluster {
-                photo: f.photo,
-                embedding: &f.embedding,
-                sure: f.sure,
-            })
-            .collect();
-        let corrections: Vec<NotPerson> = self
-            .faces
-            .iter()
-            .enumerate()
-            .flat_map(|(face, f)| {
-                f.rejected
-                    .iter()
-                    .map(move |&person| NotPerson { face, person })
-            })
-            .collect();
-        cluster_with_corrections(&known, &faces, &corrections, &self.config)
-    }
-}
-
 /// Undo reaches this far back; older edits are forgotten.
 pub const HISTORY_LIMIT: usize = 200;
 
@@ -266,7 +258,23 @@ pub const HISTORY_LIMIT: usize = 200;
 pub struct Book {
     people: BTreeMap<PersonId, Person>,
     faces: BTreeMap<FaceKey, FaceState>,
-    history: Vec<Edit>,
+    /// Shared so a [`Checkpoint`] costs pointers, not copies of edits.
+    history: Vec<Arc<Edit>>,
+    counters: Counters,
+    dirty_people: BTreeSet<PersonId>,
+    dirty_faces: BTreeSet<FaceKey>,
+    dirty_edits: BTreeSet<u64>,
+    deleted_edits: Vec<u64>,
+    /// While a correction is being saved: what it overwrote, to roll back.
+    journal: Option<Journal>,
+}
+
+/// Records as they were before a correction, first value per record.
+#[derive(Clone, Debug, Default)]
+struct Journal {
+    people: BTreeMap<PersonId, Option<Person>>,
+    faces: BTreeMap<FaceKey, Option<FaceState>>,
+    history: Vec<Arc<Edit>>,
     counters: Counters,
     dirty_people: BTreeSet<PersonId>,
     dirty_faces: BTreeSet<FaceKey>,
@@ -312,7 +320,7 @@ impl Book {
         Book {
             people: people.into_iter().map(|p| (p.id, p)).collect(),
             faces: faces.into_iter().collect(),
-            history,
+            history: history.into_iter().map(Arc::new).collect(),
             counters,
             ..Book::default()
         }
@@ -352,15 +360,111 @@ impl Book {
     }
 
     /// What Undo would undo.
-    pub fn undo_label(&self) -> Option<&str> {
+    pub fn undoable(&self) -> Option<&EditKind> {
         let done = self.counters.done;
-        (done > 0).then(|| self.history[done - 1].label.as_str())
+        (done > 0).then(|| &self.history[done - 1].what)
     }
 
-    pub fn redo_label(&self) -> Option<&str> {
-        self.history
-            .get(self.counters.done)
-            .map(|e| e.label.as_str())
+    pub fn redoable(&self) -> Option<&EditKind> {
+        self.history.get(self.counters.done).map(|e| &e.what)
+    }
+
+    /// Applies a correction. With [`Book::begin`] before it, it can still be
+    /// rolled back (the page does when it cannot save it).
+    pub fn apply(&mut self, correction: &Correction) -> Result<Applied, EditError> {
+        let made = |what: EditKind, person: Option<PersonId>| Applied::Made { what, person };
+        match correction {
+            Correction::Rename { person, name } => {
+                self.rename(*person, name)?;
+                Ok(made(self.last_what(), Some(*person)))
+            }
+            Correction::Merge { people, name } => {
+                let target = self.merge(people, name.as_deref())?;
+                Ok(made(self.last_what(), Some(target)))
+            }
+            Correction::Move { faces, from, to } => {
+                let faces = self.still_with(faces, *from);
+                let target = self.move_faces(&faces, *to)?;
+                Ok(made(self.last_what(), Some(target)))
+            }
+            Correction::NewPerson { faces, name } => {
+                let target = self.new_person(faces, name)?;
+                Ok(made(self.last_what(), Some(target)))
+            }
+            Correction::Remove { faces, from } => {
+                let faces = self.still_with(faces, Some(*from));
+                self.remove_faces(&faces)?;
+                Ok(made(self.last_what(), None))
+            }
+            Correction::SetHidden { person, hidden } => {
+                self.set_hidden(*person, *hidden)?;
+                Ok(made(self.last_what(), Some(*person)))
+            }
+            Correction::SetCover { person, face } => {
+                self.set_cover(*person, *face)?;
+                Ok(made(self.last_what(), Some(*person)))
+            }
+            Correction::Undo => self.undo().map(Applied::Undone),
+            Correction::Redo => self.redo().map(Applied::Redone),
+        }
+    }
+
+    fn last_what(&self) -> EditKind {
+        self.undoable()
+            .cloned()
+            .unwrap_or_else(|| EditKind::Described(String::new()))
+    }
+
+    /// The faces among `keys` that are still `person`'s (`None`: unassigned).
+    fn still_with(&self, keys: &[FaceKey], person: Option<PersonId>) -> Vec<FaceKey> {
+        keys.iter()
+            .filter(|k| self.faces.get(k).is_some_and(|f| f.person == person))
+            .copied()
+            .collect()
+    }
+
+    /// Starts journalling, so that what follows can be [`Book::rollback`]ed.
+    pub fn begin(&mut self) {
+        self.journal = Some(Journal {
+            history: self.history.clone(),
+            counters: self.counters.clone(),
+            dirty_people: self.dirty_people.clone(),
+            dirty_faces: self.dirty_faces.clone(),
+            dirty_edits: self.dirty_edits.clone(),
+            deleted_edits: self.deleted_edits.clone(),
+            ..Journal::default()
+        });
+    }
+
+    /// Keeps what was done since [`Book::begin`].
+    pub fn commit(&mut self) {
+        self.journal = None;
+    }
+
+    /// Puts back everything as it was at [`Book::begin`]: records, history,
+    /// counters and what is still to be saved.
+    pub fn rollback(&mut self) {
+        let Some(j) = self.journal.take() else {
+            return;
+        };
+        for (id, person) in j.people {
+            match person {
+                Some(p) => self.people.insert(id, p),
+                None => self.people.remove(&id),
+            };
+        }
+        for (key, face) in j.faces {
+            match face {
+                Some(f) => self.faces.insert(key, f),
+                None => self.faces.remove(&key),
+            };
+        }
+        self.history = j.history;
+        self.counters = j.counters;
+        self.dirty_people = j.dirty_people;
+        self.dirty_faces = j.dirty_faces;
+        self.dirty_edits = j.dirty_edits;
+        self.deleted_edits = j.deleted_edits;
     }
 
     /// Everything written since the last call, for the caller to persist in
@@ -379,7 +483,7 @@ impl Book {
             .history
             .iter()
             .filter(|e| written.contains(&e.seq))
-            .cloned()
+            .map(|e| Edit::clone(e))
             .collect();
         Dirty {
             people,
@@ -412,7 +516,10 @@ impl Book {
     pub fn rename(&mut self, id: PersonId, name: &str) -> Result<(), EditError> {
         let person = self.people.get(&id).ok_or(EditError::NoSuchPerson)?;
         let name = self.valid_name(name, &[id])?;
-        let label = format!("rename {} to {name}", person.display_name());
+        let label = EditKind::Rename {
+            from: person.display_name(),
+            to: name.clone(),
+        };
         let mut edit = Vec::new();
         self.update_person(&mut edit, id, |p| p.name = Some(name));
         self.finish(edit, label);
@@ -439,16 +546,15 @@ impl Book {
             None => None,
         };
         let (target, others) = (unique[0], &unique[1..]);
-        let label = format!(
-            "merge {} into {}",
-            others
+        let label = EditKind::Merge {
+            merged: others
                 .iter()
                 .map(|id| self.people[id].display_name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            name.clone()
-                .unwrap_or_else(|| self.people[&target].display_name())
-        );
+                .collect(),
+            into: name
+                .clone()
+                .unwrap_or_else(|| self.people[&target].display_name()),
+        };
         let mut edit = Vec::new();
         let keys: Vec<FaceKey> = self.faces.keys().copied().collect();
         for key in keys {
@@ -504,6 +610,7 @@ impl Book {
         name: Option<String>,
     ) -> Result<PersonId, EditError> {
         let keys = self.known_faces(keys)?;
+        let new_named = name.is_some();
         let mut edit = Vec::new();
         let target = match to {
             MoveTo::Person(id) => {
@@ -549,7 +656,17 @@ impl Book {
             });
         }
         self.settle_sources(&mut edit, &sources);
-        let label = format!("move {} to {target_name}", face_count(keys.len()));
+        let label = if new_named {
+            EditKind::NewPerson {
+                faces: keys.len(),
+                name: target_name,
+            }
+        } else {
+            EditKind::Move {
+                faces: keys.len(),
+                to: target_name,
+            }
+        };
         self.finish(edit, label);
         Ok(target)
     }
@@ -577,21 +694,24 @@ impl Book {
             .iter()
             .filter_map(|id| self.people.get(id))
             .map(|p| p.display_name())
-            .collect::<Vec<_>>()
-            .join(", ");
+            .collect();
         self.settle_sources(&mut edit, &sources);
-        let label = format!("remove {} from {from}", face_count(keys.len()));
+        let label = EditKind::Remove {
+            faces: keys.len(),
+            from,
+        };
         self.finish(edit, label);
         Ok(())
     }
 
     pub fn set_hidden(&mut self, id: PersonId, hidden: bool) -> Result<(), EditError> {
         let person = self.people.get(&id).ok_or(EditError::NoSuchPerson)?;
-        let label = format!(
-            "{} {}",
-            if hidden { "hide" } else { "show" },
-            person.display_name()
-        );
+        let person = person.display_name();
+        let label = if hidden {
+            EditKind::Hide { person }
+        } else {
+            EditKind::Show { person }
+        };
         let mut edit = Vec::new();
         self.update_person(&mut edit, id, |p| p.hidden = hidden);
         self.finish(edit, label);
@@ -603,14 +723,16 @@ impl Book {
         if self.person_of(key) != Some(id) {
             return Err(EditError::NoFaces);
         }
-        let label = format!("change {}'s photo", person.display_name());
+        let label = EditKind::Cover {
+            person: person.display_name(),
+        };
         let mut edit = Vec::new();
         self.update_person(&mut edit, id, |p| p.cover = Some(key));
         self.finish(edit, label);
         Ok(())
     }
 
-    pub fn undo(&mut self) -> Result<String, EditError> {
+    pub fn undo(&mut self) -> Result<EditKind, EditError> {
         let done = self.counters.done;
         if done == 0 {
             return Err(EditError::NothingToUndo);
@@ -618,16 +740,16 @@ impl Book {
         let edit = self.history[done - 1].clone();
         self.replay(&edit, true);
         self.counters.done -= 1;
-        Ok(edit.label)
+        Ok(edit.what.clone())
     }
 
-    pub fn redo(&mut self) -> Result<String, EditError> {
+    pub fn redo(&mut self) -> Result<EditKind, EditError> {
         let Some(edit) = self.history.get(self.counters.done).cloned() else {
             return Err(EditError::NothingToRedo);
         };
         self.replay(&edit, false);
         self.counters.done += 1;
-        Ok(edit.label)
+        Ok(edit.what.clone())
     }
 
     /// Writes an edit's `before` (undo) or `after` (redo) values back. Records
@@ -896,7 +1018,7 @@ impl Book {
         }
     }
 
-    fn finish(&mut self, changes: Vec<Change>, label: String) {
+    fn finish(&mut self, changes: Vec<Change>, what: EditKind) {
         if changes.is_empty() {
             return;
         }
@@ -911,11 +1033,11 @@ impl Book {
         }
         let seq = self.counters.next_seq;
         self.counters.next_seq += 1;
-        self.history.push(Edit {
+        self.history.push(Arc::new(Edit {
             seq,
-            label,
+            what,
             changes,
-        });
+        }));
         self.dirty_edits.insert(seq);
         if self.history.len() > HISTORY_LIMIT {
             let old = self.history.remove(0);
@@ -932,6 +1054,11 @@ impl Book {
     }
 
     fn write_person(&mut self, id: PersonId, value: Option<Person>) {
+        if let Some(j) = self.journal.as_mut() {
+            j.people
+                .entry(id)
+                .or_insert_with(|| self.people.get(&id).cloned());
+        }
         match value {
             Some(p) => self.people.insert(id, p),
             None => self.people.remove(&id),
@@ -940,6 +1067,11 @@ impl Book {
     }
 
     fn write_face(&mut self, key: FaceKey, value: Option<FaceState>) {
+        if let Some(j) = self.journal.as_mut() {
+            j.faces
+                .entry(key)
+                .or_insert_with(|| self.faces.get(&key).cloned());
+        }
         match value {
             Some(f) => self.faces.insert(key, f),
             None => self.faces.remove(&key),
@@ -960,6 +1092,9 @@ pub fn face_count(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::face::embedding::Embedding;
+    use crate::people::cluster::ClusterConfig;
+    use crate::wire::grouping::GroupingJob;
 
     /// A face near one of a few well-separated points (people) in 4-D.
     fn embedding(person: usize, jitter: f32) -> Embedding {
@@ -993,7 +1128,8 @@ mod tests {
 
         fn regroup(&self, book: &mut Book) {
             let request = book.regroup_request(self.keys());
-            let job = request.job(
+            let job = GroupingJob::for_request(
+                &request,
                 |k| embedding(self.who(k), 0.01 * (k.photo.0 % 3) as f32),
                 |_| true,
                 ClusterConfig::DEFAULT,
@@ -1001,7 +1137,7 @@ mod tests {
             // Through serde, as it travels to the worker.
             let job: GroupingJob =
                 serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
-            book.apply_regroup(&request, &job.run());
+            book.apply_regroup(&request, &job.run().unwrap());
         }
     }
 
@@ -1065,7 +1201,13 @@ mod tests {
         ));
         // Renaming to one's own name (another case) is fine.
         book.rename(a, "ANN LEE").unwrap();
-        assert_eq!(book.undo_label(), Some("rename Ann Lee to ANN LEE"));
+        assert_eq!(
+            book.undoable(),
+            Some(&EditKind::Rename {
+                from: "Ann Lee".into(),
+                to: "ANN LEE".into()
+            })
+        );
     }
 
     #[test]
@@ -1199,8 +1341,10 @@ mod tests {
         book.set_hidden(a, true).unwrap();
         assert!(book.person(a).unwrap().hidden);
         assert_eq!(
-            book.undo_label(),
-            Some(format!("hide {}", book.person(a).unwrap().display_name()).as_str())
+            book.undoable(),
+            Some(&EditKind::Hide {
+                person: book.person(a).unwrap().display_name()
+            })
         );
         book.undo().unwrap();
         book.undo().unwrap();
@@ -1269,7 +1413,7 @@ mod tests {
         );
         assert_eq!(reopened.people, book.people);
         assert_eq!(reopened.faces, book.faces);
-        assert_eq!(reopened.undo_label(), book.undo_label());
+        assert_eq!(reopened.undoable(), book.undoable());
         reopened.undo().unwrap();
         reopened.undo().unwrap();
         assert_eq!(
@@ -1377,7 +1521,7 @@ mod tests {
         let people: Vec<Person> = book.people().cloned().collect();
         let faces: Vec<(FaceKey, FaceState)> =
             book.faces.iter().map(|(k, f)| (*k, f.clone())).collect();
-        let history = book.history.clone();
+        let history = book.history.iter().map(|e| Edit::clone(e)).collect();
         let mut reopened = Book::from_parts(people, faces, history, Counters::default());
         assert_eq!(reopened.counters.next_seq, 1);
         let n = reopened
@@ -1418,6 +1562,118 @@ mod tests {
         assert!(
             dirty.edits_deleted.is_empty(),
             "never-written edits need no deleting"
+        );
+    }
+
+    #[test]
+    fn edits_saved_as_sentences_still_read_and_new_ones_are_data() {
+        let old = r#"{"seq":3,"label":"rename Person 1 to Ann","changes":[]}"#;
+        let edit: Edit = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            edit.what,
+            EditKind::Described("rename Person 1 to Ann".into())
+        );
+        let new = Edit {
+            seq: 4,
+            what: EditKind::Hide {
+                person: "Ann".into(),
+            },
+            changes: Vec::new(),
+        };
+        let json = serde_json::to_string(&new).unwrap();
+        assert!(!json.contains("label"), "{json}");
+        assert_eq!(serde_json::from_str::<Edit>(&json).unwrap(), new);
+    }
+
+    #[test]
+    fn a_rolled_back_correction_leaves_no_trace() {
+        let world = World {
+            photos: vec![vec![0], vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        let a = person_of(&book, 0, 0);
+        book.rename(a, "Ann").unwrap();
+        book.take_dirty();
+        let before = (
+            book.people.clone(),
+            book.faces.clone(),
+            book.history.len(),
+            book.counters.clone(),
+        );
+        for correction in [
+            Correction::Move {
+                faces: vec![FaceKey::new(0, 0), FaceKey::new(1, 0)],
+                from: Some(a),
+                to: MoveTo::NewPerson,
+            },
+            Correction::Undo,
+            Correction::Merge {
+                people: vec![a, person_of(&book, 2, 0)],
+                name: Some("Both".into()),
+            },
+        ] {
+            book.begin();
+            book.apply(&correction).unwrap();
+            assert!(!book.take_dirty().is_empty());
+            book.rollback();
+            let after = (
+                book.people.clone(),
+                book.faces.clone(),
+                book.history.len(),
+                book.counters.clone(),
+            );
+            assert_eq!(after, before, "{correction:?}");
+            assert!(book.take_dirty().is_empty(), "{correction:?}");
+        }
+        // Committed, it stays, and says what it did.
+        book.begin();
+        let applied = book
+            .apply(&Correction::SetHidden {
+                person: a,
+                hidden: true,
+            })
+            .unwrap();
+        book.commit();
+        assert_eq!(
+            applied,
+            Applied::Made {
+                what: EditKind::Hide {
+                    person: "Ann".into()
+                },
+                person: Some(a)
+            }
+        );
+        assert!(book.person(a).unwrap().hidden);
+    }
+
+    #[test]
+    fn corrections_act_only_on_faces_still_where_they_were_picked() {
+        let world = World {
+            photos: vec![vec![0], vec![0], vec![1]],
+        };
+        let mut book = sorted_book(&world);
+        let (a, b) = (person_of(&book, 0, 0), person_of(&book, 2, 0));
+        // Photo 2's face is b's, not a's: only photo 0's face moves.
+        let applied = book
+            .apply(&Correction::Move {
+                faces: vec![FaceKey::new(0, 0), FaceKey::new(2, 0)],
+                from: Some(a),
+                to: MoveTo::NewPerson,
+            })
+            .unwrap();
+        let Applied::Made {
+            what: EditKind::Move { faces: 1, .. },
+            person: Some(new),
+        } = applied
+        else {
+            panic!("{applied:?}")
+        };
+        assert_eq!(book.faces_of(new), vec![FaceKey::new(0, 0)]);
+        assert_eq!(book.person_of(FaceKey::new(2, 0)), Some(b));
+        let name = book.person(new).unwrap().display_name();
+        assert_eq!(
+            book.apply(&Correction::Undo).unwrap(),
+            Applied::Undone(EditKind::Move { faces: 1, to: name })
         );
     }
 }

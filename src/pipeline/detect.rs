@@ -24,22 +24,7 @@ use tract_onnx::prelude::*;
 
 const MODEL: &str = "face detector (YuNet)";
 
-#[derive(Clone, Copy, Debug)]
-pub struct DetectorConfig {
-    pub score_threshold: f32,
-    pub nms_iou: f32,
-    pub max_side: u32,
-}
-
-impl Default for DetectorConfig {
-    fn default() -> Self {
-        Self {
-            score_threshold: 0.7,
-            nms_iou: 0.3,
-            max_side: 1024,
-        }
-    }
-}
+pub use crate::face::detection::DetectorConfig;
 
 /// Distinct input sizes kept optimised; photos scaled to `max_side` share a
 /// few dozen, so this only bounds pathological folders.

@@ -2,4 +2,5 @@
 //! ([`worker`]) and what leaves the app as files ([`export`]).
 
 pub mod export;
+pub mod grouping;
 pub mod worker;

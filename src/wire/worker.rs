@@ -1,50 +1,144 @@
-//! Messages between the page and its workers. Plain serde types: the same
-//! definitions are used on both sides and tested natively. Photo bytes travel
-//! beside these messages as a transferred `ArrayBuffer`, never copied through
-//! serde.
+//! Messages between the page and its workers: each request type has its own
+//! reply and error types ([`WorkerRequest`]), and every request carries an id
+//! the page's pool gave it, which the reply carries back. Plain serde types,
+//! the same on both sides and tested natively. A photo's bytes travel beside
+//! the message as a transferred `ArrayBuffer`, never copied through serde.
 
+use crate::face::detection::DetectorConfig;
 use crate::face::embedding::Embedding;
 use crate::face::geometry::{FaceBox, Landmarks};
 use crate::face::quality::FaceQuality;
 use crate::face::timing::StageTimings;
-use crate::people::book::GroupingJob;
 use crate::people::cluster::Clustering;
+use crate::wire::grouping::{GroupingError, GroupingJob};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// The JS property that carries a photo's bytes next to [`ToWorker::Analyse`].
 pub const BYTES_FIELD: &str = "bytes";
 
+/// Given by the page's pool to each request; unique among those in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub u32);
+
+/// Analyse one photo (its bytes beside the message) with these settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnalyseRequest {
+    pub detector: DetectorConfig,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
 pub enum ToWorker {
-    /// Analyse the photo whose bytes are attached under [`BYTES_FIELD`].
-    Analyse { id: u32 },
+    Analyse {
+        id: RequestId,
+        request: AnalyseRequest,
+    },
     /// Place faces among known people or into new ones.
-    Cluster { job: GroupingJob },
+    Group { id: RequestId, job: GroupingJob },
+}
+
+impl ToWorker {
+    pub fn id(&self) -> RequestId {
+        match self {
+            ToWorker::Analyse { id, .. } | ToWorker::Group { id, .. } => *id,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
 pub enum FromWorker {
-    /// The models are loaded; the worker takes photos from now on.
+    /// The models are loaded; the worker takes requests from now on.
     Ready,
     /// The models could not be loaded: nothing will work in this worker.
-    ModelsFailed {
-        message: String,
-    },
+    ModelsFailed { error: ModelsError },
     Analysed {
-        id: u32,
-        report: PhotoReport,
+        id: RequestId,
+        reply: Result<PhotoReport, AnalyseError>,
     },
-    /// The photo could not be analysed; the sentence says why.
-    Failed {
-        id: u32,
-        message: String,
+    Grouped {
+        id: RequestId,
+        reply: Result<Clustering, GroupingError>,
     },
-    /// The job's outcome, one person per face of the job, in its order.
-    Clustered {
-        clustering: Clustering,
+    /// A request the worker could not read (a page of another version, say);
+    /// `id` when at least that could be read.
+    Unreadable {
+        id: Option<RequestId>,
+        error: String,
     },
+}
+
+impl FromWorker {
+    /// The request this answers, if any.
+    pub fn id(&self) -> Option<RequestId> {
+        match self {
+            FromWorker::Analysed { id, .. } | FromWorker::Grouped { id, .. } => Some(*id),
+            FromWorker::Unreadable { id, .. } => *id,
+            FromWorker::Ready | FromWorker::ModelsFailed { .. } => None,
+        }
+    }
+}
+
+/// Why a worker could not start.
+#[derive(Clone, Debug, PartialEq, Error, Serialize, Deserialize)]
+#[error("the {role} model ({url}) could not be loaded: {why}")]
+pub struct ModelsError {
+    pub role: String,
+    pub url: String,
+    pub why: String,
+}
+
+/// Why a photo could not be analysed, as the worker saw it.
+#[derive(Clone, Debug, PartialEq, Error, Serialize, Deserialize)]
+pub enum AnalyseError {
+    /// Not a photo, damaged, or too large: the decoder's sentence.
+    #[error("{0}")]
+    Decode(String),
+    /// The models failed on it.
+    #[error("{0}")]
+    Model(String),
+    #[error("the photo's bytes did not reach the worker")]
+    NoBytes,
+}
+
+/// A request with its own reply and error: the pool sends it and matches
+/// the reply to it by id.
+pub trait WorkerRequest {
+    type Reply;
+    type Error: std::error::Error;
+    fn into_message(self, id: RequestId) -> ToWorker;
+    /// The reply in `message`, or `None` when it is not this request's kind.
+    fn reply(message: FromWorker) -> Option<Result<Self::Reply, Self::Error>>;
+}
+
+impl WorkerRequest for AnalyseRequest {
+    type Reply = PhotoReport;
+    type Error = AnalyseError;
+    fn into_message(self, id: RequestId) -> ToWorker {
+        ToWorker::Analyse { id, request: self }
+    }
+    fn reply(message: FromWorker) -> Option<Result<PhotoReport, AnalyseError>> {
+        match message {
+            FromWorker::Analysed { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
+}
+
+impl WorkerRequest for GroupingJob {
+    type Reply = Clustering;
+    type Error = GroupingError;
+    fn into_message(self, id: RequestId) -> ToWorker {
+        ToWorker::Group { id, job: self }
+    }
+    fn reply(message: FromWorker) -> Option<Result<Clustering, GroupingError>> {
+        match message {
+            FromWorker::Grouped { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
 }
 
 /// What the page keeps of a photo: small previews and the numbers, never the
@@ -109,28 +203,51 @@ mod tests {
             },
             taken_ms: Some(1.7e12),
         };
-        let msg = FromWorker::Analysed { id: 7, report };
+        let msg = FromWorker::Analysed {
+            id: RequestId(7),
+            reply: Ok(report),
+        };
         let json = serde_json::to_value(&msg).unwrap();
         assert_eq!(json["kind"], "Analysed");
         assert_eq!(serde_json::from_value::<FromWorker>(json).unwrap(), msg);
-        let req = ToWorker::Cluster {
+        let req = ToWorker::Group {
+            id: RequestId(8),
             job: GroupingJob {
-                known: vec![crate::people::book::KnownGroup {
-                    person: crate::PersonId(3),
-                    faces: vec![(crate::PhotoId(1), Embedding::new(vec![0.5]))],
+                known: vec![crate::wire::grouping::KnownGroup {
+                    person: crate::people::cluster::PersonId(3),
+                    faces: vec![(crate::people::cluster::PhotoId(1), Embedding::new(vec![0.5]))],
                 }],
-                faces: vec![crate::people::book::JobFace {
-                    photo: crate::PhotoId(2),
+                faces: vec![crate::wire::grouping::JobFace {
+                    photo: crate::people::cluster::PhotoId(2),
                     embedding: Embedding::new(vec![0.0]),
                     sure: false,
-                    rejected: vec![crate::PersonId(3)],
+                    rejected: vec![crate::people::cluster::PersonId(3)],
                 }],
-                config: crate::ClusterConfig::DEFAULT,
+                config: crate::people::cluster::ClusterConfig::DEFAULT,
             },
         };
         assert_eq!(
             serde_json::from_str::<ToWorker>(&serde_json::to_string(&req).unwrap()).unwrap(),
             req
         );
+    }
+
+    #[test]
+    fn replies_are_matched_to_their_request_kind() {
+        let grouped = FromWorker::Grouped {
+            id: RequestId(1),
+            reply: Err(GroupingError::MixedLengths(vec![3, 128])),
+        };
+        assert_eq!(grouped.id(), Some(RequestId(1)));
+        assert!(AnalyseRequest::reply(grouped.clone()).is_none());
+        assert!(matches!(
+            GroupingJob::reply(grouped),
+            Some(Err(GroupingError::MixedLengths(_)))
+        ));
+        let request = AnalyseRequest::default().into_message(RequestId(4));
+        assert_eq!(request.id(), RequestId(4));
+        let json = serde_json::to_value(&request).unwrap();
+        assert_eq!(json["kind"], "Analyse");
+        assert_eq!(json["id"], 4);
     }
 }
