@@ -8,7 +8,9 @@ use facesort::face::geometry::{FaceBox, Landmarks, Point};
 use facesort::face::timing::StageTimings;
 use facesort::web::js::{blob, sha256_hex};
 use facesort::wire::export::ZipBuilder;
-use facesort::wire::worker::{FaceReport, FromWorker, PhotoReport, ToWorker};
+use facesort::wire::worker::{
+    AnalyseRequest, FaceReport, FromWorker, PhotoReport, RequestId, ToWorker,
+};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -51,8 +53,8 @@ fn report() -> PhotoReport {
 #[wasm_bindgen_test]
 fn photo_reports_cross_the_js_boundary_with_bytes_as_uint8array() {
     let msg = FromWorker::Analysed {
-        id: 42,
-        report: report(),
+        id: RequestId(42),
+        reply: Ok(report()),
     };
     let value = serde_wasm_bindgen::to_value(&msg).unwrap();
     assert_eq!(
@@ -63,7 +65,8 @@ fn photo_reports_cross_the_js_boundary_with_bytes_as_uint8array() {
         Some("Analysed")
     );
     // Bytes must arrive as a typed array, not an array of 256 numbers.
-    let report_js = Reflect::get(&value, &"report".into()).unwrap();
+    let reply_js = Reflect::get(&value, &"reply".into()).unwrap();
+    let report_js = Reflect::get(&reply_js, &"Ok".into()).unwrap();
     let thumb = Reflect::get(&report_js, &"thumbnail_jpeg".into()).unwrap();
     assert!(thumb.is_instance_of::<Uint8Array>());
     // Structured clone (what postMessage does) keeps everything intact.
@@ -84,7 +87,11 @@ fn photo_reports_cross_the_js_boundary_with_bytes_as_uint8array() {
 
 #[wasm_bindgen_test]
 fn requests_carry_the_photo_beside_the_message() {
-    let value = serde_wasm_bindgen::to_value(&ToWorker::Analyse { id: 3 }).unwrap();
+    let request = ToWorker::Analyse {
+        id: RequestId(3),
+        request: AnalyseRequest::default(),
+    };
+    let value = serde_wasm_bindgen::to_value(&request).unwrap();
     let bytes = Uint8Array::from(&[1u8, 2, 3][..]);
     Reflect::set(
         &value,
@@ -94,7 +101,7 @@ fn requests_carry_the_photo_beside_the_message() {
     .unwrap();
     // The extra field does not disturb decoding of the typed part.
     let back: ToWorker = serde_wasm_bindgen::from_value(value.clone()).unwrap();
-    assert_eq!(back, ToWorker::Analyse { id: 3 });
+    assert_eq!(back, request);
     let carried = Reflect::get(&value, &facesort::wire::worker::BYTES_FIELD.into()).unwrap();
     assert_eq!(Uint8Array::new(&carried).to_vec(), vec![1, 2, 3]);
 }
@@ -127,4 +134,210 @@ async fn a_zip_built_in_the_browser_reads_back_byte_for_byte() {
     let mut out = Vec::new();
     std::io::Read::read_to_end(&mut entry, &mut out).unwrap();
     assert_eq!(out, photo);
+}
+
+// ---- the page's services ----------------------------------------------------
+
+#[cfg(feature = "app")]
+mod services {
+    use super::report;
+    use facesort::face::embedding::Embedding;
+    use facesort::people::book::{
+        Applied, Correction, Counters, Dirty, EditError, EditKind, FaceKey, FaceState, Person,
+    };
+    use facesort::people::cluster::{Clustering, PersonId, PhotoId};
+    use facesort::web::js::blob;
+    use facesort::web::services::error::{PoolError, Problem};
+    use facesort::web::services::library::{EditNote, Library, Settings};
+    use facesort::web::services::pool::Inbox;
+    use facesort::web::services::store::{Store, StoredPhoto};
+    use facesort::web::services::views::Phase;
+    use facesort::wire::grouping::GroupingError;
+    use facesort::wire::worker::{FromWorker, RequestId};
+    use leptos::prelude::*;
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    async fn the_pool_matches_each_reply_to_its_request_by_id() {
+        let mut inbox = Inbox::default();
+        let first = inbox.wait_for(RequestId(1));
+        let second = inbox.wait_for(RequestId(2));
+        // Replies arrive out of order, and one for a request nobody waits for.
+        inbox.deliver(FromWorker::Grouped {
+            id: RequestId(2),
+            reply: Ok(Clustering::default()),
+        });
+        inbox.deliver(FromWorker::Grouped {
+            id: RequestId(9),
+            reply: Err(GroupingError::MixedLengths(vec![1, 2])),
+        });
+        inbox.deliver(FromWorker::Analysed {
+            id: RequestId(1),
+            reply: Ok(report()),
+        });
+        assert!(matches!(
+            second.await.unwrap(),
+            Ok(FromWorker::Grouped {
+                id: RequestId(2),
+                ..
+            })
+        ));
+        assert!(matches!(
+            first.await.unwrap(),
+            Ok(FromWorker::Analysed {
+                id: RequestId(1),
+                ..
+            })
+        ));
+        assert_eq!(inbox.outstanding(), 0);
+        // A worker that dies answers what waits, and everything asked later.
+        let waiting = inbox.wait_for(RequestId(3));
+        inbox.fail_all(PoolError::Stopped("out of memory".into()));
+        assert_eq!(
+            waiting.await.unwrap(),
+            Err(PoolError::Stopped("out of memory".into()))
+        );
+        assert!(inbox.wait_for(RequestId(4)).await.unwrap().is_err());
+    }
+
+    fn stored(seq: u32, name: &str, embedding: Vec<f32>) -> StoredPhoto {
+        let mut report = report();
+        report.faces[0].embedding = Embedding::new(embedding);
+        StoredPhoto {
+            hash: format!("hash-{seq}"),
+            seq: PhotoId(seq),
+            name: name.into(),
+            size: 3.0,
+            last_modified_ms: 1.7e12,
+            added_ms: 1.7e12,
+            report,
+        }
+    }
+
+    /// A library in IndexedDB with one placed photo of person 0 and one
+    /// damaged photo record.
+    async fn saved_library() {
+        // Start from nothing: tests share the browser profile.
+        Store::open().await.unwrap().clear().await.unwrap();
+        let store = Store::open().await.unwrap();
+        let file = blob(&[1, 2, 3], "image/jpeg");
+        store
+            .save(&stored(0, "ann.jpg", vec![0.1; 128]), &file, "ann.jpg")
+            .await
+            .unwrap();
+        store
+            .save(
+                &stored(1, "damaged.jpg", vec![0.1; 3]),
+                &file,
+                "damaged.jpg",
+            )
+            .await
+            .unwrap();
+        let key = FaceKey {
+            photo: PhotoId(0),
+            index: 0,
+        };
+        let person = Person {
+            id: PersonId(0),
+            name: None,
+            hidden: false,
+            provisional: false,
+            cover: None,
+        };
+        let face = FaceState {
+            person: Some(PersonId(0)),
+            confirmed: false,
+            rejected: Vec::new(),
+        };
+        let dirty = Dirty {
+            people: vec![(PersonId(0), Some(person))],
+            faces: vec![(key, Some(face))],
+            edits_written: Vec::new(),
+            edits_deleted: Vec::new(),
+            counters: Counters {
+                next_person: 1,
+                next_seq: 0,
+                done: 0,
+            },
+        };
+        store.commit(&dirty).await.unwrap();
+    }
+
+    async fn until(what: impl Fn() -> bool) {
+        for _ in 0..200 {
+            if what() {
+                return;
+            }
+            gloo::timers::future::TimeoutFuture::new(10).await;
+        }
+        panic!("timed out");
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_library_restores_names_damage_and_applies_corrections_in_order() {
+        saved_library().await;
+        let owner = Owner::new();
+        owner.set();
+        let library = Library::start(Settings::default());
+        until(|| library.phase().get_untracked() == Phase::Done).await;
+        // The sound photo is back with its person; the damaged one is named.
+        assert_eq!(library.photos().with_untracked(|p| p.len()), 1);
+        assert_eq!(library.people().get_untracked()[0].name, "Person 1");
+        assert_eq!(
+            library.problem().get_untracked(),
+            Some(Problem::Damaged(vec!["damaged.jpg".into()]))
+        );
+
+        // A refused correction changes nothing.
+        let refused = library
+            .correct(Correction::Rename {
+                person: PersonId(0),
+                name: "  ".into(),
+            })
+            .await;
+        assert_eq!(refused, EditNote::Refused(EditError::EmptyName));
+
+        // Two corrections sent at once are applied one after the other.
+        let first = library.correct(Correction::Rename {
+            person: PersonId(0),
+            name: "Ann".into(),
+        });
+        let second = library.correct(Correction::SetHidden {
+            person: PersonId(0),
+            hidden: true,
+        });
+        let (first, second) = futures::join!(first, second);
+        assert_eq!(
+            first,
+            EditNote::Applied(Applied::Made {
+                what: EditKind::Rename {
+                    from: "Person 1".into(),
+                    to: "Ann".into()
+                },
+                person: Some(PersonId(0)),
+            })
+        );
+        assert!(matches!(
+            second,
+            EditNote::Applied(Applied::Made {
+                what: EditKind::Hide { .. },
+                ..
+            })
+        ));
+        assert!(library.people().get_untracked()[0].hidden);
+        assert_eq!(
+            library.book().with_untracked(|b| b.undoable().cloned()),
+            Some(EditKind::Hide {
+                person: "Ann".into()
+            })
+        );
+
+        // Both were saved before they were shown: a fresh read has them.
+        let loaded = Store::open().await.unwrap().load().await.unwrap();
+        let ann = loaded.book.person(PersonId(0)).unwrap();
+        assert_eq!(ann.name.as_deref(), Some("Ann"));
+        assert!(ann.hidden);
+        assert_eq!(loaded.damaged, vec!["damaged.jpg".to_string()]);
+        owner.unset();
+    }
 }

@@ -2,5 +2,5 @@
 //! workers (see `worker.rs`), so this binary never links tract.
 
 fn main() {
-    facesort::web::app::mount();
+    facesort::web::ui::mount();
 }

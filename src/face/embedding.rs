@@ -100,5 +100,4 @@ mod tests {
         ];
         assert_eq!(me.mean_distance(set.iter()), 3.0);
     }
-
 }

@@ -96,15 +96,36 @@ pub struct Edit {
 /// bring back someone who is gone now).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum EditKind {
-    Rename { from: String, to: String },
-    Merge { merged: Vec<String>, into: String },
-    Move { faces: usize, to: String },
+    Rename {
+        from: String,
+        to: String,
+    },
+    Merge {
+        merged: Vec<String>,
+        into: String,
+    },
+    Move {
+        faces: usize,
+        to: String,
+    },
     /// Faces made into a new, named person (a search's matches).
-    NewPerson { faces: usize, name: String },
-    Remove { faces: usize, from: Vec<String> },
-    Hide { person: String },
-    Show { person: String },
-    Cover { person: String },
+    NewPerson {
+        faces: usize,
+        name: String,
+    },
+    Remove {
+        faces: usize,
+        from: Vec<String>,
+    },
+    Hide {
+        person: String,
+    },
+    Show {
+        person: String,
+    },
+    Cover {
+        person: String,
+    },
     /// An edit saved before edits were kept as data: its English label.
     Described(String),
 }
@@ -196,7 +217,7 @@ pub struct Counters {
     pub done: usize,
 }
 
-#[derive(Debug, Error, PartialEq)]
+#[derive(Clone, Debug, Error, PartialEq)]
 pub enum EditError {
     #[error("a name cannot be empty")]
     EmptyName,
@@ -1033,11 +1054,7 @@ impl Book {
         }
         let seq = self.counters.next_seq;
         self.counters.next_seq += 1;
-        self.history.push(Arc::new(Edit {
-            seq,
-            what,
-            changes,
-        }));
+        self.history.push(Arc::new(Edit { seq, what, changes }));
         self.dirty_edits.insert(seq);
         if self.history.len() > HISTORY_LIMIT {
             let old = self.history.remove(0);
@@ -1077,15 +1094,6 @@ impl Book {
             None => self.faces.remove(&key),
         };
         self.dirty_faces.insert(key);
-    }
-}
-
-/// "1 face", "3 faces": for edit labels and the page alike.
-pub fn face_count(n: usize) -> String {
-    if n == 1 {
-        "1 face".into()
-    } else {
-        format!("{n} faces")
     }
 }
 

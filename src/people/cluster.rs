@@ -105,7 +105,7 @@ impl Default for ClusterConfig {
 
 /// The outcome for the new faces, in input order: a person, or `None` for an
 /// unsure face that was not clearly close to anyone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clustering {
     pub assignments: Vec<Option<PersonId>>,
     /// People created by this run, in order of their first face.

@@ -1,5 +1,7 @@
-//! The browser shell: worker glue, import, downloads and the UI. Everything
-//! here is a thin layer over the pipeline; no face logic lives in it.
+//! The browser shell over the pipeline: the worker side ([`worker`]), and on
+//! the page, [`services`] (the library service, storage, the worker pool,
+//! downloads) under the [`ui`] (Leptos components). The UI reads what the
+//! services publish and sends them commands; services never reach into the UI.
 
 pub mod js;
 
@@ -7,22 +9,6 @@ pub mod js;
 pub mod worker;
 
 #[cfg(feature = "app")]
-pub mod app;
+pub mod services;
 #[cfg(feature = "app")]
-pub mod download;
-#[cfg(feature = "app")]
-pub mod edit;
-#[cfg(feature = "app")]
-pub mod find;
-#[cfg(feature = "app")]
-pub mod history;
-#[cfg(feature = "app")]
-pub mod import;
-#[cfg(feature = "app")]
-pub mod library;
-#[cfg(feature = "app")]
-pub mod pool;
-#[cfg(feature = "app")]
-pub mod session;
-#[cfg(feature = "app")]
-pub mod state;
+pub mod ui;

@@ -1,12 +1,16 @@
 //! The worker side: loads and verifies the models once, then answers
-//! [`ToWorker`] messages one at a time.
+//! [`ToWorker`] requests one at a time, each with the reply its kind has.
 
 use super::js::{describe, sha256_hex, PerformanceClock};
 use crate::pipeline::models::{manifest, ModelEntry};
 use crate::pipeline::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
-use crate::pipeline::Pipeline;
-use crate::wire::worker::{FaceReport, FromWorker, PhotoReport, ToWorker, BYTES_FIELD};
-use js_sys::{Reflect, Uint8Array};
+use crate::pipeline::{Pipeline, PipelineError};
+use crate::wire::worker::{
+    AnalyseError, AnalyseRequest, FaceReport, FromWorker, ModelsError, PhotoReport, RequestId,
+    ToWorker, BYTES_FIELD,
+};
+use js_sys::{ArrayBuffer, Reflect, Uint8Array};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,12 +25,12 @@ pub fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     wasm_bindgen_futures::spawn_local(async move {
         let pipeline = match load_pipeline(&scope).await {
-            Ok(p) => Rc::new(p),
-            Err(message) => return post(&scope, &FromWorker::ModelsFailed { message }),
+            Ok(p) => Rc::new(RefCell::new(p)),
+            Err(error) => return post(&scope, &FromWorker::ModelsFailed { error }),
         };
         let reply_to = scope.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let reply = handle(&pipeline, &event.data());
+            let reply = handle(&mut pipeline.borrow_mut(), &event.data());
             post(&reply_to, &reply);
         });
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -41,11 +45,11 @@ fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
     scope.post_message(&value).expect("posting to the page");
 }
 
-async fn load_pipeline(scope: &DedicatedWorkerGlobalScope) -> Result<Pipeline, String> {
+async fn load_pipeline(scope: &DedicatedWorkerGlobalScope) -> Result<Pipeline, ModelsError> {
     let m = manifest();
     let detector = fetch_model(scope, "face detection", &m.detector).await?;
     let embedder = fetch_model(scope, "face recognition", &m.embedder).await?;
-    Pipeline::new(&detector, &embedder).map_err(|e| e.to_string())
+    Pipeline::new(&detector, &embedder).map_err(|e| ModelsError::Build(e.to_string()))
 }
 
 /// Fetches a model next to the app and checks it against the pinned SHA-256,
@@ -54,9 +58,13 @@ async fn fetch_model(
     scope: &DedicatedWorkerGlobalScope,
     role: &str,
     entry: &ModelEntry,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ModelsError> {
     let url = format!("models/{}", entry.file);
-    let failed = |why: String| format!("the {role} model ({url}) could not be loaded: {why}");
+    let failed = |why: String| ModelsError::Fetch {
+        role: role.into(),
+        url: url.clone(),
+        why,
+    };
     let response: web_sys::Response = JsFuture::from(scope.fetch_with_str(&url))
         .await
         .map_err(|e| failed(describe(&e)))?
@@ -68,7 +76,7 @@ async fn fetch_model(
         .await
         .map_err(|e| failed(describe(&e)))?;
     let bytes = Uint8Array::new(&buffer);
-    let digest = sha256_hex(&bytes).await.map_err(failed)?;
+    let digest = sha256_hex(&bytes).await.map_err(&failed)?;
     if digest != entry.sha256 {
         return Err(failed(
             "the file is damaged or not the expected version (checksum mismatch); reload the page, and if this stays, the site's copy needs replacing".into(),
@@ -77,36 +85,52 @@ async fn fetch_model(
     Ok(bytes.to_vec())
 }
 
-fn handle(pipeline: &Pipeline, data: &JsValue) -> FromWorker {
+fn handle(pipeline: &mut Pipeline, data: &JsValue) -> FromWorker {
     let message: ToWorker = match serde_wasm_bindgen::from_value(data.clone()) {
         Ok(m) => m,
         Err(e) => {
-            return FromWorker::Failed {
-                id: u32::MAX,
-                message: format!("unreadable request: {e}"),
-            }
+            // Answer the request if at least its id can be read.
+            let id = Reflect::get(data, &"id".into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .map(|v| RequestId(v as u32));
+            return FromWorker::Unreadable {
+                id,
+                error: e.to_string(),
+            };
         }
     };
     match message {
-        ToWorker::Analyse { id } => {
+        ToWorker::Analyse { id, request } => {
             let bytes = Reflect::get(data, &BYTES_FIELD.into())
-                .map(|b| Uint8Array::new(&b).to_vec())
-                .unwrap_or_default();
-            match analyse(pipeline, &bytes) {
-                Ok(report) => FromWorker::Analysed { id, report },
-                Err(message) => FromWorker::Failed { id, message },
-            }
+                .ok()
+                .and_then(|b| b.dyn_into::<ArrayBuffer>().ok())
+                .map(|b| Uint8Array::new(&b).to_vec());
+            let reply = match bytes {
+                None => Err(AnalyseError::NoBytes),
+                Some(bytes) => analyse(pipeline, request, &bytes),
+            };
+            FromWorker::Analysed { id, reply }
         }
-        ToWorker::Cluster { job } => FromWorker::Clustered {
-            clustering: job.run(),
+        ToWorker::Group { id, job } => FromWorker::Grouped {
+            id,
+            reply: job.run(),
         },
     }
 }
 
-fn analyse(pipeline: &Pipeline, bytes: &[u8]) -> Result<PhotoReport, String> {
+fn analyse(
+    pipeline: &mut Pipeline,
+    request: AnalyseRequest,
+    bytes: &[u8],
+) -> Result<PhotoReport, AnalyseError> {
+    pipeline.detector.config = request.detector;
     let analysed = pipeline
         .analyse(bytes, &PerformanceClock)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| match e {
+            PipelineError::Decode(e) => AnalyseError::Decode(e.to_string()),
+            PipelineError::Model(e) => AnalyseError::Model(e.to_string()),
+        })?;
     let photo = &analysed.photo;
     let (width, height) = photo.upright_size();
     let faces = analysed

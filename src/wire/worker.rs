@@ -83,11 +83,16 @@ impl FromWorker {
 
 /// Why a worker could not start.
 #[derive(Clone, Debug, PartialEq, Error, Serialize, Deserialize)]
-#[error("the {role} model ({url}) could not be loaded: {why}")]
-pub struct ModelsError {
-    pub role: String,
-    pub url: String,
-    pub why: String,
+pub enum ModelsError {
+    #[error("the {role} model ({url}) could not be loaded: {why}")]
+    Fetch {
+        role: String,
+        url: String,
+        why: String,
+    },
+    /// Fetched and verified, but the inference engine refused it.
+    #[error("{0}")]
+    Build(String),
 }
 
 /// Why a photo could not be analysed, as the worker saw it.
@@ -215,7 +220,10 @@ mod tests {
             job: GroupingJob {
                 known: vec![crate::wire::grouping::KnownGroup {
                     person: crate::people::cluster::PersonId(3),
-                    faces: vec![(crate::people::cluster::PhotoId(1), Embedding::new(vec![0.5]))],
+                    faces: vec![(
+                        crate::people::cluster::PhotoId(1),
+                        Embedding::new(vec![0.5]),
+                    )],
                 }],
                 faces: vec![crate::wire::grouping::JobFace {
                     photo: crate::people::cluster::PhotoId(2),

@@ -35,7 +35,7 @@ function job(n) {
       rejected: [],
     });
   }
-  return { kind: 'Cluster', job: { known: [], faces, config: { threshold: 0.65, neighbours: 5, shared_weight: 0.2, attach_threshold: 0.55 } } };
+  return { kind: 'Group', id: n, job: { known: [], faces, config: { threshold: 0.65, neighbours: 5, shared_weight: 0.2, attach_threshold: 0.55 } } };
 }
 
 const server = await startServer({ root: DIST, prefix: PREFIX });
@@ -59,8 +59,8 @@ try {
       w.onmessage = (e) => resolve({ ms: performance.now() - t0, reply: e.data });
       w.postMessage(m);
     }), message);
-    const ids = r.reply.clustering?.assignments ?? [];
-    if (r.reply.kind !== 'Clustered') throw new Error(`unexpected reply ${JSON.stringify(r.reply).slice(0, 200)}`);
+    const ids = r.reply.reply?.Ok?.assignments ?? [];
+    if (r.reply.kind !== 'Grouped' || !r.reply.reply.Ok) throw new Error(`unexpected reply ${JSON.stringify(r.reply).slice(0, 200)}`);
     console.log(`| ${n} | ${(r.ms / 1000).toFixed(1)} | ${new Set(ids.filter((x) => x != null)).size} | ${ids.filter((x) => x == null).length} |`);
   }
   guard.assertPrivate();

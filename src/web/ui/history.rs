@@ -1,7 +1,8 @@
 //! When: a person's timeline (first and last seen, photos per month) and the
 //! library's history (when photos were added, and who was in them).
 
-use super::state::{photo_count, AppState};
+use super::use_app;
+use super::words::photo_count;
 use crate::people::book::FaceKey;
 use crate::people::cluster::PersonId;
 use crate::people::timeline::{day_label, Timeline};
@@ -11,15 +12,19 @@ use std::collections::BTreeMap;
 /// On a person's page: when they were seen.
 #[component]
 pub fn PersonTimeline(id: PersonId) -> impl IntoView {
-    let st = expect_context::<AppState>();
-    let person = move || st.people.get().into_iter().find(|p| p.id == id);
+    let (library, _) = use_app();
+    let person = move || library.people().get().into_iter().find(|p| p.id == id);
     let timeline = move || {
-        let ids = person().map(|p| p.photos).unwrap_or_default();
-        st.photos.with(|all| {
+        let ids: std::collections::BTreeSet<_> = person()
+            .map(|p| p.photos)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        library.photos().with(|all| {
             let seen: Vec<_> = all
                 .iter()
-                .filter(|p| ids.contains(&p.id))
-                .map(|p| p.seen)
+                .filter(|p| ids.contains(&p.view.id))
+                .map(|p| p.view.seen)
                 .collect();
             Timeline::of(&seen)
         })
@@ -64,20 +69,20 @@ pub fn PersonTimeline(id: PersonId) -> impl IntoView {
 /// The library's history: each day photos were added, how many, and who was in them.
 #[component]
 pub fn LibraryHistory() -> impl IntoView {
-    let st = expect_context::<AppState>();
+    let (library, _) = use_app();
     let days = move || {
-        let names: BTreeMap<PersonId, String> = st
-            .people
+        let names: BTreeMap<PersonId, String> = library
+            .people()
             .get()
             .into_iter()
             .filter(|p| !p.hidden)
             .map(|p| (p.id, p.name))
             .collect();
         let mut by_day: Vec<(String, usize, Vec<String>)> = Vec::new();
-        st.photos.with(|all| {
-            let mut photos: Vec<_> = all.iter().collect();
+        library.photos().with(|all| {
+            let mut photos: Vec<_> = all.iter().map(|p| &p.view).collect();
             photos.sort_by(|a, b| b.added_ms.total_cmp(&a.added_ms));
-            st.book.with(|book| {
+            library.book().with(|book| {
                 for p in photos {
                     let day = day_label(p.added_ms);
                     if by_day.last().is_none_or(|(d, _, _)| *d != day) {
@@ -87,7 +92,10 @@ pub fn LibraryHistory() -> impl IntoView {
                     entry.1 += 1;
                     for i in 0..p.faces.len() {
                         let who = book
-                            .person_of(FaceKey::new(p.id, i as u32))
+                            .person_of(FaceKey {
+                                photo: p.id,
+                                index: i as u32,
+                            })
                             .and_then(|id| names.get(&id));
                         if let Some(name) = who {
                             if !entry.2.contains(name) {

@@ -4,8 +4,10 @@
 //! person) with the edit history for undo; and the files a run had queued
 //! but not finished, so the page can say which to add again.
 
-use super::js::describe;
+use super::error::StorageError;
 use crate::people::book::{Book, Counters, Dirty, Edit, FaceKey, FaceState, Person};
+use crate::people::cluster::PhotoId;
+use crate::web::js::describe;
 use crate::wire::worker::PhotoReport;
 use js_sys::Reflect;
 use rexie::{ObjectStore, Rexie, TransactionMode};
@@ -31,8 +33,9 @@ const FILE_FIELD: &str = "file";
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredPhoto {
     pub hash: String,
-    /// Order of arrival: restoring in this order regroups people identically.
-    pub seq: u32,
+    /// The photo's id, in order of arrival: restoring in this order regroups
+    /// people identically.
+    pub seq: PhotoId,
     pub name: String,
     pub size: f64,
     pub last_modified_ms: f64,
@@ -68,24 +71,25 @@ pub struct Loaded {
     pub photos: Vec<(StoredPhoto, web_sys::Blob)>,
     pub pending: Vec<String>,
     pub book: Book,
+    /// Records that could not be read back, by name: skipped, never fatal.
+    pub damaged: Vec<String>,
 }
 
-pub struct Library {
-    db: Rexie,
-}
-
-/// A sentence for a storage failure; a full disk gets its own.
-fn storage_error(e: impl std::fmt::Display) -> String {
-    let text = e.to_string();
-    if text.contains("Quota") {
-        "the browser's storage for this site is full: free some space or clear the library; photos sorted now will not be kept after you close the page".into()
-    } else {
-        format!("the browser's storage failed ({text})")
+impl StoredPhoto {
+    /// Whether everything the page relies on is sound: every face has a
+    /// descriptor of the shipped model.
+    pub fn is_sound(&self) -> bool {
+        self.report.faces.iter().all(|f| f.embedding.is_valid())
     }
 }
 
-impl Library {
-    pub async fn open() -> Result<Library, String> {
+/// The IndexedDB database of one library.
+pub struct Store {
+    db: Rexie,
+}
+
+impl Store {
+    pub async fn open() -> Result<Store, StorageError> {
         let db = Rexie::builder(DB_NAME)
             .version(SCHEMA_VERSION)
             .add_object_store(ObjectStore::new(PHOTOS).key_path("hash"))
@@ -96,24 +100,25 @@ impl Library {
             .add_object_store(ObjectStore::new(META).key_path("name"))
             .build()
             .await
-            .map_err(storage_error)?;
-        Ok(Library { db })
+            .map_err(StorageError::from)?;
+        Ok(Store { db })
     }
 
     /// Every stored photo with its file, in order of arrival, the paths of
     /// files that were queued but not finished, and who is who.
-    pub async fn load(&self) -> Result<Loaded, String> {
+    pub async fn load(&self) -> Result<Loaded, StorageError> {
         let tx = self
             .db
             .transaction(
                 &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META],
                 TransactionMode::ReadOnly,
             )
-            .map_err(storage_error)?;
-        let people: Vec<Person> = read_all(&tx, PEOPLE).await?;
-        let faces: Vec<FaceRecord> = read_all(&tx, FACES).await?;
-        let edits: Vec<Edit> = read_all(&tx, EDITS).await?;
-        let meta: Vec<MetaRecord> = read_all(&tx, META).await?;
+            .map_err(StorageError::from)?;
+        let mut damaged = Vec::new();
+        let people: Vec<Person> = read_all(&tx, PEOPLE, &mut damaged).await?;
+        let faces: Vec<FaceRecord> = read_all(&tx, FACES, &mut damaged).await?;
+        let edits: Vec<Edit> = read_all(&tx, EDITS, &mut damaged).await?;
+        let meta: Vec<MetaRecord> = read_all(&tx, META, &mut damaged).await?;
         let counters = meta
             .into_iter()
             .find(|m| m.name == COUNTERS)
@@ -127,21 +132,26 @@ impl Library {
         );
         let rows = tx
             .store(PHOTOS)
-            .map_err(storage_error)?
+            .map_err(StorageError::from)?
             .get_all(None, None)
             .await
-            .map_err(storage_error)?;
-        let pending: Vec<Pending> = read_all(&tx, PENDING).await?;
+            .map_err(StorageError::from)?;
+        let pending: Vec<Pending> = read_all(&tx, PENDING, &mut damaged).await?;
         let mut photos = Vec::with_capacity(rows.len());
         for row in rows {
+            let name = Reflect::get(&row, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_else(|| "a photo without a name".into());
             let file = Reflect::get(&row, &FILE_FIELD.into())
                 .ok()
                 .and_then(|f| f.dyn_into::<web_sys::Blob>().ok());
-            // A record without its file cannot be downloaded again: skip it rather than fail the library.
-            if let (Ok(photo), Some(file)) =
-                (serde_wasm_bindgen::from_value::<StoredPhoto>(row), file)
-            {
-                photos.push((photo, file));
+            // A record without its file cannot be downloaded again, and one
+            // with damaged faces cannot be grouped: skip it rather than fail
+            // the library, and say so.
+            match (serde_wasm_bindgen::from_value::<StoredPhoto>(row), file) {
+                (Ok(photo), Some(file)) if photo.is_sound() => photos.push((photo, file)),
+                _ => damaged.push(name),
             }
         }
         photos.sort_by_key(|(p, _)| p.seq);
@@ -151,24 +161,25 @@ impl Library {
             photos,
             pending,
             book,
+            damaged,
         })
     }
 
     /// Writes what the book changed (an edit, an undo, a grouping) in one
     /// transaction: a crash leaves the old state or the new, never a mix.
-    pub async fn commit(&self, dirty: &Dirty) -> Result<(), String> {
+    pub async fn commit(&self, dirty: &Dirty) -> Result<(), StorageError> {
         let tx = self.writing(&[PEOPLE, FACES, EDITS, META])?;
-        let people = tx.store(PEOPLE).map_err(storage_error)?;
+        let people = tx.store(PEOPLE).map_err(StorageError::from)?;
         for (id, person) in &dirty.people {
             match person {
                 Some(p) => put(&people, p).await?,
                 None => people
                     .delete(JsValue::from_f64(id.0 as f64))
                     .await
-                    .map_err(storage_error)?,
+                    .map_err(StorageError::from)?,
             }
         }
-        let faces = tx.store(FACES).map_err(storage_error)?;
+        let faces = tx.store(FACES).map_err(StorageError::from)?;
         for (face, state) in &dirty.faces {
             let key = face_key(*face);
             match state {
@@ -186,28 +197,28 @@ impl Library {
                 None => faces
                     .delete(JsValue::from_str(&key))
                     .await
-                    .map_err(storage_error)?,
+                    .map_err(StorageError::from)?,
             }
         }
-        let edits = tx.store(EDITS).map_err(storage_error)?;
+        let edits = tx.store(EDITS).map_err(StorageError::from)?;
         for seq in &dirty.edits_deleted {
             edits
                 .delete(JsValue::from_f64(*seq as f64))
                 .await
-                .map_err(storage_error)?;
+                .map_err(StorageError::from)?;
         }
         for edit in &dirty.edits_written {
             put(&edits, edit).await?;
         }
         put(
-            &tx.store(META).map_err(storage_error)?,
+            &tx.store(META).map_err(StorageError::from)?,
             &MetaRecord {
                 name: COUNTERS.into(),
                 counters: dirty.counters.clone(),
             },
         )
         .await?;
-        tx.done().await.map_err(storage_error)?;
+        tx.done().await.map_err(StorageError::from)?;
         Ok(())
     }
 
@@ -218,82 +229,84 @@ impl Library {
         photo: &StoredPhoto,
         file: &web_sys::Blob,
         path: &str,
-    ) -> Result<(), String> {
-        let value = serde_wasm_bindgen::to_value(photo).map_err(|e| e.to_string())?;
-        Reflect::set(&value, &FILE_FIELD.into(), file).map_err(|e| describe(&e))?;
+    ) -> Result<(), StorageError> {
+        let value = serde_wasm_bindgen::to_value(photo)?;
+        Reflect::set(&value, &FILE_FIELD.into(), file)
+            .map_err(|e| StorageError::Encode(describe(&e)))?;
         let tx = self.writing(&[PHOTOS, PENDING])?;
         tx.store(PHOTOS)
-            .map_err(storage_error)?
+            .map_err(StorageError::from)?
             .put(&value, None)
             .await
-            .map_err(storage_error)?;
+            .map_err(StorageError::from)?;
         unqueue(&tx, path).await?;
-        tx.done().await.map_err(storage_error)?;
+        tx.done().await.map_err(StorageError::from)?;
         Ok(())
     }
 
-    pub async fn add_pending(&self, paths: &[String]) -> Result<(), String> {
+    pub async fn add_pending(&self, paths: &[String]) -> Result<(), StorageError> {
         let tx = self.writing(&[PENDING])?;
-        let store = tx.store(PENDING).map_err(storage_error)?;
+        let store = tx.store(PENDING).map_err(StorageError::from)?;
         for path in paths {
-            let value = serde_wasm_bindgen::to_value(&Pending { path: path.clone() })
-                .map_err(|e| e.to_string())?;
-            store.put(&value, None).await.map_err(storage_error)?;
+            let value = serde_wasm_bindgen::to_value(&Pending { path: path.clone() })?;
+            store.put(&value, None).await.map_err(StorageError::from)?;
         }
-        tx.done().await.map_err(storage_error)?;
+        tx.done().await.map_err(StorageError::from)?;
         Ok(())
     }
 
-    pub async fn forget_pending(&self, path: &str) -> Result<(), String> {
+    pub async fn forget_pending(&self, path: &str) -> Result<(), StorageError> {
         let tx = self.writing(&[PENDING])?;
         unqueue(&tx, path).await?;
-        tx.done().await.map_err(storage_error)?;
+        tx.done().await.map_err(StorageError::from)?;
         Ok(())
     }
 
-    fn writing(&self, stores: &[&str]) -> Result<rexie::Transaction, String> {
+    fn writing(&self, stores: &[&str]) -> Result<rexie::Transaction, StorageError> {
         self.db
             .transaction(stores, TransactionMode::ReadWrite)
-            .map_err(storage_error)
+            .map_err(StorageError::from)
     }
 
     /// Deletes the whole library.
-    pub async fn clear(self) -> Result<(), String> {
+    pub async fn clear(self) -> Result<(), StorageError> {
         self.db.close();
-        Rexie::delete(DB_NAME).await.map_err(storage_error)
+        Rexie::delete(DB_NAME).await.map_err(StorageError::from)
     }
 }
 
-async fn put(store: &rexie::Store, value: &impl Serialize) -> Result<(), String> {
-    let value = serde_wasm_bindgen::to_value(value).map_err(|e| e.to_string())?;
-    store.put(&value, None).await.map_err(storage_error)?;
+async fn put(store: &rexie::Store, value: &impl Serialize) -> Result<(), StorageError> {
+    let value = serde_wasm_bindgen::to_value(value)?;
+    store.put(&value, None).await.map_err(StorageError::from)?;
     Ok(())
 }
 
-/// Every record of a store; records that no longer parse are skipped rather
-/// than making the whole library unreadable.
+/// Every record of a store; records that no longer parse are skipped (and
+/// counted in `damaged`) rather than making the whole library unreadable.
 async fn read_all<T: serde::de::DeserializeOwned>(
     tx: &rexie::Transaction,
     store: &str,
-) -> Result<Vec<T>, String> {
-    Ok(tx
-        .store(store)
-        .map_err(storage_error)?
-        .get_all(None, None)
-        .await
-        .map_err(storage_error)?
+    damaged: &mut Vec<String>,
+) -> Result<Vec<T>, StorageError> {
+    let rows = tx.store(store)?.get_all(None, None).await?;
+    let total = rows.len();
+    let read: Vec<T> = rows
         .into_iter()
         .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
-        .collect())
+        .collect();
+    if read.len() < total {
+        damaged.push(format!("{} record(s) of {store}", total - read.len()));
+    }
+    Ok(read)
 }
 
 /// Removes a file from the pending list within the caller's transaction.
-async fn unqueue(tx: &rexie::Transaction, path: &str) -> Result<(), String> {
+async fn unqueue(tx: &rexie::Transaction, path: &str) -> Result<(), StorageError> {
     tx.store(PENDING)
-        .map_err(storage_error)?
+        .map_err(StorageError::from)?
         .delete(JsValue::from_str(path))
         .await
-        .map_err(storage_error)
+        .map_err(StorageError::from)
 }
 
 /// "12.3 MB of 2.1 GB used", from `navigator.storage.estimate()`; also asks

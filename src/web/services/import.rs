@@ -1,7 +1,7 @@
 //! Getting files in: the file and folder pickers and drag-and-drop (files or
 //! whole folders, read recursively).
 
-use super::js::describe;
+use crate::web::js::describe;
 use futures::channel::oneshot;
 use js_sys::{Array, Reflect};
 use std::cell::RefCell;
@@ -12,7 +12,54 @@ use web_sys::{
     DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry,
 };
 
-const PHOTO_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "gif"];
+/// The one list of what Facesort reads: pickers, drops and the page's words
+/// all come from it. (The decoder reports anything else precisely.)
+pub const PHOTO_TYPES: [PhotoType; 4] = [
+    PhotoType {
+        label: "JPEG",
+        mime: "image/jpeg",
+        extensions: &["jpg", "jpeg"],
+    },
+    PhotoType {
+        label: "PNG",
+        mime: "image/png",
+        extensions: &["png"],
+    },
+    PhotoType {
+        label: "WebP",
+        mime: "image/webp",
+        extensions: &["webp"],
+    },
+    PhotoType {
+        label: "GIF",
+        mime: "image/gif",
+        extensions: &["gif"],
+    },
+];
+
+pub struct PhotoType {
+    pub label: &'static str,
+    pub mime: &'static str,
+    pub extensions: &'static [&'static str],
+}
+
+/// For `<input type=file accept=…>`: every MIME type and extension.
+pub fn accept_attribute() -> String {
+    let mimes = PHOTO_TYPES.iter().map(|t| t.mime.to_string());
+    let extensions = PHOTO_TYPES
+        .iter()
+        .flat_map(|t| t.extensions.iter().map(|e| format!(".{e}")));
+    mimes.chain(extensions).collect::<Vec<_>>().join(",")
+}
+
+/// "JPEG, PNG, WebP or GIF".
+pub fn formats_label() -> String {
+    let labels: Vec<&str> = PHOTO_TYPES.iter().map(|t| t.label).collect();
+    match labels.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => labels.join(""),
+    }
+}
 
 /// A file the user gave us, with its path inside a dropped or picked folder.
 #[derive(Clone)]
@@ -39,11 +86,10 @@ impl PickedFile {
     pub fn looks_like_photo(&self) -> bool {
         let name = self.file.name().to_ascii_lowercase();
         let ext = name.rsplit('.').next().unwrap_or("");
-        PHOTO_EXTENSIONS.contains(&ext)
-            || matches!(
-                self.file.type_().as_str(),
-                "image/jpeg" | "image/png" | "image/webp" | "image/gif"
-            )
+        let mime = self.file.type_();
+        PHOTO_TYPES
+            .iter()
+            .any(|t| t.mime == mime || t.extensions.contains(&ext))
     }
 }
 

@@ -3,19 +3,19 @@
 //! match first. The library's stored embeddings are searched as they are:
 //! nothing is reprocessed, and the reference photos are not added.
 
-use super::download;
-use super::edit;
-use super::js::describe;
-use super::session::{object_url, pool};
-use super::state::{photo_count, AppState, Screen, LOCAL};
+use super::photo::Framed;
+use super::words::{face_count, photo_count};
+use super::{correct, use_app, Screen, Ui};
 use crate::face::embedding::Embedding;
-use crate::people::book::{face_count, FaceKey};
+use crate::people::book::{Correction, FaceKey};
+use crate::people::cluster::PhotoId;
 use crate::people::search::{rank, Match, DEFAULT_MIN_SIMILARITY};
-use crate::wire::worker::FromWorker;
-use js_sys::ArrayBuffer;
+use crate::web::services::download;
+use crate::web::services::import::accept_attribute;
+use crate::web::services::library::{object_url, Library};
+use crate::web::services::views::Photo;
 use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Search {
@@ -69,24 +69,17 @@ impl Search {
     }
 }
 
-/// Reference photos are analysed under ids no library photo gets.
-const FIRST_REFERENCE_ID: u32 = 1 << 31;
-
 /// Analyses reference photos on the worker pool (loading it if need be).
-pub fn add_references(st: AppState, files: Vec<web_sys::File>) {
-    let first = st.find.with_untracked(|s| {
-        s.references
-            .iter()
-            .map(|r| r.id + 1)
-            .max()
-            .unwrap_or(FIRST_REFERENCE_ID)
-    });
+fn add_references(library: Library, ui: Ui, files: Vec<web_sys::File>) {
+    let first = ui
+        .find
+        .with_untracked(|s| s.references.iter().map(|r| r.id + 1).max().unwrap_or(0));
     let refs: Vec<(u32, web_sys::File)> = files
         .into_iter()
         .enumerate()
         .map(|(i, f)| (first + i as u32, f))
         .collect();
-    st.find.update(|s| {
+    ui.find.update(|s| {
         s.references.extend(refs.iter().map(|(id, f)| Reference {
             id: *id,
             name: f.name(),
@@ -94,13 +87,28 @@ pub fn add_references(st: AppState, files: Vec<web_sys::File>) {
         }))
     });
     wasm_bindgen_futures::spawn_local(async move {
-        let pool = pool(st).await;
         for (id, file) in refs {
-            let state = match &pool {
-                None => ReferenceState::Failed("the face models could not be loaded".into()),
-                Some(pool) => analyse(pool, &file, id).await,
+            let state = match library.analyse_reference(&file).await {
+                Err(e) => ReferenceState::Failed(e.to_string()),
+                Ok(report) if report.faces.is_empty() => {
+                    ReferenceState::Failed("no face was found in it".into())
+                }
+                Ok(report) => {
+                    let only = report.faces.len() == 1;
+                    ReferenceState::Faces(
+                        report
+                            .faces
+                            .into_iter()
+                            .map(|f| ReferenceFace {
+                                crop_url: object_url(&f.crop_jpeg),
+                                embedding: f.embedding,
+                                chosen: only,
+                            })
+                            .collect(),
+                    )
+                }
             };
-            st.find.update(|s| {
+            ui.find.update(|s| {
                 if let Some(r) = s.references.iter_mut().find(|r| r.id == id) {
                     r.state = state;
                 }
@@ -109,67 +117,34 @@ pub fn add_references(st: AppState, files: Vec<web_sys::File>) {
     });
 }
 
-async fn analyse(pool: &super::pool::WorkerPool, file: &web_sys::File, id: u32) -> ReferenceState {
-    let buffer = match JsFuture::from(file.array_buffer()).await {
-        Ok(b) => ArrayBuffer::from(b),
-        Err(e) => {
-            return ReferenceState::Failed(format!("the file could not be read ({})", describe(&e)))
-        }
-    };
-    match pool.analyse(id, buffer).await {
-        FromWorker::Analysed { report, .. } if report.faces.is_empty() => {
-            ReferenceState::Failed("no face was found in it".into())
-        }
-        FromWorker::Analysed { report, .. } => {
-            let only = report.faces.len() == 1;
-            ReferenceState::Faces(
-                report
-                    .faces
-                    .into_iter()
-                    .map(|f| ReferenceFace {
-                        crop_url: object_url(&f.crop_jpeg),
-                        embedding: f.embedding,
-                        chosen: only,
-                    })
-                    .collect(),
-            )
-        }
-        FromWorker::Failed { message, .. } => ReferenceState::Failed(message),
-        _ => ReferenceState::Failed("unexpected reply from the worker".into()),
-    }
-}
-
 /// Every photo's best match to `references`, best first.
-fn ranked(references: &[Embedding]) -> Vec<Match> {
+fn ranked(photos: &[Photo], references: &[Embedding]) -> Vec<Match> {
     let references: Vec<&Embedding> = references.iter().collect();
-    LOCAL.with(|l| {
-        let l = l.borrow();
-        rank(
-            &references,
-            l.faces.iter().flat_map(|(photo, faces)| {
-                faces
-                    .iter()
-                    .enumerate()
-                    .map(move |(i, f)| (FaceKey::new(*photo, i as u32), &f.embedding))
-            }),
-        )
-    })
+    rank(
+        &references,
+        photos.iter().flat_map(|p| {
+            p.faces.iter().enumerate().map(move |(i, f)| {
+                let key = FaceKey {
+                    photo: p.view.id,
+                    index: i as u32,
+                };
+                (key, &f.embedding)
+            })
+        }),
+    )
 }
 
 #[component]
 pub fn FindMe() -> impl IntoView {
-    let st = expect_context::<AppState>();
+    let (library, ui) = use_app();
     // Ranking follows the chosen faces and the library, not the threshold.
     let chosen = Memo::new(move |_| {
-        st.find
+        ui.find
             .with(|s| s.chosen().into_iter().cloned().collect::<Vec<Embedding>>())
     });
-    let all = Memo::new(move |_| {
-        st.photos.track();
-        chosen.with(|c| ranked(c))
-    });
+    let all = Memo::new(move |_| library.photos().with(|p| chosen.with(|c| ranked(p, c))));
     let matches = move || {
-        let min = st.find.with(|s| s.min_similarity);
+        let min = ui.find.with(|s| s.min_similarity);
         all.get()
             .into_iter()
             .filter(|m| m.similarity >= min)
@@ -182,40 +157,33 @@ pub fn FindMe() -> impl IntoView {
             .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
             .unwrap_or_default();
         input.set_value("");
-        add_references(st, files);
+        add_references(library, ui, files);
     };
-    let has_references = move || st.find.with(|s| !s.chosen().is_empty());
+    let has_references = move || ui.find.with(|s| !s.chosen().is_empty());
     let name = RwSignal::new(String::new());
     let save = move |e: ev::SubmitEvent| {
         e.prevent_default();
-        let keys: Vec<FaceKey> = matches().iter().map(|m| m.face).collect();
-        let typed = name.get_untracked();
-        edit::run(st, move |b| {
-            let id = b.new_person(&keys, &typed)?;
-            Ok(format!(
-                "saved {} as {}",
-                face_count(keys.len()),
-                b.person(id).map(|p| p.display_name()).unwrap_or_default()
-            ))
-        });
+        let faces: Vec<FaceKey> = matches().iter().map(|m| m.face).collect();
+        let name = name.get_untracked();
+        correct(library, Correction::NewPerson { faces, name }, |_| {});
     };
     let download_matches = move |_| {
-        let ids: Vec<u32> = matches().iter().map(|m| m.face.photo.0).collect();
-        wasm_bindgen_futures::spawn_local(download::photos_zip(st, ids, "Find me.zip".into()));
+        let ids: Vec<PhotoId> = matches().iter().map(|m| m.face.photo).collect();
+        wasm_bindgen_futures::spawn_local(download::photos_zip(library, ids, "Find me.zip".into()));
     };
     view! {
         <section class="find-me" aria-label="Find a person">
             <div class="toolbar">
-                <button on:click=move |_| st.back()>"Back to people"</button>
+                <button on:click=move |_| ui.back()>"Back to people"</button>
                 <h2>"Find a person"</h2>
             </div>
             <p class="note">"Choose one or more photos of the person (a selfie works). More than one photo makes the search surer. They are only compared with your library, not added to it."</p>
             <label class="button">
                 "Choose reference photos"
-                <input type="file" multiple accept="image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp" aria-label="Choose reference photos" on:change=picked />
+                <input type="file" multiple accept=accept_attribute() aria-label="Choose reference photos" on:change=picked />
             </label>
             <ul role="list" aria-label="Reference photos" class="references">
-                <For each=move || st.find.get().references key=|r| (r.id, format!("{:?}", r.state)) let:reference>
+                <For each=move || ui.find.get().references key=|r| (r.id, format!("{:?}", r.state)) let:reference>
                     <ReferenceItem reference=reference />
                 </For>
             </ul>
@@ -229,16 +197,16 @@ pub fn FindMe() -> impl IntoView {
                             max="1"
                             step="0.01"
                             aria-label="Minimum similarity"
-                            prop:value=move || format!("{:.2}", st.find.with(|s| s.min_similarity))
+                            prop:value=move || format!("{:.2}", ui.find.with(|s| s.min_similarity))
                             on:input=move |e| {
                                 if let Ok(v) = event_target_value(&e).parse::<f32>() {
-                                    st.find.update(|s| s.min_similarity = v);
+                                    ui.find.update(|s| s.min_similarity = v);
                                 }
                             }
                         />
                     </label>
-                    <output data-testid="min-similarity">{move || format!("{:.2}", st.find.with(|s| s.min_similarity))}</output>
-                    <button on:click=move |_| st.find.update(|s| s.min_similarity = DEFAULT_MIN_SIMILARITY)>"Default"</button>
+                    <output data-testid="min-similarity">{move || format!("{:.2}", ui.find.with(|s| s.min_similarity))}</output>
+                    <button on:click=move |_| ui.find.update(|s| s.min_similarity = DEFAULT_MIN_SIMILARITY)>"Default"</button>
                 </div>
                 <p data-testid="match-count" aria-live="polite">{move || format!("{} with this person", photo_count(matches().len()))}</p>
                 <Show when=move || !matches().is_empty()>
@@ -265,7 +233,7 @@ pub fn FindMe() -> impl IntoView {
 
 #[component]
 fn ReferenceItem(reference: Reference) -> impl IntoView {
-    let st = expect_context::<AppState>();
+    let (_, ui) = use_app();
     let id = reference.id;
     let name = reference.name.clone();
     let body = match reference.state {
@@ -287,7 +255,7 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
                             class="reference-face"
                             aria-pressed=if f.chosen { "true" } else { "false" }
                             aria-label=label
-                            on:click=move |_| st.find.update(|s| {
+                            on:click=move |_| ui.find.update(|s| {
                                 if let Some(ReferenceState::Faces(faces)) = s.references.iter_mut().find(|r| r.id == id).map(|r| &mut r.state) {
                                     faces[i].chosen = !faces[i].chosen;
                                 }
@@ -303,17 +271,15 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
     view! {
         <li role="listitem" data-file=reference.name.clone()>
             {body}
-            <button on:click=move |_| st.find.update(|s| s.references.retain(|r| r.id != id))>{format!("Remove {}", reference.name)}</button>
+            <button on:click=move |_| ui.find.update(|s| s.references.retain(|r| r.id != id))>{format!("Remove {}", reference.name)}</button>
         </li>
     }
 }
 
 #[component]
 fn MatchItem(found: Match) -> impl IntoView {
-    let st = expect_context::<AppState>();
-    let photo = st
-        .photos
-        .with_untracked(|p| p.iter().find(|p| p.id == found.face.photo.0).cloned());
+    let (library, ui) = use_app();
+    let photo = library.photo(found.face.photo);
     let Some(photo) = photo else {
         return ().into_any();
     };
@@ -321,8 +287,8 @@ fn MatchItem(found: Match) -> impl IntoView {
     let similarity = format!("similarity {:.2}", found.similarity);
     view! {
         <li role="listitem" data-file=photo.name.clone() data-similarity=format!("{:.3}", found.similarity)>
-            <button data-photo-id=id aria-label=format!("Open {}, {}", photo.name, similarity) on:click=move |_| st.screen.set(Screen::Photo { photo: id, back: Box::new(Screen::FindMe) })>
-                <super::app::Framed photo=photo.clone() boxed=Some(vec![found.face.index as usize]) src=photo.thumb_url.clone() />
+            <button data-photo-id=id.0 aria-label=format!("Open {}, {}", photo.name, similarity) on:click=move |_| ui.open(Screen::Photo { photo: id, back: Box::new(Screen::FindMe) })>
+                <Framed photo=photo.clone() boxed=Some(vec![found.face.index as usize]) src=photo.thumb_url.clone() />
             </button>
             <span class="similarity">{similarity}</span>
         </li>

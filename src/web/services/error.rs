@@ -1,0 +1,142 @@
+//! What can go wrong in the page's services, as types. The UI turns them into
+//! sentences (their `Display`) at the edge, and nothing here is a bare string
+//! to be searched.
+
+use crate::wire::grouping::GroupingError;
+use crate::wire::worker::{AnalyseError, ModelsError};
+use thiserror::Error;
+
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum StorageError {
+    #[error("the browser's storage for this site is full: free some space or clear the library; photos sorted now will not be kept after you close the page")]
+    Full,
+    #[error("the browser's storage failed ({0})")]
+    Failed(String),
+    #[error("a record could not be prepared for storage ({0})")]
+    Encode(String),
+}
+
+impl StorageError {
+    /// Classifies a failure by the DOMException the browser raised: a full
+    /// disk is `QuotaExceededError`, whatever the message says.
+    pub fn from_detail(detail: String) -> StorageError {
+        if detail.contains("QuotaExceededError") {
+            StorageError::Full
+        } else {
+            StorageError::Failed(detail)
+        }
+    }
+}
+
+impl From<rexie::Error> for StorageError {
+    fn from(e: rexie::Error) -> Self {
+        // rexie's own message is just "idb error": the DOMException is inside.
+        let detail = match &e {
+            rexie::Error::IdbError(inner) => inner.to_string(),
+            other => other.to_string(),
+        };
+        StorageError::from_detail(detail)
+    }
+}
+
+impl From<serde_wasm_bindgen::Error> for StorageError {
+    fn from(e: serde_wasm_bindgen::Error) -> Self {
+        StorageError::Encode(e.to_string())
+    }
+}
+
+/// The worker pool could not do what was asked.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum PoolError {
+    #[error("could not start a worker: {0}")]
+    Spawn(String),
+    #[error(transparent)]
+    Models(#[from] ModelsError),
+    #[error("a worker stopped while loading")]
+    StoppedLoading,
+    #[error("every worker has stopped; reload the page")]
+    AllStopped,
+    #[error("the worker stopped: {0}")]
+    Stopped(String),
+    #[error("the request could not be sent to the worker: {0}")]
+    Post(String),
+    #[error("the worker could not read the request: {0}")]
+    Unreadable(String),
+    #[error("the worker answered another kind of request")]
+    WrongReply,
+}
+
+/// Why one photo was not sorted: shown next to its name.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum PhotoError {
+    #[error("the browser could not read the file ({0})")]
+    Read(String),
+    #[error("its content could not be hashed ({0})")]
+    Hash(String),
+    #[error(transparent)]
+    Analyse(#[from] AnalyseError),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+}
+
+/// Something the page tells the user about the library as a whole.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum Problem {
+    #[error("Facesort could not start: {0}")]
+    Start(PoolError),
+    #[error("Your library could not be opened: {0}. Photos sorted now will not be kept.")]
+    Open(StorageError),
+    #[error("Your library could not be read: {0}")]
+    Read(StorageError),
+    #[error("Your library could not note the new photos: {0}")]
+    NotePending(StorageError),
+    #[error("{path} could not be kept in your library: {error}")]
+    KeepPhoto { path: String, error: StorageError },
+    #[error("Some of your library could not be read back and is left out: {}", .0.join(", "))]
+    Damaged(Vec<String>),
+    #[error("Who is who could not be kept in your library: {0}")]
+    KeepBook(StorageError),
+    #[error("Grouping faces failed: {0}")]
+    Grouping(GroupingFailure),
+    #[error("The library could not be cleared: {0}")]
+    Clear(StorageError),
+    #[error("The library is busy; try again when sorting has finished.")]
+    Busy,
+    #[error("The download failed: {0}")]
+    Download(String),
+}
+
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum GroupingFailure {
+    #[error(transparent)]
+    Job(#[from] GroupingError),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+}
+
+/// A pool request's failure: the worker refused it, or the pool failed.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum AskError<E: std::error::Error> {
+    #[error(transparent)]
+    Refused(E),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+}
+
+impl From<AskError<AnalyseError>> for PhotoError {
+    fn from(e: AskError<AnalyseError>) -> Self {
+        match e {
+            AskError::Refused(e) => PhotoError::Analyse(e),
+            AskError::Pool(e) => PhotoError::Pool(e),
+        }
+    }
+}
+
+impl From<AskError<GroupingError>> for GroupingFailure {
+    fn from(e: AskError<GroupingError>) -> Self {
+        match e {
+            AskError::Refused(e) => GroupingFailure::Job(e),
+            AskError::Pool(e) => GroupingFailure::Pool(e),
+        }
+    }
+}

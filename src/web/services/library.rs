@@ -1,0 +1,872 @@
+//! The library service: the one owner of the page's library. It holds every
+//! photo as one record, the book of who is who, the IndexedDB store and the
+//! worker pool, and applies commands (add photos, correct, restore, clear)
+//! one at a time from a queue. The UI sees read-only signals it publishes and
+//! sends it commands; nothing else writes the library.
+//!
+//! Long work never blocks the queue: analysing photos and grouping faces run
+//! as tasks on the worker pool that report back with commands. A grouping
+//! asked for before an edit is thrown away when it returns, and asked again.
+
+use super::error::{GroupingFailure, PhotoError, PoolError, Problem, StorageError};
+use super::import::PickedFile;
+use super::pool::{default_size, WorkerPool};
+use super::store::{storage_summary, Store, StoredPhoto};
+use super::views::{group_people, FailedFile, KeptFace, PersonView, Phase, Photo, Progress};
+use super::views::{FaceView, PhotoView};
+use crate::face::detection::DetectorConfig;
+use crate::face::embedding::Embedding;
+use crate::face::quality::QualityRules;
+use crate::people::book::{Applied, Book, Correction, EditError, FaceKey, RegroupRequest};
+use crate::people::cluster::{ClusterConfig, Clustering, PhotoId};
+use crate::people::timeline::Seen;
+use crate::web::js::{blob, local_wall_ms, now_ms, sha256_hex};
+use crate::wire::grouping::GroupingJob;
+use crate::wire::worker::{AnalyseRequest, PhotoReport};
+use futures::channel::{mpsc, oneshot};
+use futures::future::{LocalBoxFuture, Shared};
+use futures::{FutureExt, StreamExt};
+use js_sys::{ArrayBuffer, Uint8Array};
+use leptos::prelude::*;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+/// Re-group after this many new photos, so the grid fills in as they arrive.
+const REGROUP_EVERY: usize = 25;
+
+/// A worker pool on its way: shared, so every caller gets the same one.
+pub type PoolStart = Shared<LocalBoxFuture<'static, Result<Rc<WorkerPool>, PoolError>>>;
+
+/// What became of an edit, for the page to put into words.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EditNote {
+    Applied(Applied),
+    Refused(EditError),
+    /// It could not be saved, so it was not made.
+    NotSaved(StorageError),
+}
+
+/// The settings requests to the workers carry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    pub detector: DetectorConfig,
+    pub grouping: ClusterConfig,
+    pub quality: QualityRules,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            detector: DetectorConfig::DEFAULT,
+            grouping: ClusterConfig::DEFAULT,
+            quality: QualityRules::DEFAULT,
+        }
+    }
+}
+
+enum Command {
+    Restore,
+    Add(Vec<PickedFile>),
+    Cancel,
+    Correct(Correction, oneshot::Sender<EditNote>),
+    Clear,
+    Report(Problem),
+    Pool(oneshot::Sender<PoolStart>),
+    // From the service's own tasks:
+    PoolStarted(Result<(), PoolError>),
+    Claim(String, oneshot::Sender<Option<PhotoId>>),
+    Finished(PickedFile, Outcome),
+    NextBatch(oneshot::Sender<Vec<PickedFile>>),
+    Grouped(Box<Grouped>),
+}
+
+struct Grouped {
+    request: RegroupRequest,
+    /// The book's version the request was made from.
+    version: u64,
+    settle: bool,
+    result: Result<Clustering, GroupingFailure>,
+}
+
+enum Outcome {
+    Photo {
+        id: PhotoId,
+        hash: String,
+        report: PhotoReport,
+    },
+    Duplicate,
+    Failed(PhotoError),
+    /// Cancelled before it started.
+    Dropped,
+}
+
+/// The page's handle on the library: read-only views and commands. `Copy`,
+/// provided to the UI through Leptos context.
+#[derive(Clone, Copy)]
+pub struct Library {
+    photos: ReadSignal<Vec<Photo>, LocalStorage>,
+    book: ReadSignal<Book>,
+    people: Memo<Vec<PersonView>>,
+    progress: ReadSignal<Progress>,
+    phase: ReadSignal<Phase>,
+    problem: ReadSignal<Option<Problem>>,
+    note: ReadSignal<Option<EditNote>>,
+    pending: ReadSignal<Vec<String>>,
+    storage: ReadSignal<Option<String>>,
+    commands: StoredValue<mpsc::UnboundedSender<Command>, LocalStorage>,
+    settings: Settings,
+}
+
+/// The write side of what [`Library`] shows; only the service holds it.
+#[derive(Clone, Copy)]
+struct Outputs {
+    photos: RwSignal<Vec<Photo>, LocalStorage>,
+    book: RwSignal<Book>,
+    progress: RwSignal<Progress>,
+    phase: RwSignal<Phase>,
+    problem: RwSignal<Option<Problem>>,
+    note: RwSignal<Option<EditNote>>,
+    pending: RwSignal<Vec<String>>,
+    storage: RwSignal<Option<String>>,
+}
+
+impl Library {
+    /// Starts the service and restores the saved library.
+    pub fn start(settings: Settings) -> Library {
+        let out = Outputs {
+            photos: RwSignal::new_local(Vec::new()),
+            book: RwSignal::new(Book::default()),
+            progress: RwSignal::new(Progress::default()),
+            phase: RwSignal::new(Phase::Idle),
+            problem: RwSignal::new(None),
+            note: RwSignal::new(None),
+            pending: RwSignal::new(Vec::new()),
+            storage: RwSignal::new(None),
+        };
+        let (tx, rx) = mpsc::unbounded();
+        let (photos, book) = (out.photos.read_only(), out.book.read_only());
+        let library = Library {
+            photos,
+            book,
+            people: Memo::new(move |_| photos.with(|p| book.with(|b| group_people(p, b)))),
+            progress: out.progress.read_only(),
+            phase: out.phase.read_only(),
+            problem: out.problem.read_only(),
+            note: out.note.read_only(),
+            pending: out.pending.read_only(),
+            storage: out.storage.read_only(),
+            commands: StoredValue::new_local(tx.clone()),
+            settings,
+        };
+        let service = Service::new(out, tx, settings);
+        spawn_local(service.serve(rx));
+        library.send(Command::Restore);
+        library
+    }
+
+    fn send(&self, command: Command) {
+        // The loop lives as long as the page; a send can only fail after it.
+        let _ = self.commands.with_value(|c| c.unbounded_send(command));
+    }
+
+    /// Every photo, one record each, in order of arrival.
+    pub fn photos(&self) -> ReadSignal<Vec<Photo>, LocalStorage> {
+        self.photos
+    }
+    pub fn book(&self) -> ReadSignal<Book> {
+        self.book
+    }
+    /// Everyone with a face, hidden people too (most photos first).
+    pub fn people(&self) -> Memo<Vec<PersonView>> {
+        self.people
+    }
+    pub fn progress(&self) -> ReadSignal<Progress> {
+        self.progress
+    }
+    pub fn phase(&self) -> ReadSignal<Phase> {
+        self.phase
+    }
+    pub fn problem(&self) -> ReadSignal<Option<Problem>> {
+        self.problem
+    }
+    /// What the last edit did, or why it was refused.
+    pub fn note(&self) -> ReadSignal<Option<EditNote>> {
+        self.note
+    }
+    /// Files a run queued but did not finish before the page closed.
+    pub fn pending(&self) -> ReadSignal<Vec<String>> {
+        self.pending
+    }
+    /// "12 MB of 2 GB used".
+    pub fn storage(&self) -> ReadSignal<Option<String>> {
+        self.storage
+    }
+
+    /// A photo's view, untracked.
+    pub fn photo(&self, id: PhotoId) -> Option<PhotoView> {
+        self.photos
+            .with_untracked(|p| p.iter().find(|p| p.view.id == id).map(|p| p.view.clone()))
+    }
+
+    /// A photo's original file, untracked.
+    pub fn file(&self, id: PhotoId) -> Option<web_sys::Blob> {
+        self.photos
+            .with_untracked(|p| p.iter().find(|p| p.view.id == id).map(|p| p.file.clone()))
+    }
+
+    /// Adds files: photos join the run (starting one if none is going),
+    /// anything else is reported as skipped.
+    pub fn add(&self, files: Vec<PickedFile>) {
+        if !files.is_empty() {
+            self.send(Command::Add(files));
+        }
+    }
+
+    /// Stops the run after the photos being analysed.
+    pub fn cancel(&self) {
+        self.send(Command::Cancel);
+    }
+
+    /// Makes a correction once it is saved; resolves with what became of it.
+    pub fn correct(&self, correction: Correction) -> impl std::future::Future<Output = EditNote> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Correct(correction, tx));
+        async move {
+            rx.await.unwrap_or(EditNote::NotSaved(StorageError::Failed(
+                "the page is closing".into(),
+            )))
+        }
+    }
+
+    /// Deletes the library (the user confirmed) and starts afresh.
+    pub fn clear(&self) {
+        self.send(Command::Clear);
+    }
+
+    /// Tells the user about a failure outside the service (a download).
+    pub fn report(&self, problem: Problem) {
+        self.send(Command::Report(problem));
+    }
+
+    /// The worker pool, started (models loaded) on first use.
+    async fn pool(&self) -> Result<Rc<WorkerPool>, PoolError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Pool(tx));
+        match rx.await {
+            Ok(start) => start.await,
+            Err(_) => Err(PoolError::AllStopped),
+        }
+    }
+
+    /// Finds the faces of a photo that is not added to the library (a
+    /// reference for a search), with the library's own settings.
+    pub async fn analyse_reference(&self, file: &web_sys::File) -> Result<PhotoReport, PhotoError> {
+        let buffer = JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|e| PhotoError::Read(crate::web::js::describe(&e)))?;
+        let pool = self.pool().await?;
+        let request = AnalyseRequest {
+            detector: self.settings.detector,
+        };
+        Ok(pool.analyse(ArrayBuffer::from(buffer), request).await?)
+    }
+}
+
+struct Service {
+    out: Outputs,
+    tx: mpsc::UnboundedSender<Command>,
+    settings: Settings,
+    store: Option<Store>,
+    hashes: HashMap<String, PhotoId>,
+    next_id: u32,
+    queue: Vec<PickedFile>,
+    /// A run is going: it drains `queue` before it ends.
+    running: bool,
+    pool: Option<PoolStart>,
+    /// The phase to go back to once the models are loaded.
+    before_loading: Phase,
+    /// Photos added since the last grouping was asked for.
+    since_grouping: usize,
+    /// A grouping is on a worker (settling, or not).
+    grouping: Option<bool>,
+    /// Another grouping was asked for meanwhile (settling, or not).
+    grouping_next: Option<bool>,
+    /// Bumped by every correction: a grouping of an older book is stale.
+    version: u64,
+}
+
+impl Service {
+    fn new(out: Outputs, tx: mpsc::UnboundedSender<Command>, settings: Settings) -> Service {
+        Service {
+            out,
+            tx,
+            settings,
+            store: None,
+            hashes: HashMap::new(),
+            next_id: 0,
+            queue: Vec::new(),
+            running: false,
+            pool: None,
+            before_loading: Phase::Idle,
+            since_grouping: 0,
+            grouping: None,
+            grouping_next: None,
+            version: 0,
+        }
+    }
+
+    async fn serve(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        while let Some(command) = commands.next().await {
+            self.handle(command).await;
+        }
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::Restore => self.restore().await,
+            Command::Add(files) => self.add(files).await,
+            Command::Cancel => self.out.progress.update(|p| p.cancelled = true),
+            Command::Correct(correction, reply) => {
+                let note = self.correct(correction).await;
+                self.out.note.set(Some(note.clone()));
+                let _ = reply.send(note);
+            }
+            Command::Clear => self.clear().await,
+            Command::Report(problem) => self.out.problem.set(Some(problem)),
+            Command::Pool(reply) => {
+                let _ = reply.send(self.pool_start());
+            }
+            Command::PoolStarted(result) => self.pool_started(result),
+            Command::Claim(hash, reply) => {
+                let _ = reply.send(self.claim(hash));
+            }
+            Command::Finished(file, outcome) => self.finished(file, outcome).await,
+            Command::NextBatch(reply) => {
+                let batch = std::mem::take(&mut self.queue);
+                if batch.is_empty() {
+                    self.running = false;
+                    self.group(true).await;
+                }
+                let _ = reply.send(batch);
+            }
+            Command::Grouped(grouped) => self.grouped(*grouped).await,
+        }
+    }
+
+    // ---- restoring ----------------------------------------------------------
+
+    /// Opens the library and puts every kept photo and person back. Faces that
+    /// were never placed (the page closed mid-run, or a version-1 library) are
+    /// grouped now.
+    async fn restore(&mut self) {
+        let store = match Store::open().await {
+            Ok(store) => store,
+            Err(e) => return self.out.problem.set(Some(Problem::Open(e))),
+        };
+        let loaded = match store.load().await {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                self.store = Some(store);
+                return self.out.problem.set(Some(Problem::Read(e)));
+            }
+        };
+        self.store = Some(store);
+        if !loaded.damaged.is_empty() {
+            self.out
+                .problem
+                .set(Some(Problem::Damaged(loaded.damaged.clone())));
+        }
+        self.out.pending.set(loaded.pending);
+        self.refresh_storage();
+        if loaded.photos.is_empty() {
+            return;
+        }
+        let unplaced = loaded.photos.iter().any(|(photo, _)| {
+            (0..photo.report.faces.len()).any(|i| {
+                loaded
+                    .book
+                    .face(FaceKey {
+                        photo: photo.seq,
+                        index: i as u32,
+                    })
+                    .is_none()
+            })
+        });
+        // Face records of a photo that was not kept still hold its id: never reuse it.
+        self.next_id = loaded.book.last_photo().map_or(0, |p| p + 1);
+        self.out.book.set(loaded.book);
+        let records: Vec<Photo> = loaded
+            .photos
+            .into_iter()
+            .map(|(photo, file)| {
+                self.hashes.insert(photo.hash.clone(), photo.seq);
+                self.next_id = self.next_id.max(photo.seq.0 + 1);
+                self.record(photo, file)
+            })
+            .collect();
+        self.out.photos.set(records);
+        if unplaced {
+            self.group(true).await;
+        } else {
+            // A run cut short leaves its people provisional: it is over now.
+            self.out.book.update(Book::settle);
+            self.save_book().await;
+            self.out.phase.set(Phase::Done);
+        }
+    }
+
+    /// A stored photo as the page keeps it.
+    fn record(&self, stored: StoredPhoto, file: web_sys::Blob) -> Photo {
+        let report = stored.report;
+        let view = PhotoView {
+            id: stored.seq,
+            name: stored.name,
+            seen: Seen::of(report.taken_ms, local_wall_ms(stored.last_modified_ms)),
+            added_ms: local_wall_ms(stored.added_ms),
+            thumb_url: object_url(&report.thumbnail_jpeg),
+            width: report.width,
+            height: report.height,
+            faces: report
+                .faces
+                .iter()
+                .map(|f| FaceView {
+                    bbox: f.bbox,
+                    crop_url: object_url(&f.crop_jpeg),
+                })
+                .collect(),
+        };
+        let rules = self.settings.quality;
+        let faces = report
+            .faces
+            .into_iter()
+            .map(|f| KeptFace {
+                // Faces saved before quality was judged count as sure.
+                sure: f.quality.is_none_or(|q| rules.is_sure(&q)),
+                embedding: f.embedding,
+                crop_jpeg: f.crop_jpeg,
+            })
+            .collect();
+        Photo { view, file, faces }
+    }
+
+    // ---- a run --------------------------------------------------------------
+
+    async fn add(&mut self, files: Vec<PickedFile>) {
+        let (photos, others): (Vec<PickedFile>, Vec<PickedFile>) =
+            files.into_iter().partition(PickedFile::looks_like_photo);
+        self.out.progress.update(|p| {
+            if p.total == p.done {
+                p.started_ms = now_ms();
+                p.finished_ms = None;
+                p.cancelled = false;
+            }
+            p.total += photos.len();
+            p.skipped.extend(others.iter().map(|f| f.path.clone()));
+        });
+        if photos.is_empty() {
+            return;
+        }
+        if let Some(store) = &self.store {
+            let paths: Vec<String> = photos.iter().map(|f| f.path.clone()).collect();
+            if let Err(e) = store.add_pending(&paths).await {
+                self.out.problem.set(Some(Problem::NotePending(e)));
+            }
+        }
+        self.queue.extend(photos);
+        if self.running {
+            return;
+        }
+        self.running = true;
+        if matches!(self.out.problem.get_untracked(), Some(Problem::Start(_))) {
+            self.out.problem.set(None);
+        }
+        let start = self.pool_start();
+        if start.peek().is_some_and(Result::is_ok) {
+            self.out.phase.set(Phase::Sorting);
+        } else {
+            self.before_loading = Phase::Sorting;
+        }
+        spawn_local(run(
+            self.tx.clone(),
+            start,
+            self.out.progress.read_only(),
+            AnalyseRequest {
+                detector: self.settings.detector,
+            },
+        ));
+    }
+
+    /// The worker pool on its way (started on first use).
+    fn pool_start(&mut self) -> PoolStart {
+        if let Some(start) = &self.pool {
+            return start.clone();
+        }
+        let start = WorkerPool::start(default_size())
+            .map(|r| r.map(Rc::new))
+            .boxed_local()
+            .shared();
+        self.pool = Some(start.clone());
+        let phase = self.out.phase.get_untracked();
+        if phase != Phase::LoadingModels {
+            self.before_loading = phase;
+        }
+        self.out.phase.set(Phase::LoadingModels);
+        let tx = self.tx.clone();
+        let watched = start.clone();
+        spawn_local(async move {
+            let result = watched.await.map(|_| ());
+            let _ = tx.unbounded_send(Command::PoolStarted(result));
+        });
+        start
+    }
+
+    fn pool_started(&mut self, result: Result<(), PoolError>) {
+        match result {
+            Ok(()) => {
+                if self.out.phase.get_untracked() == Phase::LoadingModels {
+                    let next = if self.running {
+                        Phase::Sorting
+                    } else {
+                        self.before_loading
+                    };
+                    self.out.phase.set(next);
+                }
+                self.publish_stats();
+            }
+            Err(e) => {
+                // A later run tries again.
+                self.pool = None;
+                let dropped = std::mem::take(&mut self.queue).len();
+                self.running = false;
+                self.out.progress.update(|p| p.total -= dropped);
+                self.out.problem.set(Some(Problem::Start(e)));
+                self.out.phase.set(Phase::Idle);
+            }
+        }
+    }
+
+    /// An id for a photo with this content, or `None` if the library has it.
+    fn claim(&mut self, hash: String) -> Option<PhotoId> {
+        if self.hashes.contains_key(&hash) {
+            return None;
+        }
+        let id = PhotoId(self.next_id);
+        self.next_id += 1;
+        self.hashes.insert(hash, id);
+        Some(id)
+    }
+
+    async fn finished(&mut self, picked: PickedFile, outcome: Outcome) {
+        if let Outcome::Dropped = outcome {
+            self.out.progress.update(|p| p.total -= 1);
+            return;
+        }
+        // Whatever happened, this file is no longer waiting.
+        self.out
+            .pending
+            .update(|p| p.retain(|path| *path != picked.path));
+        self.out.progress.update(|p| {
+            p.done += 1;
+            match &outcome {
+                Outcome::Failed(error) => p.failed.push(FailedFile {
+                    path: picked.path.clone(),
+                    error: error.clone(),
+                }),
+                Outcome::Duplicate => p.duplicates += 1,
+                Outcome::Photo { report, .. } => p.stages += report.timings,
+                Outcome::Dropped => {}
+            }
+        });
+        match outcome {
+            Outcome::Photo { id, hash, report } => {
+                let file: web_sys::Blob = picked.file.clone().into();
+                let stored = StoredPhoto {
+                    hash,
+                    seq: id,
+                    name: picked.file.name(),
+                    size: picked.file.size(),
+                    last_modified_ms: picked.file.last_modified(),
+                    added_ms: js_sys::Date::now(),
+                    report,
+                };
+                if let Some(store) = &self.store {
+                    // The photo stays sorted in this page even if it could not be kept.
+                    if let Err(error) = store.save(&stored, &file, &picked.path).await {
+                        self.out.problem.set(Some(Problem::KeepPhoto {
+                            path: picked.path.clone(),
+                            error,
+                        }));
+                    }
+                }
+                let record = self.record(stored, file);
+                self.out.photos.update(|p| p.push(record));
+                self.since_grouping += 1;
+                if self.since_grouping >= REGROUP_EVERY {
+                    self.group(false).await;
+                }
+            }
+            _ => {
+                if let Some(store) = &self.store {
+                    let _ = store.forget_pending(&picked.path).await;
+                }
+            }
+        }
+        self.publish_stats();
+    }
+
+    // ---- grouping -----------------------------------------------------------
+
+    /// Asks a worker to place new faces (and any the user took away) among
+    /// the people. Settling makes the people of the run settled: later runs
+    /// add to them, never re-form them.
+    async fn group(&mut self, settle: bool) {
+        if self.grouping.is_some() {
+            self.grouping_next = Some(self.grouping_next.unwrap_or(false) || settle);
+            return;
+        }
+        self.since_grouping = 0;
+        let (request, job) = self.out.photos.with_untracked(|photos| {
+            let by_id: HashMap<PhotoId, &Photo> = photos.iter().map(|p| (p.view.id, p)).collect();
+            let keys = photos.iter().flat_map(|p| {
+                (0..p.faces.len()).map(move |i| FaceKey {
+                    photo: p.view.id,
+                    index: i as u32,
+                })
+            });
+            let request = self.out.book.with_untracked(|b| b.regroup_request(keys));
+            let face = |k: FaceKey| {
+                by_id
+                    .get(&k.photo)
+                    .and_then(|p| p.faces.get(k.index as usize))
+            };
+            let job = GroupingJob::for_request(
+                &request,
+                // Every key comes from `photos`; an empty descriptor would be
+                // refused by the worker as damaged rather than grouped.
+                |k| {
+                    face(k)
+                        .map(|f| f.embedding.clone())
+                        .unwrap_or_else(|| Embedding::new(Vec::new()))
+                },
+                |k| face(k).is_some_and(|f| f.sure),
+                self.settings.grouping,
+            );
+            (request, job)
+        });
+        if request.faces.is_empty() {
+            self.grouped(Grouped {
+                request,
+                version: self.version,
+                settle,
+                result: Ok(Clustering::default()),
+            })
+            .await;
+            return;
+        }
+        self.grouping = Some(settle);
+        let (tx, start, version) = (self.tx.clone(), self.pool_start(), self.version);
+        spawn_local(async move {
+            let result = match start.await {
+                Ok(pool) => pool.group(job).await.map_err(GroupingFailure::from),
+                Err(e) => Err(GroupingFailure::Pool(e)),
+            };
+            let _ = tx.unbounded_send(Command::Grouped(Box::new(Grouped {
+                request,
+                version,
+                settle,
+                result,
+            })));
+        });
+    }
+
+    async fn grouped(&mut self, grouped: Grouped) {
+        self.grouping = None;
+        let Grouped {
+            request,
+            version,
+            settle,
+            result,
+        } = grouped;
+        if version != self.version {
+            // The user changed who is who meanwhile: group the book as it is now.
+            let next = self.grouping_next.take().unwrap_or(false) || settle;
+            return Box::pin(self.group(next)).await;
+        }
+        match result {
+            Ok(clustering) => self.out.book.update(|b| {
+                b.apply_regroup(&request, &clustering);
+                if settle {
+                    b.settle();
+                }
+            }),
+            Err(e) => self.out.problem.set(Some(Problem::Grouping(e))),
+        }
+        self.save_book().await;
+        if let Some(next) = self.grouping_next.take() {
+            return Box::pin(self.group(next)).await;
+        }
+        if settle && !self.running {
+            self.out.progress.update(|p| {
+                if p.finished_ms.is_none() && p.total > 0 {
+                    p.finished_ms = Some(now_ms());
+                }
+            });
+            self.out.phase.set(Phase::Done);
+            self.publish_stats();
+            self.refresh_storage();
+        }
+    }
+
+    /// Saves what grouping changed; a failed save is retried with the next.
+    async fn save_book(&mut self) {
+        let dirty = self.out.book.try_update_untracked(Book::take_dirty);
+        let (Some(store), Some(dirty)) = (&self.store, dirty) else {
+            return;
+        };
+        if dirty.is_empty() {
+            return;
+        }
+        if let Err(e) = store.commit(&dirty).await {
+            self.out.book.update_untracked(|b| b.keep_dirty(dirty));
+            self.out.problem.set(Some(Problem::KeepBook(e)));
+        }
+    }
+
+    // ---- corrections ----------------------------------------------------------
+
+    /// Applies a correction, saves it in one transaction, and only then shows
+    /// it: a failed save rolls it back.
+    async fn correct(&mut self, correction: Correction) -> EditNote {
+        let applied = self.out.book.try_update_untracked(|b| {
+            b.begin();
+            let applied = b.apply(&correction);
+            let dirty = b.take_dirty();
+            (applied, dirty)
+        });
+        let Some((applied, dirty)) = applied else {
+            return EditNote::Refused(EditError::NoSuchPerson);
+        };
+        let applied = match applied {
+            Ok(applied) => applied,
+            Err(e) => {
+                self.out.book.update_untracked(Book::rollback);
+                return EditNote::Refused(e);
+            }
+        };
+        let saved = match &self.store {
+            Some(store) if !dirty.is_empty() => store.commit(&dirty).await,
+            _ => Ok(()),
+        };
+        match saved {
+            Ok(()) => {
+                self.version += 1;
+                self.out.book.update(Book::commit);
+                EditNote::Applied(applied)
+            }
+            Err(e) => {
+                self.out.book.update_untracked(Book::rollback);
+                EditNote::NotSaved(e)
+            }
+        }
+    }
+
+    async fn clear(&mut self) {
+        if self.running || self.grouping.is_some() {
+            return self.out.problem.set(Some(Problem::Busy));
+        }
+        let Some(store) = self.store.take() else {
+            return;
+        };
+        match store.clear().await {
+            Ok(()) => {
+                let _ = web_sys::window().map(|w| w.location().reload());
+            }
+            Err(e) => self.out.problem.set(Some(Problem::Clear(e))),
+        }
+    }
+
+    fn refresh_storage(&self) {
+        let storage = self.out.storage;
+        spawn_local(async move {
+            if let Some(summary) = storage_summary().await {
+                storage.set(Some(summary));
+            }
+        });
+    }
+
+    /// `window.facesortStats`, read by the in-browser benchmark.
+    fn publish_stats(&self) {
+        let workers = self
+            .pool
+            .as_ref()
+            .and_then(|p| p.peek())
+            .and_then(|r| r.as_ref().ok())
+            .map_or(0, |p| p.size());
+        self.out
+            .progress
+            .with_untracked(|p| super::stats::publish(p, workers));
+    }
+}
+
+/// One run: takes batches of queued files until none are left, analysing
+/// two per worker at a time (one analysing, one being read and hashed).
+async fn run(
+    tx: mpsc::UnboundedSender<Command>,
+    start: PoolStart,
+    progress: ReadSignal<Progress>,
+    request: AnalyseRequest,
+) {
+    // If the models cannot load, the service hears it and drops the queue.
+    let Ok(pool) = start.await else { return };
+    loop {
+        let (reply, batch) = oneshot::channel();
+        let _ = tx.unbounded_send(Command::NextBatch(reply));
+        let batch = batch.await.unwrap_or_default();
+        if batch.is_empty() {
+            return;
+        }
+        futures::stream::iter(batch)
+            .for_each_concurrent(pool.size() * 2, |file| {
+                let (tx, pool) = (tx.clone(), pool.clone());
+                async move {
+                    let outcome = if progress.with_untracked(|p| p.cancelled) {
+                        Outcome::Dropped
+                    } else {
+                        analyse(&tx, &pool, &file, request).await
+                    };
+                    let _ = tx.unbounded_send(Command::Finished(file, outcome));
+                }
+            })
+            .await;
+    }
+}
+
+async fn analyse(
+    tx: &mpsc::UnboundedSender<Command>,
+    pool: &WorkerPool,
+    picked: &PickedFile,
+    request: AnalyseRequest,
+) -> Outcome {
+    let buffer = match JsFuture::from(picked.file.array_buffer()).await {
+        Ok(b) => ArrayBuffer::from(b),
+        Err(e) => return Outcome::Failed(PhotoError::Read(crate::web::js::describe(&e))),
+    };
+    let hash = match sha256_hex(&Uint8Array::new(&buffer)).await {
+        Ok(h) => h,
+        Err(e) => return Outcome::Failed(PhotoError::Hash(e)),
+    };
+    let (reply, claimed) = oneshot::channel();
+    let _ = tx.unbounded_send(Command::Claim(hash.clone(), reply));
+    let Ok(Some(id)) = claimed.await else {
+        return Outcome::Duplicate;
+    };
+    match pool.analyse(buffer, request).await {
+        Ok(report) => Outcome::Photo { id, hash, report },
+        Err(e) => Outcome::Failed(e.into()),
+    }
+}
+
+pub fn object_url(jpeg: &[u8]) -> String {
+    web_sys::Url::create_object_url_with_blob(&blob(jpeg, "image/jpeg")).unwrap_or_default()
+}

@@ -1,0 +1,12 @@
+//! The page's services: everything but the UI. The [`library`] service owns
+//! the library (photos, who is who, storage, workers) and applies commands;
+//! the rest are what it is built from, plus downloads.
+
+pub mod download;
+pub mod error;
+pub mod import;
+pub mod library;
+pub mod pool;
+pub mod stats;
+pub mod store;
+pub mod views;

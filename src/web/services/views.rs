@@ -1,0 +1,149 @@
+//! What the page shows of the library: one record per photo, and the views
+//! derived from records and the book. Only the library service writes them.
+
+use super::error::PhotoError;
+use crate::face::embedding::Embedding;
+use crate::face::geometry::FaceBox;
+use crate::face::timing::StageTimings;
+use crate::people::book::{Book, FaceKey};
+use crate::people::cluster::{PersonId, PhotoId};
+use crate::people::timeline::Seen;
+use std::collections::HashMap;
+
+/// One photo of the library: what the page shows of it, the file itself, and
+/// what grouping and search need of its faces.
+#[derive(Clone, Debug)]
+pub struct Photo {
+    pub view: PhotoView,
+    /// The original file (as the user gave it, or as IndexedDB kept it).
+    pub file: web_sys::Blob,
+    /// In face order, like `view.faces`.
+    pub faces: Vec<KeptFace>,
+}
+
+/// What the page keeps of a face beyond its view.
+#[derive(Clone, Debug)]
+pub struct KeptFace {
+    pub embedding: Embedding,
+    pub crop_jpeg: Vec<u8>,
+    /// Clear enough to found a person (see [`crate::face::quality`]).
+    pub sure: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaceView {
+    pub bbox: FaceBox,
+    pub crop_url: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhotoView {
+    pub id: PhotoId,
+    /// File name, as downloads use it.
+    pub name: String,
+    pub thumb_url: String,
+    /// When it was taken (or, failing that, the file's time).
+    pub seen: Seen,
+    /// When it joined the library (local wall-clock time, like `seen`).
+    pub added_ms: f64,
+    pub width: u32,
+    pub height: u32,
+    pub faces: Vec<FaceView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonView {
+    pub id: PersonId,
+    pub name: String,
+    pub hidden: bool,
+    pub cover_url: String,
+    /// In order of arrival.
+    pub photos: Vec<PhotoId>,
+    pub faces: Vec<FaceKey>,
+}
+
+/// A file that was not sorted, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailedFile {
+    pub path: String,
+    pub error: PhotoError,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub total: usize,
+    pub done: usize,
+    pub failed: Vec<FailedFile>,
+    pub skipped: Vec<String>,
+    pub duplicates: usize,
+    pub started_ms: f64,
+    pub finished_ms: Option<f64>,
+    pub stages: StageTimings,
+    /// The user asked to stop: files not started are dropped.
+    pub cancelled: bool,
+}
+
+impl Progress {
+    /// Sorted into the library: neither failed nor a duplicate.
+    pub fn sorted(&self) -> usize {
+        self.done - self.failed.len() - self.duplicates
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Idle,
+    LoadingModels,
+    Sorting,
+    Done,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Idle => "idle",
+            Phase::LoadingModels => "loading-models",
+            Phase::Sorting => "sorting",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// People as the book has them: most photos first, then by first appearance.
+pub fn group_people(photos: &[Photo], book: &Book) -> Vec<PersonView> {
+    let mut by_id: HashMap<PersonId, PersonView> = HashMap::new();
+    for photo in photos.iter().map(|p| &p.view) {
+        for (i, face) in photo.faces.iter().enumerate() {
+            let key = FaceKey {
+                photo: photo.id,
+                index: i as u32,
+            };
+            let Some(person) = book.person_of(key).and_then(|id| book.person(id)) else {
+                continue;
+            };
+            let p = by_id.entry(person.id).or_insert_with(|| PersonView {
+                id: person.id,
+                name: person.display_name(),
+                hidden: person.hidden,
+                cover_url: face.crop_url.clone(),
+                photos: Vec::new(),
+                faces: Vec::new(),
+            });
+            if person.cover == Some(key) {
+                p.cover_url = face.crop_url.clone();
+            }
+            p.faces.push(key);
+            if p.photos.last() != Some(&photo.id) {
+                p.photos.push(photo.id);
+            }
+        }
+    }
+    let mut people: Vec<PersonView> = by_id.into_values().collect();
+    people.sort_by(|a, b| {
+        b.photos
+            .len()
+            .cmp(&a.photos.len())
+            .then(a.photos[0].cmp(&b.photos[0]))
+    });
+    people
+}

@@ -1,0 +1,295 @@
+//! An album: a person's photos (their faces framed), the photos without
+//! faces, or the other faces; with the person's tools (rename, hide) and the
+//! tools for ticked faces (move, take away, use as the picture).
+
+use super::history::PersonTimeline;
+use super::people::Pick;
+use super::photo::Framed;
+use super::words::face_count;
+use super::{correct, use_app, Screen};
+use crate::people::book::{Applied, Correction, FaceKey, MoveTo};
+use crate::people::cluster::{PersonId, PhotoId};
+use crate::web::services::download;
+use crate::web::services::library::EditNote;
+use leptos::ev;
+use leptos::prelude::*;
+
+/// Whose photos an album shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AlbumOf {
+    Person(PersonId),
+    NoFaces,
+    OtherFaces,
+}
+
+impl AlbumOf {
+    /// Whose faces the album shows (`None`: nobody's).
+    fn person(self) -> Option<PersonId> {
+        match self {
+            AlbumOf::Person(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+#[component]
+pub fn Album(of: AlbumOf) -> impl IntoView {
+    let (library, ui) = use_app();
+    let person_id = of.person();
+    let found =
+        move || person_id.and_then(|id| library.people().get().into_iter().find(|p| p.id == id));
+    let title = move || match of {
+        AlbumOf::Person(_) => found()
+            .map(|p| p.name)
+            .unwrap_or_else(|| "This person is no longer in the library".into()),
+        AlbumOf::NoFaces => "Photos without faces".into(),
+        AlbumOf::OtherFaces => "Other faces".into(),
+    };
+    // The faces this album is about.
+    let faces = move || -> Vec<FaceKey> {
+        match of {
+            AlbumOf::Person(_) => found().map(|p| p.faces).unwrap_or_default(),
+            AlbumOf::NoFaces => Vec::new(),
+            AlbumOf::OtherFaces => library.book().with(|b| b.unassigned()),
+        }
+    };
+    let photos = move || {
+        let faces = faces();
+        library.photos().with(|all| {
+            all.iter()
+                .map(|p| &p.view)
+                .filter(|p| match of {
+                    AlbumOf::NoFaces => p.faces.is_empty(),
+                    _ => faces.iter().any(|f| f.photo == p.id),
+                })
+                .map(|p| {
+                    let boxed: Vec<usize> = faces
+                        .iter()
+                        .filter(|f| f.photo == p.id)
+                        .map(|f| f.index as usize)
+                        .collect();
+                    (p.clone(), boxed)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let list_label = move || match of {
+        AlbumOf::Person(_) => format!("Photos of {}", title()),
+        _ => title(),
+    };
+    let back_to = match of {
+        AlbumOf::Person(id) => Screen::Album(id),
+        AlbumOf::NoFaces => Screen::NoFaces,
+        AlbumOf::OtherFaces => Screen::OtherFaces,
+    };
+    let selected = RwSignal::new(Vec::<PhotoId>::new());
+    let selectable = of != AlbumOf::NoFaces;
+    let album_zip = move |_| {
+        if let Some(p) = found() {
+            wasm_bindgen_futures::spawn_local(download::album_zip(library, p))
+        }
+    };
+    let crops_zip = move |_| {
+        if let Some(p) = found() {
+            wasm_bindgen_futures::spawn_local(download::crops_zip(library, p))
+        }
+    };
+    view! {
+        <section class="album">
+            <div class="toolbar">
+                <button on:click=move |_| ui.back()>"Back to people"</button>
+                <h2>{title}</h2>
+                <Show when=move || found().is_some()>
+                    <button on:click=album_zip>"Download album (zip)"</button>
+                    <button on:click=crops_zip>"Download face crops (zip)"</button>
+                </Show>
+            </div>
+            {person_id.map(|id| view! {
+                <PersonTools id=id />
+                <PersonTimeline id=id />
+            })}
+            {selectable.then(|| view! { <FaceTools of=of selected=selected faces=Signal::derive(faces) /> })}
+            <ul role="list" aria-label=list_label class="photos">
+                <For each=photos key=|(p, boxed)| (p.id, boxed.clone()) let:item>
+                    {
+                        let (photo, boxed) = item;
+                        let back = back_to.clone();
+                        let id = photo.id;
+                        let name = photo.name.clone();
+                        let open = move |_| ui.open(Screen::Photo { photo: id, back: Box::new(back.clone()) });
+                        view! {
+                            <li role="listitem" data-file=photo.name.clone()>
+                                <button data-photo-id=id.0 aria-label=format!("Open {}", photo.name) on:click=open>
+                                    <Framed photo=photo.clone() boxed=Some(boxed) src=photo.thumb_url.clone() />
+                                </button>
+                                {selectable.then(|| view! { <Pick label=format!("Select {name}") item=id selected=selected /> })}
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+/// Rename and hide, on a person's page.
+#[component]
+fn PersonTools(id: PersonId) -> impl IntoView {
+    let (library, ui) = use_app();
+    let current = Memo::new(move |_| {
+        library
+            .book()
+            .with(|b| b.person(id).map(|p| p.display_name()))
+    });
+    let name = RwSignal::new(current.get_untracked().unwrap_or_default());
+    // Follow undo/redo and merges while the page is open.
+    Effect::new(move |_| {
+        if let Some(n) = current.get() {
+            name.set(n);
+        }
+    });
+    let rename = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let name = name.get_untracked();
+        correct(library, Correction::Rename { person: id, name }, |_| {});
+    };
+    let hide = move |_| {
+        correct(
+            library,
+            Correction::SetHidden {
+                person: id,
+                hidden: true,
+            },
+            |_| {},
+        );
+        ui.back();
+    };
+    view! {
+        <Show when=move || current.get().is_some()>
+            <div class="person-tools">
+                <form class="rename" on:submit=rename>
+                    <label>
+                        "Name "
+                        <input
+                            type="text"
+                            aria-label="Name"
+                            prop:value=move || name.get()
+                            on:input=move |e| name.set(event_target_value(&e))
+                        />
+                    </label>
+                    <button type="submit">"Rename"</button>
+                </form>
+                <button on:click=hide>{move || format!("Hide {}", current.get().unwrap_or_default())}</button>
+            </div>
+        </Show>
+    }
+}
+
+/// Acts on the ticked photos' faces: move them to a new or another person,
+/// take them away from this person, or make one the cover.
+#[component]
+fn FaceTools(
+    of: AlbumOf,
+    selected: RwSignal<Vec<PhotoId>>,
+    faces: Signal<Vec<FaceKey>>,
+) -> impl IntoView {
+    let (library, ui) = use_app();
+    let picked = move || {
+        let photos = selected.get();
+        faces
+            .get()
+            .into_iter()
+            .filter(|f| photos.contains(&f.photo))
+            .collect::<Vec<_>>()
+    };
+    let target = RwSignal::new(String::from("new"));
+    let others = move || {
+        library
+            .people()
+            .get()
+            .into_iter()
+            .filter(|p| AlbumOf::Person(p.id) != of)
+            .map(|p| (p.id, p.name))
+            .collect::<Vec<_>>()
+    };
+    let move_faces = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let to = match target.get_untracked().parse::<u32>() {
+            Ok(id) => MoveTo::Person(PersonId(id)),
+            Err(_) => MoveTo::NewPerson,
+        };
+        let correction = Correction::Move {
+            faces: picked(),
+            from: of.person(),
+            to,
+        };
+        correct(library, correction, move |note| {
+            // Everyone moved out: follow them rather than show an empty page.
+            if let (
+                EditNote::Applied(Applied::Made {
+                    person: Some(to), ..
+                }),
+                Some(from),
+            ) = (note, of.person())
+            {
+                if library.book().with_untracked(|b| b.person(from).is_none()) {
+                    ui.open(Screen::Album(*to));
+                }
+            }
+        });
+        selected.set(Vec::new());
+    };
+    let remove = move |_| {
+        if let Some(from) = of.person() {
+            correct(
+                library,
+                Correction::Remove {
+                    faces: picked(),
+                    from,
+                },
+                |_| {},
+            );
+        }
+        selected.set(Vec::new());
+    };
+    let cover = move |_| {
+        if let (AlbumOf::Person(person), [face]) = (of, picked().as_slice()) {
+            correct(
+                library,
+                Correction::SetCover {
+                    person,
+                    face: *face,
+                },
+                |_| {},
+            );
+        }
+        selected.set(Vec::new());
+    };
+    view! {
+        <Show when=move || !picked().is_empty()>
+            <form class="face-tools" aria-label="Selected faces" on:submit=move_faces>
+                <span>{move || format!("{} selected", face_count(picked().len()))}</span>
+                <label>
+                    "Move to "
+                    <select aria-label="Move to" on:change=move |e| target.set(event_target_value(&e)) prop:value=move || target.get()>
+                        <option value="new">"A new person"</option>
+                        {move || {
+                            others()
+                                .into_iter()
+                                .map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+                <button type="submit">"Move"</button>
+                {matches!(of, AlbumOf::Person(_)).then(|| view! {
+                    <button type="button" on:click=remove>"Not this person"</button>
+                    <Show when=move || picked().len() == 1>
+                        <button type="button" on:click=cover>"Use as the picture"</button>
+                    </Show>
+                })}
+                <button type="button" on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
+            </form>
+        </Show>
+    }
+}

@@ -1,0 +1,92 @@
+//! Getting photos in: the pickers and the drop zone, and the files a run
+//! left unfinished when the page closed.
+
+use super::use_app;
+use super::words::photo_count;
+use crate::web::services::import::{
+    accept_attribute, formats_label, from_file_list, read_drop, take_drop,
+};
+use crate::web::services::views::Phase;
+use leptos::ev;
+use leptos::prelude::*;
+
+#[component]
+pub fn Importer() -> impl IntoView {
+    let (library, _) = use_app();
+    let dragging = RwSignal::new(false);
+    // `webkitdirectory` has no typed attribute in the view macro.
+    let folder_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = folder_input.get() {
+            input.set_webkitdirectory(true);
+        }
+    });
+    let picked = move |e: ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&e);
+        let files = from_file_list(input.files());
+        // Cleared so choosing the same files again still fires `change`.
+        input.set_value("");
+        library.add(files);
+    };
+    let dropped = move |e: ev::DragEvent| {
+        e.prevent_default();
+        dragging.set(false);
+        if let Some(transfer) = e.data_transfer() {
+            let contents = take_drop(&transfer);
+            wasm_bindgen_futures::spawn_local(
+                async move { library.add(read_drop(contents).await) },
+            );
+        }
+    };
+    view! {
+        <section
+            class="import"
+            class:dragging=move || dragging.get()
+            data-testid="drop-zone"
+            aria-label="Drop photos or a folder here"
+            on:dragenter=move |e: ev::DragEvent| {
+                e.prevent_default();
+                dragging.set(true);
+            }
+            on:dragover=move |e: ev::DragEvent| e.prevent_default()
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=dropped
+        >
+            <p class="drop-hint">{format!("Drop photos or a whole folder here ({}), or", formats_label())}</p>
+            <div class="pickers">
+                <label class="button">
+                    "Choose photos"
+                    <input type="file" multiple accept=accept_attribute() aria-label="Choose photos" on:change=picked />
+                </label>
+                <label class="button">
+                    "Choose a folder"
+                    <input type="file" node_ref=folder_input aria-label="Choose a folder" on:change=picked />
+                </label>
+            </div>
+        </section>
+    }
+}
+
+/// Files that a run had queued when the page closed: the browser cannot open
+/// them again by itself, so the user is asked to.
+#[component]
+pub fn PendingNote() -> impl IntoView {
+    let (library, _) = use_app();
+    let pending = library.pending();
+    let text = move || {
+        pending.with(|p| {
+            format!(
+                "{} from your last visit {} not sorted before the page closed: {}. Add {} again to finish; photos already sorted are kept and are not processed twice.",
+                photo_count(p.len()),
+                if p.len() == 1 { "was" } else { "were" },
+                p.join(", "),
+                if p.len() == 1 { "it" } else { "them" }
+            )
+        })
+    };
+    view! {
+        <Show when=move || pending.with(|p| !p.is_empty()) && library.phase().get() != Phase::Sorting>
+            <p class="note pending" data-testid="pending-note" role="status">{text}</p>
+        </Show>
+    }
+}

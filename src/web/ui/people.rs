@@ -1,0 +1,229 @@
+//! The people grid: everyone with a face, most photos first; merging,
+//! hidden people, photos without faces and other faces.
+
+use super::words::{face_count, photo_count};
+use super::{correct, use_app, Screen};
+use crate::people::book::Correction;
+use crate::people::cluster::PersonId;
+use crate::web::services::download;
+use crate::web::services::views::Phase;
+use leptos::ev;
+use leptos::prelude::*;
+
+#[component]
+pub fn PeopleGrid() -> impl IntoView {
+    let (library, ui) = use_app();
+    let photos = library.photos();
+    let no_faces = move || photos.with(|p| p.iter().filter(|p| p.faces.is_empty()).count());
+    let other_faces = move || library.book().with(|b| b.unassigned().len());
+    let has_photos = move || photos.with(|p| !p.is_empty());
+    let visible = move || {
+        library
+            .people()
+            .get()
+            .into_iter()
+            .filter(|p| !p.hidden)
+            .collect::<Vec<_>>()
+    };
+    // People ticked for merging, in the order the grid shows them.
+    let selected = RwSignal::new(Vec::<PersonId>::new());
+    view! {
+        <Show when=has_photos>
+            <section class="people">
+                <div class="toolbar">
+                    <h2>"People"</h2>
+                    <button class="find-me" on:click=move |_| ui.open(Screen::FindMe)>"Find a person"</button>
+                    <Show when=move || library.phase().get() == Phase::Done>
+                        <button on:click=move |_| wasm_bindgen_futures::spawn_local(download::everything_zip(library))>
+                            "Download everything (zip)"
+                        </button>
+                    </Show>
+                </div>
+                <MergeBar selected=selected />
+                <ul role="list" aria-label="People" class="grid">
+                    <For each=visible key=|p| (p.id, p.photos.len(), p.name.clone(), p.cover_url.clone()) let:person>
+                        {
+                            let id = person.id;
+                            let name = person.name.clone();
+                            let count = photo_count(person.photos.len());
+                            view! {
+                                <li role="listitem" class="person-card">
+                                    <button
+                                        class="person"
+                                        data-person-key=id.0
+                                        aria-label=format!("{}, {}", person.name, count)
+                                        on:click=move |_| ui.open(Screen::Album(id))
+                                    >
+                                        <img src=person.cover_url.clone() alt="" />
+                                        <span class="name">{person.name.clone()}</span>
+                                        <span class="count">{count.clone()}</span>
+                                    </button>
+                                    <Pick label=format!("Select {name} to merge") item=id selected=selected />
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+                <Show when=move || no_faces() != 0>
+                    <button
+                        class="no-faces"
+                        aria-label=move || format!("Photos without faces, {}", photo_count(no_faces()))
+                        on:click=move |_| ui.open(Screen::NoFaces)
+                    >
+                        "Photos without faces "
+                        <span class="count">{move || photo_count(no_faces())}</span>
+                    </button>
+                </Show>
+                <Show when=move || other_faces() != 0>
+                    <button
+                        class="unassigned"
+                        aria-label=move || format!("Other faces, {}", face_count(other_faces()))
+                        on:click=move |_| ui.open(Screen::OtherFaces)
+                    >
+                        "Other faces "
+                        <span class="count">{move || face_count(other_faces())}</span>
+                    </button>
+                </Show>
+                <HiddenPeople />
+            </section>
+        </Show>
+    }
+}
+
+/// A tick box adding `item` to (or taking it from) `selected`, in ticking order.
+#[component]
+pub fn Pick<T: Copy + PartialEq + Send + Sync + 'static>(
+    label: String,
+    item: T,
+    selected: RwSignal<Vec<T>>,
+) -> impl IntoView {
+    view! {
+        <label class="pick">
+            <input
+                type="checkbox"
+                aria-label=label
+                prop:checked=move || selected.with(|s| s.contains(&item))
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    selected
+                        .update(|s| {
+                            s.retain(|x| *x != item);
+                            if on {
+                                s.push(item);
+                            }
+                        });
+                }
+            />
+            "Select"
+        </label>
+    }
+}
+
+/// Appears when two or more people are ticked: merge them under a name.
+#[component]
+fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
+    let (library, _) = use_app();
+    let name = RwSignal::new(String::new());
+    // Largest first, so the biggest album keeps its identity.
+    let chosen = move || {
+        let picked = selected.get();
+        library
+            .people()
+            .get()
+            .into_iter()
+            .filter(|p| picked.contains(&p.id) && !p.hidden)
+            .collect::<Vec<_>>()
+    };
+    let merge = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let people: Vec<PersonId> = chosen().iter().map(|p| p.id).collect();
+        let typed = name.get_untracked();
+        correct(
+            library,
+            Correction::Merge {
+                people,
+                name: typed_name(&typed),
+            },
+            |_| {},
+        );
+        selected.set(Vec::new());
+        name.set(String::new());
+    };
+    let summary = move || {
+        let chosen = chosen();
+        let names: Vec<String> = chosen.iter().map(|p| p.name.clone()).collect();
+        format!("Merge {} people: {}", chosen.len(), names.join(", "))
+    };
+    view! {
+        <Show when=move || { chosen().len() >= 2 }>
+            <form class="merge-bar" aria-label="Merge people" on:submit=merge>
+                <span>{summary}</span>
+                <label>
+                    "Name"
+                    <input
+                        type="text"
+                        aria-label="Name for the merged person"
+                        list="merge-names"
+                        placeholder=move || chosen().first().map(|p| p.name.clone()).unwrap_or_default()
+                        prop:value=move || name.get()
+                        on:input=move |e| name.set(event_target_value(&e))
+                    />
+                    <datalist id="merge-names">
+                        {move || {
+                            chosen()
+                                .into_iter()
+                                .map(|p| view! { <option value=p.name.clone()></option> })
+                                .collect_view()
+                        }}
+                    </datalist>
+                </label>
+                <button type="submit">"Merge"</button>
+                <button type="button" on:click=move |_| selected.set(Vec::new())>"Cancel merge"</button>
+            </form>
+        </Show>
+    }
+}
+
+/// Hidden people (strangers): out of the grid and downloads until shown again.
+#[component]
+fn HiddenPeople() -> impl IntoView {
+    let (library, _) = use_app();
+    let hidden = move || {
+        library
+            .people()
+            .get()
+            .into_iter()
+            .filter(|p| p.hidden)
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <Show when=move || !hidden().is_empty()>
+            <details class="hidden-people">
+                <summary>{move || format!("Hidden people ({})", hidden().len())}</summary>
+                <ul role="list" aria-label="Hidden people" class="grid">
+                    <For each=hidden key=|p| (p.id, p.name.clone()) let:person>
+                        {
+                            let id = person.id;
+                            let show = Correction::SetHidden { person: id, hidden: false };
+                            view! {
+                                <li role="listitem">
+                                    <img src=person.cover_url.clone() alt="" />
+                                    <span class="name">{person.name.clone()}</span>
+                                    <button on:click=move |_| correct(library, show.clone(), |_| {})>
+                                        {format!("Show {}", person.name)}
+                                    </button>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+            </details>
+        </Show>
+    }
+}
+
+/// A typed name, or none when only spaces were typed.
+fn typed_name(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    (!typed.is_empty()).then(|| typed.to_string())
+}

@@ -1,0 +1,112 @@
+//! How a run is going: done of total, photos per second, time left, and
+//! which files were skipped or failed, and why.
+
+use super::use_app;
+use super::words::photo_count;
+use crate::web::services::views::Phase;
+use leptos::prelude::*;
+
+#[component]
+pub fn ProgressPanel() -> impl IntoView {
+    let (library, _) = use_app();
+    let p = library.progress();
+    let phase = library.phase();
+    let visible = move || {
+        p.with(|p| p.total > 0 || !p.skipped.is_empty()) || phase.get() == Phase::LoadingModels
+    };
+    let text = move || {
+        let phase = phase.get();
+        p.with(|p| {
+            if phase == Phase::LoadingModels {
+                return "Loading the face models…".to_string();
+            }
+            let now = p.finished_ms.unwrap_or_else(crate::web::js::now_ms);
+            let secs = ((now - p.started_ms) / 1000.0).max(0.001);
+            let rate = p.done as f64 / secs;
+            if phase == Phase::Done {
+                // Duplicates and unreadable files were handled, not sorted.
+                let sorted = p.sorted();
+                format!(
+                    "{} sorted in {:.0} s ({:.1} photos/s)",
+                    photo_count(sorted),
+                    secs,
+                    sorted as f64 / secs
+                )
+            } else {
+                let left = if rate > 0.0 {
+                    format!(" · about {:.0} s left", (p.total - p.done) as f64 / rate)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} of {} photos · {:.1} photos/s{}",
+                    p.done, p.total, rate, left
+                )
+            }
+        })
+    };
+    let width = move || {
+        p.with(|p| {
+            let share = if p.total == 0 {
+                0.0
+            } else {
+                100.0 * p.done as f64 / p.total as f64
+            };
+            format!("{share:.1}%")
+        })
+    };
+    let skipped = move || {
+        p.with(|p| {
+            let n = p.skipped.len();
+            format!(
+                "Skipped {} that {} not a photo: {}",
+                if n == 1 {
+                    "1 file".to_string()
+                } else {
+                    format!("{n} files")
+                },
+                if n == 1 { "is" } else { "are" },
+                p.skipped.join(", ")
+            )
+        })
+    };
+    view! {
+        <Show when=visible>
+            <section class="progress" aria-label="Progress">
+                <div
+                    role="progressbar"
+                    aria-label="Sorting progress"
+                    aria-valuemin="0"
+                    aria-valuemax=move || p.with(|p| p.total.to_string())
+                    aria-valuenow=move || p.with(|p| p.done.to_string())
+                    class="bar"
+                >
+                    <div class="fill" style:width=width></div>
+                </div>
+                <p data-testid="progress-text" aria-live="polite">{text}</p>
+                <Show when=move || phase.get() == Phase::Sorting>
+                    <button on:click=move |_| library.cancel() disabled=move || p.with(|p| p.cancelled)>"Cancel"</button>
+                </Show>
+                <Show when=move || p.with(|p| !p.skipped.is_empty())>
+                    <p data-testid="skipped-note" class="note">{skipped}</p>
+                </Show>
+                <Show when=move || p.with(|p| p.duplicates > 0)>
+                    <p class="note" data-testid="duplicates-note">
+                        {move || p.with(|p| format!("{} already added (same content), processed once.", photo_count(p.duplicates)))}
+                    </p>
+                </Show>
+                <Show when=move || p.with(|p| !p.failed.is_empty())>
+                    <h2 class="failed-heading">"Files that could not be read"</h2>
+                    <ul role="list" aria-label="Files that failed" class="failed">
+                        {move || p.with(|p| {
+                            p.failed
+                                .iter()
+                                .map(|f| view! { <li role="listitem">{format!("{}: {}", f.path, f.error)}</li> })
+                                .collect_view()
+                        })}
+                    </ul>
+                </Show>
+            </section>
+        </Show>
+    }
+}

@@ -1,0 +1,89 @@
+//! Every sentence the page says about edits and counts, in one place: the
+//! book and the services hand over data ([`EditKind`], [`EditNote`]), and
+//! this turns it into English.
+
+use crate::people::book::{Applied, EditKind};
+use crate::web::services::library::EditNote;
+
+pub fn photo_count(n: usize) -> String {
+    if n == 1 {
+        "1 photo".into()
+    } else {
+        format!("{n} photos")
+    }
+}
+
+pub fn face_count(n: usize) -> String {
+    if n == 1 {
+        "1 face".into()
+    } else {
+        format!("{n} faces")
+    }
+}
+
+/// What Undo or Redo would do: "rename Person 3 to Ann".
+pub fn edit_label(what: &EditKind) -> String {
+    match what {
+        EditKind::Rename { from, to } => format!("rename {from} to {to}"),
+        EditKind::Merge { merged, into } => format!("merge {} into {into}", merged.join(", ")),
+        EditKind::Move { faces, to } => format!("move {} to {to}", face_count(*faces)),
+        EditKind::NewPerson { faces, name } => format!("move {} to {name}", face_count(*faces)),
+        EditKind::Remove { faces, from } => {
+            format!("remove {} from {}", face_count(*faces), from.join(", "))
+        }
+        EditKind::Hide { person } => format!("hide {person}"),
+        EditKind::Show { person } => format!("show {person}"),
+        EditKind::Cover { person } => format!("change {person}'s photo"),
+        EditKind::Described(label) => label.clone(),
+    }
+}
+
+/// The note after an edit: what it did, or why it was not made. `true` when
+/// it was made.
+pub fn edit_note(note: &EditNote) -> (bool, String) {
+    match note {
+        EditNote::Applied(Applied::Made { what, .. }) => (true, made(what)),
+        EditNote::Applied(Applied::Undone(what)) => {
+            (true, format!("Undone: {}.", edit_label(what)))
+        }
+        EditNote::Applied(Applied::Redone(what)) => {
+            (true, format!("Redone: {}.", edit_label(what)))
+        }
+        EditNote::Refused(e) => (false, sentence(&e.to_string())),
+        EditNote::NotSaved(e) => (
+            false,
+            format!("The change could not be saved, so it was not made: {e}."),
+        ),
+    }
+}
+
+fn made(what: &EditKind) -> String {
+    match what {
+        EditKind::Rename { from, to } => format!("Renamed {from} to {to}."),
+        EditKind::Merge { merged, into } => {
+            format!("Merged {} people into {into}.", merged.len() + 1)
+        }
+        EditKind::Move { faces, to } => format!("Moved {} to {to}.", face_count(*faces)),
+        EditKind::NewPerson { faces, name } => format!("Saved {} as {name}.", face_count(*faces)),
+        EditKind::Remove { faces, .. } => format!(
+            "Took {} away; {} will not be given back automatically.",
+            face_count(*faces),
+            if *faces == 1 { "it" } else { "they" }
+        ),
+        EditKind::Hide { person } => format!(
+            "{person} is hidden: out of the grid and downloads (show them again under Hidden people)."
+        ),
+        EditKind::Show { person } => format!("{person} is shown again."),
+        EditKind::Cover { .. } => "The picture in the grid is changed.".into(),
+        EditKind::Described(label) => sentence(label),
+    }
+}
+
+/// "name is taken" -> "Name is taken."
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
