@@ -4,6 +4,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$ROOT/scripts/wasm-opt/node_modules/.bin:$PATH"
 TRUNK_VERSION=0.21.14
+LEPTOSFMT_VERSION=0.1.33
 
 step_start=0
 step() { # step NAME: prints a heading and, for the previous step, how long it took
@@ -22,6 +23,14 @@ ensure_trunk() {
   if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
     echo "installing trunk $TRUNK_VERSION (a cold build takes about 30 minutes on 2 cores)"
     cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+}
+
+# Formats Leptos `view!` macro bodies, which rustfmt leaves alone.
+ensure_leptosfmt() {
+  if ! leptosfmt --version 2>/dev/null | grep -q " $LEPTOSFMT_VERSION"; then
+    echo "installing leptosfmt $LEPTOSFMT_VERSION (about 3 minutes on 2 cores)"
+    cargo install leptosfmt --version "$LEPTOSFMT_VERSION" --locked
   fi
 }
 

@@ -4,6 +4,14 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh"
+step "formatting and lints (rustfmt, leptosfmt, clippy -D warnings on every target)"
+cargo fmt --check
+leptosfmt --quiet --config-file leptosfmt.toml --check src/web/ui
+cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features app \
+  --lib --bin app --test web -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --no-default-features --features worker \
+  --lib --bin worker -- -D warnings
 step "native tests (cargo test --release)"
 cargo test --release --all-targets
 step "browser unit tests (wasm-bindgen-test in headless Chromium)"

@@ -104,11 +104,17 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
                     <button on:click=crops_zip>"Download face crops (zip)"</button>
                 </Show>
             </div>
-            {person_id.map(|id| view! {
-                <PersonTools id=id />
-                <PersonTimeline id=id />
-            })}
-            {selectable.then(|| view! { <FaceTools of=of selected=selected faces=Signal::derive(faces) /> })}
+            {person_id
+                .map(|id| {
+                    view! {
+                        <PersonTools id=id />
+                        <PersonTimeline id=id />
+                    }
+                })}
+            {selectable
+                .then(|| {
+                    view! { <FaceTools of=of selected=selected faces=Signal::derive(faces) /> }
+                })}
             <ul role="list" aria-label=list_label class="photos">
                 <For each=photos key=|(p, boxed)| (p.id, boxed.clone()) let:item>
                     {
@@ -116,13 +122,35 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
                         let back = back_to.clone();
                         let id = photo.id;
                         let name = photo.name.clone();
-                        let open = move |_| ui.open(Screen::Photo { photo: id, back: Box::new(back.clone()) });
+                        let open = move |_| {
+                            ui.open(Screen::Photo {
+                                photo: id,
+                                back: Box::new(back.clone()),
+                            })
+                        };
                         view! {
                             <li role="listitem" data-file=photo.name.clone()>
-                                <button data-photo-id=id.0 aria-label=format!("Open {}", photo.name) on:click=open>
-                                    <Framed photo=photo.clone() boxed=Some(boxed) src=photo.thumb_url.clone() />
+                                <button
+                                    data-photo-id=id.0
+                                    aria-label=format!("Open {}", photo.name)
+                                    on:click=open
+                                >
+                                    <Framed
+                                        photo=photo.clone()
+                                        boxed=Some(boxed)
+                                        src=photo.thumb_url.clone()
+                                    />
                                 </button>
-                                {selectable.then(|| view! { <Pick label=format!("Select {name}") item=id selected=selected /> })}
+                                {selectable
+                                    .then(|| {
+                                        view! {
+                                            <Pick
+                                                label=format!("Select {name}")
+                                                item=id
+                                                selected=selected
+                                            />
+                                        }
+                                    })}
                             </li>
                         }
                     }
@@ -179,7 +207,9 @@ fn PersonTools(id: PersonId) -> impl IntoView {
                     </label>
                     <button type="submit">"Rename"</button>
                 </form>
-                <button on:click=hide>{move || format!("Hide {}", current.get().unwrap_or_default())}</button>
+                <button on:click=hide>
+                    {move || format!("Hide {}", current.get().unwrap_or_default())}
+                </button>
             </div>
         </Show>
     }
@@ -271,24 +301,39 @@ fn FaceTools(
                 <span>{move || format!("{} selected", face_count(picked().len()))}</span>
                 <label>
                     "Move to "
-                    <select aria-label="Move to" on:change=move |e| target.set(event_target_value(&e)) prop:value=move || target.get()>
+                    <select
+                        aria-label="Move to"
+                        on:change=move |e| target.set(event_target_value(&e))
+                        prop:value=move || target.get()
+                    >
                         <option value="new">"A new person"</option>
                         {move || {
                             others()
                                 .into_iter()
-                                .map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> })
+                                .map(|(id, name)| {
+                                    view! { <option value=id.0.to_string()>{name}</option> }
+                                })
                                 .collect_view()
                         }}
                     </select>
                 </label>
                 <button type="submit">"Move"</button>
-                {matches!(of, AlbumOf::Person(_)).then(|| view! {
-                    <button type="button" on:click=remove>"Not this person"</button>
-                    <Show when=move || picked().len() == 1>
-                        <button type="button" on:click=cover>"Use as the picture"</button>
-                    </Show>
-                })}
-                <button type="button" on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
+                {matches!(of, AlbumOf::Person(_))
+                    .then(|| {
+                        view! {
+                            <button type="button" on:click=remove>
+                                "Not this person"
+                            </button>
+                            <Show when=move || picked().len() == 1>
+                                <button type="button" on:click=cover>
+                                    "Use as the picture"
+                                </button>
+                            </Show>
+                        }
+                    })}
+                <button type="button" on:click=move |_| selected.set(Vec::new())>
+                    "Clear selection"
+                </button>
             </form>
         </Show>
     }

@@ -16,7 +16,9 @@ pub fn EditBar() -> impl IntoView {
             <div class="edit-bar">
                 <button
                     disabled=move || undo_label().is_none()
-                    aria-label=move || undo_label().map_or("Undo".to_string(), |l| format!("Undo {l}"))
+                    aria-label=move || {
+                        undo_label().map_or("Undo".to_string(), |l| format!("Undo {l}"))
+                    }
                     title="Ctrl+Z"
                     on:click=move |_| correct(library, Correction::Undo, |_| {})
                 >
@@ -24,7 +26,9 @@ pub fn EditBar() -> impl IntoView {
                 </button>
                 <button
                     disabled=move || redo_label().is_none()
-                    aria-label=move || redo_label().map_or("Redo".to_string(), |l| format!("Redo {l}"))
+                    aria-label=move || {
+                        redo_label().map_or("Redo".to_string(), |l| format!("Redo {l}"))
+                    }
                     title="Ctrl+Shift+Z"
                     on:click=move |_| correct(library, Correction::Redo, |_| {})
                 >
@@ -37,7 +41,9 @@ pub fn EditBar() -> impl IntoView {
                             .get()
                             .map(|note| {
                                 let (made, text) = edit_note(&note);
-                                view! { <span class=if made { "done" } else { "refused" }>{text}</span> }
+                                view! {
+                                    <span class=if made { "done" } else { "refused" }>{text}</span>
+                                }
                             })
                     }}
                 </p>

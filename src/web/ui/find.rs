@@ -177,13 +177,25 @@ pub fn FindMe() -> impl IntoView {
                 <button on:click=move |_| ui.back()>"Back to people"</button>
                 <h2>"Find a person"</h2>
             </div>
-            <p class="note">"Choose one or more photos of the person (a selfie works). More than one photo makes the search surer. They are only compared with your library, not added to it."</p>
+            <p class="note">
+                "Choose one or more photos of the person (a selfie works). More than one photo makes the search surer. They are only compared with your library, not added to it."
+            </p>
             <label class="button">
                 "Choose reference photos"
-                <input type="file" multiple accept=accept_attribute() aria-label="Choose reference photos" on:change=picked />
+                <input
+                    type="file"
+                    multiple
+                    accept=accept_attribute()
+                    aria-label="Choose reference photos"
+                    on:change=picked
+                />
             </label>
             <ul role="list" aria-label="Reference photos" class="references">
-                <For each=move || ui.find.get().references key=|r| (r.id, format!("{:?}", r.state)) let:reference>
+                <For
+                    each=move || ui.find.get().references
+                    key=|r| (r.id, format!("{:?}", r.state))
+                    let:reference
+                >
                     <ReferenceItem reference=reference />
                 </For>
             </ul>
@@ -205,16 +217,27 @@ pub fn FindMe() -> impl IntoView {
                             }
                         />
                     </label>
-                    <output data-testid="min-similarity">{move || format!("{:.2}", ui.find.with(|s| s.min_similarity))}</output>
-                    <button on:click=move |_| ui.find.update(|s| s.min_similarity = DEFAULT_MIN_SIMILARITY)>"Default"</button>
+                    <output data-testid="min-similarity">
+                        {move || format!("{:.2}", ui.find.with(|s| s.min_similarity))}
+                    </output>
+                    <button on:click=move |_| {
+                        ui.find.update(|s| s.min_similarity = DEFAULT_MIN_SIMILARITY)
+                    }>"Default"</button>
                 </div>
-                <p data-testid="match-count" aria-live="polite">{move || format!("{} with this person", photo_count(matches().len()))}</p>
+                <p data-testid="match-count" aria-live="polite">
+                    {move || format!("{} with this person", photo_count(matches().len()))}
+                </p>
                 <Show when=move || !matches().is_empty()>
                     <div class="find-actions">
                         <form on:submit=save>
                             <label>
                                 "Name "
-                                <input type="text" aria-label="Name for this person" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+                                <input
+                                    type="text"
+                                    aria-label="Name for this person"
+                                    prop:value=move || name.get()
+                                    on:input=move |e| name.set(event_target_value(&e))
+                                />
                             </label>
                             <button type="submit">"Save as a person"</button>
                         </form>
@@ -247,31 +270,53 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
             let several = faces.len() > 1;
             let count = faces.len();
             view! {
-                {several.then(|| view! { <span class="note">{format!("{} in {name}: choose the person.", face_count(count))}</span> })}
-                {faces.into_iter().enumerate().map(|(i, f)| {
-                    let label = format!("Use face {} of {}", i + 1, name);
-                    view! {
-                        <button
-                            class="reference-face"
-                            aria-pressed=if f.chosen { "true" } else { "false" }
-                            aria-label=label
-                            on:click=move |_| ui.find.update(|s| {
-                                if let Some(ReferenceState::Faces(faces)) = s.references.iter_mut().find(|r| r.id == id).map(|r| &mut r.state) {
-                                    faces[i].chosen = !faces[i].chosen;
+                {several
+                    .then(|| {
+                        view! {
+                            <span class="note">
+                                {format!("{} in {name}: choose the person.", face_count(count))}
+                            </span>
+                        }
+                    })}
+                {faces
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let label = format!("Use face {} of {}", i + 1, name);
+                        view! {
+                            <button
+                                class="reference-face"
+                                aria-pressed=if f.chosen { "true" } else { "false" }
+                                aria-label=label
+                                on:click=move |_| {
+                                    ui.find
+                                        .update(|s| {
+                                            if let Some(ReferenceState::Faces(faces)) = s
+                                                .references
+                                                .iter_mut()
+                                                .find(|r| r.id == id)
+                                                .map(|r| &mut r.state)
+                                            {
+                                                faces[i].chosen = !faces[i].chosen;
+                                            }
+                                        })
                                 }
-                            })
-                        >
-                            <img src=f.crop_url.clone() alt="" />
-                        </button>
-                    }
-                }).collect_view()}
-            }.into_any()
+                            >
+                                <img src=f.crop_url.clone() alt="" />
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            }
+            .into_any()
         }
     };
     view! {
         <li role="listitem" data-file=reference.name.clone()>
             {body}
-            <button on:click=move |_| ui.find.update(|s| s.references.retain(|r| r.id != id))>{format!("Remove {}", reference.name)}</button>
+            <button on:click=move |_| {
+                ui.find.update(|s| s.references.retain(|r| r.id != id))
+            }>{format!("Remove {}", reference.name)}</button>
         </li>
     }
 }
@@ -286,9 +331,26 @@ fn MatchItem(found: Match) -> impl IntoView {
     let id = photo.id;
     let similarity = format!("similarity {:.2}", found.similarity);
     view! {
-        <li role="listitem" data-file=photo.name.clone() data-similarity=format!("{:.3}", found.similarity)>
-            <button data-photo-id=id.0 aria-label=format!("Open {}, {}", photo.name, similarity) on:click=move |_| ui.open(Screen::Photo { photo: id, back: Box::new(Screen::FindMe) })>
-                <Framed photo=photo.clone() boxed=Some(vec![found.face.index as usize]) src=photo.thumb_url.clone() />
+        <li
+            role="listitem"
+            data-file=photo.name.clone()
+            data-similarity=format!("{:.3}", found.similarity)
+        >
+            <button
+                data-photo-id=id.0
+                aria-label=format!("Open {}, {}", photo.name, similarity)
+                on:click=move |_| {
+                    ui.open(Screen::Photo {
+                        photo: id,
+                        back: Box::new(Screen::FindMe),
+                    })
+                }
+            >
+                <Framed
+                    photo=photo.clone()
+                    boxed=Some(vec![found.face.index as usize])
+                    src=photo.thumb_url.clone()
+                />
             </button>
             <span class="similarity">{similarity}</span>
         </li>

@@ -36,28 +36,51 @@ pub fn PersonTimeline(id: PersonId) -> impl IntoView {
             let source = match (t.from_camera, t.total) {
                 (c, n) if c == n => "dates from the camera".to_string(),
                 (0, _) => "dates from the files' times (no camera dates)".to_string(),
-                (c, n) => format!("{c} of {n} dates from the camera, the rest from the files' times"),
+                (c, n) => {
+                    format!("{c} of {n} dates from the camera, the rest from the files' times")
+                }
             };
             let span = if day_label(t.first.ms) == day_label(t.last.ms) {
                 format!("Seen on {}", day_label(t.first.ms))
             } else {
-                format!("First seen {}, last seen {}", day_label(t.first.ms), day_label(t.last.ms))
+                format!(
+                    "First seen {}, last seen {}",
+                    day_label(t.first.ms),
+                    day_label(t.last.ms)
+                )
             };
             view! {
                 <section class="timeline" aria-label=format!("When {name} was seen")>
                     <p data-testid="seen-span">{span}" · "{source}</p>
                     <table aria-label="Photos per month">
-                        <thead><tr><th scope="col">"Month"</th><th scope="col">"Photos"</th></tr></thead>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Month"</th>
+                                <th scope="col">"Photos"</th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {t.per_month.iter().map(|(m, n)| view! {
-                                <tr>
-                                    <th scope="row">{m.label()}</th>
-                                    <td>
-                                        <span class="month-bar" style:width=format!("{:.0}%", 100.0 * *n as f64 / busiest as f64)></span>
-                                        {n.to_string()}
-                                    </td>
-                                </tr>
-                            }).collect_view()}
+                            {t
+                                .per_month
+                                .iter()
+                                .map(|(m, n)| {
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{m.label()}</th>
+                                            <td>
+                                                <span
+                                                    class="month-bar"
+                                                    style:width=format!(
+                                                        "{:.0}%",
+                                                        100.0 * *n as f64 / busiest as f64,
+                                                    )
+                                                ></span>
+                                                {n.to_string()}
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
                 </section>
@@ -112,14 +135,19 @@ pub fn LibraryHistory() -> impl IntoView {
         <details class="history">
             <summary>"Library history"</summary>
             <ol aria-label="Library history">
-                {move || days().into_iter().map(|(day, n, people)| {
-                    let who = if people.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", with {}", people.join(", "))
-                    };
-                    view! { <li>{format!("{day}: {} added{who}", photo_count(n))}</li> }
-                }).collect_view()}
+                {move || {
+                    days()
+                        .into_iter()
+                        .map(|(day, n, people)| {
+                            let who = if people.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", with {}", people.join(", "))
+                            };
+                            view! { <li>{format!("{day}: {} added{who}", photo_count(n))}</li> }
+                        })
+                        .collect_view()
+                }}
             </ol>
         </details>
     }

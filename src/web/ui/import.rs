@@ -52,15 +52,28 @@ pub fn Importer() -> impl IntoView {
             on:dragleave=move |_| dragging.set(false)
             on:drop=dropped
         >
-            <p class="drop-hint">{format!("Drop photos or a whole folder here ({}), or", formats_label())}</p>
+            <p class="drop-hint">
+                {format!("Drop photos or a whole folder here ({}), or", formats_label())}
+            </p>
             <div class="pickers">
                 <label class="button">
                     "Choose photos"
-                    <input type="file" multiple accept=accept_attribute() aria-label="Choose photos" on:change=picked />
+                    <input
+                        type="file"
+                        multiple
+                        accept=accept_attribute()
+                        aria-label="Choose photos"
+                        on:change=picked
+                    />
                 </label>
                 <label class="button">
                     "Choose a folder"
-                    <input type="file" node_ref=folder_input aria-label="Choose a folder" on:change=picked />
+                    <input
+                        type="file"
+                        node_ref=folder_input
+                        aria-label="Choose a folder"
+                        on:change=picked
+                    />
                 </label>
             </div>
         </section>
@@ -85,8 +98,12 @@ pub fn PendingNote() -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || pending.with(|p| !p.is_empty()) && library.phase().get() != Phase::Sorting>
-            <p class="note pending" data-testid="pending-note" role="status">{text}</p>
+        <Show when=move || {
+            pending.with(|p| !p.is_empty()) && library.phase().get() != Phase::Sorting
+        }>
+            <p class="note pending" data-testid="pending-note" role="status">
+                {text}
+            </p>
         </Show>
     }
 }

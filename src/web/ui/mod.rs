@@ -164,14 +164,24 @@ fn App() -> impl IntoView {
                 library
                     .problem()
                     .get()
-                    .map(|p| view! { <p class="error" role="alert">{p.to_string()}</p> })
+                    .map(|p| {
+                        view! {
+                            <p class="error" role="alert">
+                                {p.to_string()}
+                            </p>
+                        }
+                    })
             }}
             <edits::EditBar />
             {move || match ui.screen.get() {
                 Screen::People => view! { <people::PeopleGrid /> }.into_any(),
-                Screen::Album(id) => view! { <album::Album of=album::AlbumOf::Person(id) /> }.into_any(),
+                Screen::Album(id) => {
+                    view! { <album::Album of=album::AlbumOf::Person(id) /> }.into_any()
+                }
                 Screen::NoFaces => view! { <album::Album of=album::AlbumOf::NoFaces /> }.into_any(),
-                Screen::OtherFaces => view! { <album::Album of=album::AlbumOf::OtherFaces /> }.into_any(),
+                Screen::OtherFaces => {
+                    view! { <album::Album of=album::AlbumOf::OtherFaces /> }.into_any()
+                }
                 Screen::FindMe => view! { <find::FindMe /> }.into_any(),
                 Screen::Photo { photo, .. } => view! { <photo::PhotoViewer id=photo /> }.into_any(),
             }}

@@ -32,16 +32,22 @@ pub fn PeopleGrid() -> impl IntoView {
             <section class="people">
                 <div class="toolbar">
                     <h2>"People"</h2>
-                    <button class="find-me" on:click=move |_| ui.open(Screen::FindMe)>"Find a person"</button>
+                    <button class="find-me" on:click=move |_| ui.open(Screen::FindMe)>
+                        "Find a person"
+                    </button>
                     <Show when=move || library.phase().get() == Phase::Done>
-                        <button on:click=move |_| wasm_bindgen_futures::spawn_local(download::everything_zip(library))>
-                            "Download everything (zip)"
-                        </button>
+                        <button on:click=move |_| wasm_bindgen_futures::spawn_local(
+                            download::everything_zip(library),
+                        )>"Download everything (zip)"</button>
                     </Show>
                 </div>
                 <MergeBar selected=selected />
                 <ul role="list" aria-label="People" class="grid">
-                    <For each=visible key=|p| (p.id, p.photos.len(), p.name.clone(), p.cover_url.clone()) let:person>
+                    <For
+                        each=visible
+                        key=|p| (p.id, p.photos.len(), p.name.clone(), p.cover_url.clone())
+                        let:person
+                    >
                         {
                             let id = person.id;
                             let name = person.name.clone();
@@ -58,7 +64,11 @@ pub fn PeopleGrid() -> impl IntoView {
                                         <span class="name">{person.name.clone()}</span>
                                         <span class="count">{count.clone()}</span>
                                     </button>
-                                    <Pick label=format!("Select {name} to merge") item=id selected=selected />
+                                    <Pick
+                                        label=format!("Select {name} to merge")
+                                        item=id
+                                        selected=selected
+                                    />
                                 </li>
                             }
                         }
@@ -67,7 +77,9 @@ pub fn PeopleGrid() -> impl IntoView {
                 <Show when=move || no_faces() != 0>
                     <button
                         class="no-faces"
-                        aria-label=move || format!("Photos without faces, {}", photo_count(no_faces()))
+                        aria-label=move || {
+                            format!("Photos without faces, {}", photo_count(no_faces()))
+                        }
                         on:click=move |_| ui.open(Screen::NoFaces)
                     >
                         "Photos without faces "
@@ -164,7 +176,9 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
                         type="text"
                         aria-label="Name for the merged person"
                         list="merge-names"
-                        placeholder=move || chosen().first().map(|p| p.name.clone()).unwrap_or_default()
+                        placeholder=move || {
+                            chosen().first().map(|p| p.name.clone()).unwrap_or_default()
+                        }
                         prop:value=move || name.get()
                         on:input=move |e| name.set(event_target_value(&e))
                     />
@@ -178,7 +192,9 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
                     </datalist>
                 </label>
                 <button type="submit">"Merge"</button>
-                <button type="button" on:click=move |_| selected.set(Vec::new())>"Cancel merge"</button>
+                <button type="button" on:click=move |_| selected.set(Vec::new())>
+                    "Cancel merge"
+                </button>
             </form>
         </Show>
     }
@@ -204,14 +220,19 @@ fn HiddenPeople() -> impl IntoView {
                     <For each=hidden key=|p| (p.id, p.name.clone()) let:person>
                         {
                             let id = person.id;
-                            let show = Correction::SetHidden { person: id, hidden: false };
+                            let show = Correction::SetHidden {
+                                person: id,
+                                hidden: false,
+                            };
                             view! {
                                 <li role="listitem">
                                     <img src=person.cover_url.clone() alt="" />
                                     <span class="name">{person.name.clone()}</span>
-                                    <button on:click=move |_| correct(library, show.clone(), |_| {})>
-                                        {format!("Show {}", person.name)}
-                                    </button>
+                                    <button on:click=move |_| correct(
+                                        library,
+                                        show.clone(),
+                                        |_| {},
+                                    )>{format!("Show {}", person.name)}</button>
                                 </li>
                             }
                         }

@@ -66,9 +66,14 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
     view! {
         <section class="viewer" role="dialog" aria-label=name.clone()>
             <div class="toolbar">
-                <button node_ref=close on:click=move |_| ui.back()>"Close"</button>
+                <button node_ref=close on:click=move |_| ui.back()>
+                    "Close"
+                </button>
                 <h2>{name.clone()}</h2>
-                <button on:click=move |_| download::save_photo(library, id)>"Download photo"</button>
+                <button on:click=move |_| download::save_photo(
+                    library,
+                    id,
+                )>"Download photo"</button>
             </div>
             <Framed photo=photo.clone() boxed=None src=url />
         </section>

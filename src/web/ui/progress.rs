@@ -83,27 +83,51 @@ pub fn ProgressPanel() -> impl IntoView {
                 >
                     <div class="fill" style:width=width></div>
                 </div>
-                <p data-testid="progress-text" aria-live="polite">{text}</p>
+                <p data-testid="progress-text" aria-live="polite">
+                    {text}
+                </p>
                 <Show when=move || phase.get() == Phase::Sorting>
-                    <button on:click=move |_| library.cancel() disabled=move || p.with(|p| p.cancelled)>"Cancel"</button>
+                    <button
+                        on:click=move |_| library.cancel()
+                        disabled=move || p.with(|p| p.cancelled)
+                    >
+                        "Cancel"
+                    </button>
                 </Show>
                 <Show when=move || p.with(|p| !p.skipped.is_empty())>
-                    <p data-testid="skipped-note" class="note">{skipped}</p>
+                    <p data-testid="skipped-note" class="note">
+                        {skipped}
+                    </p>
                 </Show>
                 <Show when=move || p.with(|p| p.duplicates > 0)>
                     <p class="note" data-testid="duplicates-note">
-                        {move || p.with(|p| format!("{} already added (same content), processed once.", photo_count(p.duplicates)))}
+                        {move || {
+                            p.with(|p| {
+                                format!(
+                                    "{} already added (same content), processed once.",
+                                    photo_count(p.duplicates),
+                                )
+                            })
+                        }}
                     </p>
                 </Show>
                 <Show when=move || p.with(|p| !p.failed.is_empty())>
                     <h2 class="failed-heading">"Files that could not be read"</h2>
                     <ul role="list" aria-label="Files that failed" class="failed">
-                        {move || p.with(|p| {
-                            p.failed
-                                .iter()
-                                .map(|f| view! { <li role="listitem">{format!("{}: {}", f.path, f.error)}</li> })
-                                .collect_view()
-                        })}
+                        {move || {
+                            p.with(|p| {
+                                p.failed
+                                    .iter()
+                                    .map(|f| {
+                                        view! {
+                                            <li role="listitem">
+                                                {format!("{}: {}", f.path, f.error)}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()
+                            })
+                        }}
                     </ul>
                 </Show>
             </section>
