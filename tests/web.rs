@@ -142,10 +142,9 @@ async fn a_zip_built_in_the_browser_reads_back_byte_for_byte() {
 mod services {
     use super::report;
     use facesort::face::embedding::Embedding;
-    use facesort::people::book::{
-        Applied, Correction, Counters, Dirty, EditError, EditKind, FaceKey, FaceState, Person,
-    };
+    use facesort::people::book::{Counters, Dirty, FaceKey, FaceState, Person};
     use facesort::people::cluster::{Clustering, PersonId, PhotoId};
+    use facesort::people::edit::{Applied, Correction, EditError, EditKind};
     use facesort::web::js::blob;
     use facesort::web::services::error::{PoolError, Problem};
     use facesort::web::services::library::{EditNote, Library, Settings};

@@ -5,5 +5,6 @@
 
 pub mod book;
 pub mod cluster;
+pub mod edit;
 pub mod search;
 pub mod timeline;

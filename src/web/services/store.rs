@@ -5,8 +5,9 @@
 //! but not finished, so the page can say which to add again.
 
 use super::error::StorageError;
-use crate::people::book::{Book, Counters, Dirty, Edit, FaceKey, FaceState, Person};
+use crate::people::book::{Book, Counters, Dirty, FaceKey, FaceState, Person};
 use crate::people::cluster::PhotoId;
+use crate::people::edit::Edit;
 use crate::web::js::describe;
 use crate::wire::worker::PhotoReport;
 use js_sys::Reflect;

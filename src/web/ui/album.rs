@@ -2,13 +2,14 @@
 //! faces, or the other faces; with the person's tools (rename, hide) and the
 //! tools for ticked faces (move, take away, use as the picture).
 
+use super::context::{correct, use_app, Screen};
 use super::history::PersonTimeline;
 use super::people::Pick;
 use super::photo::Framed;
 use super::words::face_count;
-use super::{correct, use_app, Screen};
-use crate::people::book::{Applied, Correction, FaceKey, MoveTo};
+use crate::people::book::FaceKey;
 use crate::people::cluster::{PersonId, PhotoId};
+use crate::people::edit::{Applied, Correction, MoveTo};
 use crate::web::services::download;
 use crate::web::services::library::EditNote;
 use leptos::ev;

@@ -1,8 +1,8 @@
 //! Undo and redo, and what the last edit did, in words.
 
+use super::context::{correct, use_app};
 use super::words::{edit_label, edit_note};
-use super::{correct, use_app};
-use crate::people::book::Correction;
+use crate::people::edit::Correction;
 use leptos::prelude::*;
 
 #[component]

@@ -3,12 +3,14 @@
 //! match first. The library's stored embeddings are searched as they are:
 //! nothing is reprocessed, and the reference photos are not added.
 
+use super::context::{correct, use_app, Screen, Ui};
 use super::photo::Framed;
+use super::search::{Reference, ReferenceFace, ReferenceState};
 use super::words::{face_count, photo_count};
-use super::{correct, use_app, Screen, Ui};
 use crate::face::embedding::Embedding;
-use crate::people::book::{Correction, FaceKey};
+use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
+use crate::people::edit::Correction;
 use crate::people::search::{rank, Match, DEFAULT_MIN_SIMILARITY};
 use crate::web::services::download;
 use crate::web::services::import::accept_attribute;
@@ -16,58 +18,6 @@ use crate::web::services::library::{object_url, Library};
 use crate::web::services::views::Photo;
 use leptos::ev;
 use leptos::prelude::*;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Search {
-    pub references: Vec<Reference>,
-    pub min_similarity: f32,
-}
-
-impl Default for Search {
-    fn default() -> Self {
-        Search {
-            references: Vec::new(),
-            min_similarity: DEFAULT_MIN_SIMILARITY,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Reference {
-    pub id: u32,
-    pub name: String,
-    pub state: ReferenceState,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum ReferenceState {
-    Reading,
-    Failed(String),
-    Faces(Vec<ReferenceFace>),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReferenceFace {
-    pub crop_url: String,
-    pub embedding: Embedding,
-    /// Part of the search (the only face of a photo is, automatically).
-    pub chosen: bool,
-}
-
-impl Search {
-    fn chosen(&self) -> Vec<&Embedding> {
-        self.references
-            .iter()
-            .filter_map(|r| match &r.state {
-                ReferenceState::Faces(f) => Some(f),
-                _ => None,
-            })
-            .flatten()
-            .filter(|f| f.chosen)
-            .map(|f| &f.embedding)
-            .collect()
-    }
-}
 
 /// Analyses reference photos on the worker pool (loading it if need be).
 fn add_references(library: Library, ui: Ui, files: Vec<web_sys::File>) {

@@ -1,7 +1,7 @@
 //! When: a person's timeline (first and last seen, photos per month) and the
 //! library's history (when photos were added, and who was in them).
 
-use super::use_app;
+use super::context::use_app;
 use super::words::photo_count;
 use crate::people::book::FaceKey;
 use crate::people::cluster::PersonId;

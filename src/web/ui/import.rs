@@ -1,7 +1,7 @@
 //! Getting photos in: the pickers and the drop zone, and the files a run
 //! left unfinished when the page closed.
 
-use super::use_app;
+use super::context::use_app;
 use super::words::photo_count;
 use crate::web::services::import::{
     accept_attribute, formats_label, from_file_list, read_drop, take_drop,

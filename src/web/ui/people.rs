@@ -1,10 +1,10 @@
 //! The people grid: everyone with a face, most photos first; merging,
 //! hidden people, photos without faces and other faces.
 
+use super::context::{correct, use_app, Screen};
 use super::words::{face_count, photo_count};
-use super::{correct, use_app, Screen};
-use crate::people::book::Correction;
 use crate::people::cluster::PersonId;
+use crate::people::edit::Correction;
 use crate::web::services::download;
 use crate::web::services::views::Phase;
 use leptos::ev;

@@ -1,6 +1,6 @@
 //! A photo with its faces framed, and the photo viewer.
 
-use super::use_app;
+use super::context::use_app;
 use crate::face::geometry::FaceBox;
 use crate::people::cluster::PhotoId;
 use crate::web::services::download;

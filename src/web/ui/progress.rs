@@ -1,7 +1,7 @@
 //! How a run is going: done of total, photos per second, time left, and
 //! which files were skipped or failed, and why.
 
-use super::use_app;
+use super::context::use_app;
 use super::words::photo_count;
 use crate::web::services::views::Phase;
 use leptos::prelude::*;

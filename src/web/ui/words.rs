@@ -2,7 +2,7 @@
 //! book and the services hand over data ([`EditKind`], [`EditNote`]), and
 //! this turns it into English.
 
-use crate::people::book::{Applied, EditKind};
+use crate::people::edit::{Applied, EditKind};
 use crate::web::services::library::EditNote;
 
 pub fn photo_count(n: usize) -> String {

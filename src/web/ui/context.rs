@@ -1,0 +1,90 @@
+//! What the UI keeps for itself (where the user is), and how components
+//! reach the library service.
+
+use super::search::Search;
+use crate::people::cluster::{PersonId, PhotoId};
+use crate::people::edit::Correction;
+use crate::web::services::library::{EditNote, Library};
+use leptos::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    People,
+    Album(PersonId),
+    NoFaces,
+    /// Unclear faces close to nobody, and faces the user took away.
+    OtherFaces,
+    /// Search the library by a reference face.
+    FindMe,
+    Photo {
+        photo: PhotoId,
+        back: Box<Screen>,
+    },
+}
+
+/// Where the user is: the UI's own state.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    pub screen: RwSignal<Screen>,
+    /// The "Find me" search: its reference faces and threshold.
+    pub find: RwSignal<Search>,
+}
+
+impl Ui {
+    pub fn new() -> Ui {
+        Ui {
+            screen: RwSignal::new(Screen::People),
+            find: RwSignal::new(Search::default()),
+        }
+    }
+
+    pub fn open(&self, screen: Screen) {
+        self.screen.set(screen);
+    }
+
+    /// One step back (photo → its album, album → people), returning keyboard
+    /// focus to what was opened, so a keyboard user keeps their place.
+    pub fn back(&self) {
+        let current = self.screen.get_untracked();
+        let (to, focus) = match current {
+            Screen::People => return,
+            Screen::Photo { photo, back } => (*back, format!("[data-photo-id=\"{}\"]", photo.0)),
+            Screen::Album(id) => (Screen::People, format!("[data-person-key=\"{}\"]", id.0)),
+            Screen::NoFaces => (Screen::People, "button.no-faces".to_string()),
+            Screen::OtherFaces => (Screen::People, "button.unassigned".to_string()),
+            Screen::FindMe => (Screen::People, "button.find-me".to_string()),
+        };
+        self.screen.set(to);
+        request_animation_frame(move || {
+            // What was opened may be gone (a person just hidden): the grid, then.
+            let target = document()
+                .query_selector(&focus)
+                .ok()
+                .flatten()
+                .or_else(|| {
+                    document()
+                        .query_selector("button.person, main h2")
+                        .ok()
+                        .flatten()
+                });
+            if let Some(el) =
+                target.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = el.focus();
+            }
+        });
+    }
+}
+
+/// The library service and the UI's state, as components find them.
+pub fn use_app() -> (Library, Ui) {
+    (expect_context::<Library>(), expect_context::<Ui>())
+}
+
+/// Sends a correction; `then` runs with what became of it.
+pub fn correct(library: Library, correction: Correction, then: impl FnOnce(&EditNote) + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let note = library.correct(correction).await;
+        then(&note);
+    });
+}
