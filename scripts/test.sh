@@ -17,8 +17,7 @@ cargo test --release --all-targets
 step "browser unit tests (wasm-bindgen-test in headless Chromium)"
 CHROMEDRIVER="$(command -v chromedriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --release --target wasm32-unknown-unknown --no-default-features --features app --test web
-step "web app (trunk build --release)"
-trunk build --release
+"$ROOT/scripts/build.sh"
 step "end-to-end tests in headless Chromium (tests/e2e)"
 node --test --test-concurrency=1 tests/e2e/
 step

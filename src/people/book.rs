@@ -748,12 +748,96 @@ impl Book {
     }
 
     /// The run is over: what it made is now settled (later runs add to it but
-    /// do not re-form it).
+    /// do not re-form it), numbered by size.
     pub fn settle(&mut self) {
+        self.number_by_size();
         for id in self.provisional_ids() {
             let mut p = self.people[&id].clone();
             p.provisional = false;
             self.write_person(id, Some(p));
+        }
+    }
+
+    /// The people a run made (provisional: not renamed, not touched) take the
+    /// lowest free numbers in grid order (most photos first, then the first
+    /// photo), so a fresh library reads Person 1, 2, 3… rather than in the
+    /// order groups happened to form while photos arrived. A number is free
+    /// when no settled person holds it and no edit or correction mentions it,
+    /// so undo can still bring back anyone it names.
+    fn number_by_size(&mut self) {
+        let provisional = self.provisional_ids();
+        if provisional.is_empty() {
+            return;
+        }
+        let mut photos: BTreeMap<PersonId, BTreeSet<PhotoId>> = BTreeMap::new();
+        for (key, face) in &self.faces {
+            if let Some(p) = face.person.filter(|p| provisional.contains(p)) {
+                photos.entry(p).or_default().insert(key.photo);
+            }
+        }
+        let size = |p: &PersonId| photos.get(p).map_or(0, BTreeSet::len);
+        let first = |p: &PersonId| photos.get(p).and_then(|s| s.first().copied());
+        let mut order: Vec<PersonId> = provisional.iter().copied().collect();
+        order.sort_by(|a, b| {
+            size(b)
+                .cmp(&size(a))
+                .then(first(a).cmp(&first(b)))
+                .then(a.cmp(b))
+        });
+        let mut taken: BTreeSet<PersonId> = self
+            .people
+            .keys()
+            .filter(|id| !provisional.contains(id))
+            .copied()
+            .collect();
+        taken.extend(self.faces.values().flat_map(|f| f.rejected.iter().copied()));
+        for edit in &self.history {
+            for change in &edit.changes {
+                match change {
+                    Change::Person { id, .. } => {
+                        taken.insert(*id);
+                    }
+                    Change::Face { before, after, .. } => {
+                        for f in [before, after].into_iter().flatten() {
+                            taken.extend(f.person);
+                            taken.extend(f.rejected.iter().copied());
+                        }
+                    }
+                }
+            }
+        }
+        let free: Vec<PersonId> = (0..)
+            .map(PersonId)
+            .filter(|id| !taken.contains(id))
+            .take(order.len())
+            .collect();
+        if free == order {
+            return;
+        }
+        let renumber: BTreeMap<PersonId, PersonId> = order.iter().copied().zip(free).collect();
+        let people: Vec<Person> = order.iter().map(|id| self.people[id].clone()).collect();
+        for id in &order {
+            self.write_person(*id, None);
+        }
+        for mut person in people {
+            person.id = renumber[&person.id];
+            self.write_person(person.id, Some(person));
+        }
+        let moved: Vec<(FaceKey, FaceState)> = self
+            .faces
+            .iter()
+            .filter_map(|(k, f)| {
+                let to = renumber.get(&f.person?)?;
+                let mut f = f.clone();
+                f.person = Some(*to);
+                Some((*k, f))
+            })
+            .collect();
+        for (key, face) in moved {
+            self.write_face(key, Some(face));
+        }
+        if let Some(max) = renumber.values().max() {
+            self.counters.next_person = self.counters.next_person.max(max.0 + 1);
         }
     }
 
@@ -1515,5 +1599,53 @@ mod tests {
             book.apply(&Correction::Undo).unwrap(),
             Applied::Undone(EditKind::Move { faces: 1, to: name })
         );
+    }
+
+    #[test]
+    fn a_finished_run_numbers_its_people_by_size_in_grid_order() {
+        // The smallest person arrives first and the largest last, and the
+        // groups form over several groupings, as while photos arrive.
+        let mut world = World {
+            photos: vec![vec![2], vec![1], vec![1]],
+        };
+        let mut book = Book::default();
+        world.regroup(&mut book);
+        world.photos.extend([vec![0], vec![0], vec![0], vec![2, 1]]);
+        world.regroup(&mut book);
+        world.photos.extend([vec![0], vec![3]]);
+        world.regroup(&mut book);
+        book.settle();
+        let grid = |b: &Book| {
+            let mut people: Vec<(usize, PhotoId, String)> = b
+                .people()
+                .map(|p| {
+                    let faces = b.faces_of(p.id);
+                    let photos: BTreeSet<PhotoId> = faces.iter().map(|k| k.photo).collect();
+                    (photos.len(), *photos.first().unwrap(), p.display_name())
+                })
+                .collect();
+            people.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            people.into_iter().map(|p| p.2).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            grid(&book),
+            ["Person 1", "Person 2", "Person 3", "Person 4"]
+        );
+        assert!(book.people().all(|p| !p.provisional));
+        // Everyone keeps their faces: person 0's four photos are together.
+        assert_eq!(book.faces_of(person_of(&book, 3, 0)).len(), 4);
+
+        // Later runs number newcomers after everyone the library has, and a
+        // number an edit mentions is never given again.
+        let ann = person_of(&book, 3, 0);
+        book.rename(ann, "Ann").unwrap();
+        let bob = person_of(&book, 1, 0);
+        book.merge(&[ann, bob], None).unwrap();
+        world.photos.extend([vec![4], vec![4], vec![5]]);
+        world.regroup(&mut book);
+        book.settle();
+        let newcomer = person_of(&book, 10, 0);
+        assert_ne!(newcomer, bob, "the merged-away person's number is reused");
+        assert!(newcomer.0 >= 4);
     }
 }

@@ -121,6 +121,12 @@ test('sorts the shipped test photos (file input): 1 person, 1 other face, 2 with
     assert.doesNotMatch(failed.join('\n'), /notes\.txt/, 'notes.txt is skipped, not failed');
     assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^1 photo already added/);
     await assertStats(page, t);
+    // A finished run shows a full bar, though a file failed and one was skipped.
+    const bar = page.locator(sel.progressbar);
+    assert.equal(await bar.getAttribute('aria-valuenow'), await bar.getAttribute('aria-valuemax'));
+    const fill = await bar.locator('.fill').evaluate((el) => el.style.width);
+    t.diagnostic(`progress fill at the end: ${fill}`);
+    assert.equal(parseFloat(fill), 100, `the bar is not full at the end: ${fill}`);
     await button(page, 'Download everything (zip)').waitFor({ timeout: 5_000 });
     t.diagnostic(`screenshot: ${await screenshot(page, 'people.png')}`);
 
@@ -183,6 +189,8 @@ test('dev subset (drag and drop): 5 identities x 4 photos, one person each, no m
 
     const people = await readPeople(page);
     assertSortedByCount(people);
+    // A fresh library numbers its people in grid order: Person 1, 2, 3…
+    assert.deepEqual(people.map((p) => p.name), people.map((_, i) => `Person ${i + 1}`));
     const contents = [];
     for (let i = 0; i < people.length; i++) {
       const { headings, files: inAlbum } = await openAlbum(page, (await readPeople(page))[i].button);

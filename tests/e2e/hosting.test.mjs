@@ -6,11 +6,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
+import { checkDist } from '../../scripts/check-dist.mjs';
 import { DIST, PHOTOS, button, fileFromDisk, gotoApp, guardedContext, launchBrowser, readPeople, sel, waitForDone } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
+
+test('dist/ is deployable: a release build with no autoreload script, and the check catches a development build', () => {
+  assert.deepEqual(checkDist(DIST), [], 'the built dist/ fails scripts/check-dist.mjs');
+  // What `trunk serve` writes into index.html: the check must refuse it.
+  const dev = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-dev-dist-'));
+  try {
+    fs.cpSync(DIST, dev, { recursive: true, filter: (f) => !f.includes(`${path.sep}models${path.sep}`) });
+    const index = fs.readFileSync(path.join(dev, 'index.html'), 'utf8');
+    const autoreload = '<script>(function () { const url = "ws://{{__trunk_address__}}{{__trunk_ws_base__}}.well-known/trunk/ws"; new WebSocket(url); })()</script>';
+    fs.writeFileSync(path.join(dev, 'index.html'), index.replace('</body>', `${autoreload}</body>`));
+    const problems = checkDist(dev);
+    assert.ok(problems.some((p) => /development build/.test(p)), `not caught: ${problems}`);
+  } finally {
+    fs.rmSync(dev, { recursive: true, force: true });
+  }
+});
 
 const photos = () => ['eileen_collins_nasa.png', 'cameraman_cc0.png', 'rocket_spacex_pd.jpg'].map((f) => fileFromDisk(path.join(PHOTOS, f)));
 

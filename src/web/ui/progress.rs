@@ -45,9 +45,13 @@ pub fn ProgressPanel() -> impl IntoView {
             }
         })
     };
+    // A finished run shows a full bar, whatever was skipped or failed.
+    let finished = move || phase.get() == Phase::Done && p.with(|p| p.finished_ms.is_some());
     let width = move || {
         p.with(|p| {
-            let share = if p.total == 0 {
+            let share = if finished() {
+                100.0
+            } else if p.total == 0 {
                 0.0
             } else {
                 100.0 * p.done as f64 / p.total as f64
@@ -78,7 +82,9 @@ pub fn ProgressPanel() -> impl IntoView {
                     aria-label="Sorting progress"
                     aria-valuemin="0"
                     aria-valuemax=move || p.with(|p| p.total.to_string())
-                    aria-valuenow=move || p.with(|p| p.done.to_string())
+                    aria-valuenow=move || {
+                        p.with(|p| if finished() { p.total } else { p.done }.to_string())
+                    }
                     class="bar"
                 >
                     <div class="fill" style:width=width></div>
