@@ -104,6 +104,22 @@ pub struct RegroupRequest {
     pub rejected: Vec<Vec<PersonId>>,
 }
 
+impl RegroupRequest {
+    /// Shows each known person by at most `per_person` of their faces,
+    /// spread over all of them in photo order (0: all).
+    pub fn represent(&mut self, per_person: usize) {
+        if per_person == 0 {
+            return;
+        }
+        for (_, faces) in self.known.iter_mut() {
+            if faces.len() > per_person {
+                let n = faces.len();
+                *faces = (0..per_person).map(|i| faces[i * n / per_person]).collect();
+            }
+        }
+    }
+}
+
 /// Undo reaches this far back; older edits are forgotten.
 pub const HISTORY_LIMIT: usize = 200;
 
@@ -688,7 +704,12 @@ impl Book {
         let mut groups: Vec<Vec<FaceKey>> = groups.into_values().collect();
         groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
 
-        let previous = self.provisional_ids();
+        // Provisional people a placing showed as known keep their faces.
+        let previous: BTreeSet<PersonId> = self
+            .provisional_ids()
+            .into_iter()
+            .filter(|p| !known.contains(p))
+            .collect();
         let mut overlaps: Vec<(usize, usize, PersonId)> = Vec::new();
         for (g, faces) in groups.iter().enumerate() {
             let mut count: BTreeMap<PersonId, usize> = BTreeMap::new();
@@ -750,12 +771,48 @@ impl Book {
     /// The run is over: what it made is now settled (later runs add to it but
     /// do not re-form it), numbered by size.
     pub fn settle(&mut self) {
-        self.number_by_size();
+        let made = self.provisional_ids();
+        self.number_by_size(&made);
         for id in self.provisional_ids() {
             let mut p = self.people[&id].clone();
             p.provisional = false;
             self.write_person(id, Some(p));
         }
+    }
+
+    /// What to group between re-formings, while photos arrive: only faces no
+    /// grouping has seen (and faces taken away); the run's people so far are
+    /// known, like settled ones, so new faces join them or make new people,
+    /// and nothing is formed again. Each known person is represented by at
+    /// most `per_person` of their faces, spread over all of them (in photo
+    /// order, so old and new photos both speak): the cost of placing a few
+    /// photos stays with those photos, not with the run or the library.
+    pub fn placing_request(
+        &self,
+        all_faces: impl IntoIterator<Item = FaceKey>,
+        per_person: usize,
+    ) -> RegroupRequest {
+        let mut known: BTreeMap<PersonId, Vec<FaceKey>> = BTreeMap::new();
+        let mut request = RegroupRequest::default();
+        for key in all_faces {
+            match self.faces.get(&key) {
+                // Never grouped: to be placed.
+                None => {
+                    request.faces.push(key);
+                    request.rejected.push(Vec::new());
+                }
+                Some(f) => {
+                    // Faces a grouping left with nobody (unclear, or taken
+                    // away) wait for the next re-forming.
+                    if let Some(p) = f.person.filter(|p| self.people.contains_key(p)) {
+                        known.entry(p).or_default().push(key);
+                    }
+                }
+            }
+        }
+        request.known = known.into_iter().collect();
+        request.represent(per_person);
+        request
     }
 
     /// The people a run made (provisional: not renamed, not touched) take the
@@ -764,8 +821,38 @@ impl Book {
     /// order groups happened to form while photos arrived. A number is free
     /// when no settled person holds it and no edit or correction mentions it,
     /// so undo can still bring back anyone it names.
-    fn number_by_size(&mut self) {
-        let provisional = self.provisional_ids();
+    fn number_by_size(&mut self, made: &BTreeSet<PersonId>) {
+        let mut mentioned: BTreeSet<PersonId> = self
+            .faces
+            .values()
+            .flat_map(|f| f.rejected.iter().copied())
+            .collect();
+        for edit in &self.history {
+            for change in &edit.changes {
+                match change {
+                    Change::Person { id, .. } => {
+                        mentioned.insert(*id);
+                    }
+                    Change::Face { before, after, .. } => {
+                        for f in [before, after].into_iter().flatten() {
+                            mentioned.extend(f.person);
+                            mentioned.extend(f.rejected.iter().copied());
+                        }
+                    }
+                }
+            }
+        }
+        // Only people still as the machine made them: not named, not edited.
+        let provisional: BTreeSet<PersonId> = made
+            .iter()
+            .filter(|id| {
+                self.people
+                    .get(id)
+                    .is_some_and(|p| p.name.is_none() && !p.hidden)
+                    && !mentioned.contains(id)
+            })
+            .copied()
+            .collect();
         if provisional.is_empty() {
             return;
         }
@@ -790,22 +877,7 @@ impl Book {
             .filter(|id| !provisional.contains(id))
             .copied()
             .collect();
-        taken.extend(self.faces.values().flat_map(|f| f.rejected.iter().copied()));
-        for edit in &self.history {
-            for change in &edit.changes {
-                match change {
-                    Change::Person { id, .. } => {
-                        taken.insert(*id);
-                    }
-                    Change::Face { before, after, .. } => {
-                        for f in [before, after].into_iter().flatten() {
-                            taken.extend(f.person);
-                            taken.extend(f.rejected.iter().copied());
-                        }
-                    }
-                }
-            }
-        }
+        taken.extend(mentioned);
         let free: Vec<PersonId> = (0..)
             .map(PersonId)
             .filter(|id| !taken.contains(id))
@@ -1647,5 +1719,59 @@ mod tests {
         let newcomer = person_of(&book, 10, 0);
         assert_ne!(newcomer, bob, "the merged-away person's number is reused");
         assert!(newcomer.0 >= 4);
+    }
+
+    #[test]
+    fn placing_adds_new_faces_to_the_people_so_far_and_re_forming_ends_as_at_once() {
+        let mut world = World {
+            photos: vec![vec![0], vec![0], vec![1]],
+        };
+        let mut book = Book::default();
+        world.regroup(&mut book); // re-forms: two provisional people
+        let (zero, one) = (person_of(&book, 0, 0), person_of(&book, 2, 0));
+        // Placing: new faces join the provisional people, who keep theirs.
+        world.photos.extend([vec![0], vec![1, 2], vec![2]]);
+        let request = book.placing_request(world.keys(), 1);
+        assert_eq!(
+            request.faces.len(),
+            4,
+            "only never-grouped faces are placed"
+        );
+        assert!(
+            request.known.iter().all(|(_, f)| f.len() == 1),
+            "one face per person"
+        );
+        let mut job = GroupingJob::for_request(
+            &request,
+            |k| embedding(world.who(k), 0.01 * (k.photo.0 % 3) as f32),
+            |_| true,
+            ClusterConfig::DEFAULT,
+        );
+        job.nearest_people = Some(1);
+        book.apply_regroup(&request, &job.run().unwrap());
+        assert_eq!(person_of(&book, 3, 0), zero);
+        assert_eq!(person_of(&book, 4, 0), one);
+        assert_eq!(
+            person_of(&book, 0, 0),
+            zero,
+            "a known provisional person keeps their faces"
+        );
+        let newcomer = person_of(&book, 4, 1);
+        assert!(newcomer != zero && newcomer != one);
+        assert_eq!(person_of(&book, 5, 0), newcomer);
+        // Re-forming then settling gives what grouping all at once gives.
+        world.regroup(&mut book);
+        book.settle();
+        let at_once = sorted_book(&world);
+        for key in world.keys() {
+            assert_eq!(
+                book.person_of(key)
+                    .map(|p| book.person(p).unwrap().display_name()),
+                at_once
+                    .person_of(key)
+                    .map(|p| at_once.person(p).unwrap().display_name()),
+                "{key:?}"
+            );
+        }
     }
 }

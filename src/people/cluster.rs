@@ -135,6 +135,24 @@ pub fn cluster_with_corrections(
     corrections: &[NotPerson],
     config: &ClusterConfig,
 ) -> Clustering {
+    // New people are numbered after every known id, pruned or not.
+    let mut next_id = known.iter().map(|p| p.id.0 + 1).max().unwrap_or(0);
+    // Only people within reach of some new face can take part: the grouping
+    // distance is never below the Euclidean one, and a mean never below its
+    // smallest term, so a person farther than both thresholds from every new
+    // face can neither merge nor take an unsure face. Leaving them out keeps
+    // a grouping's cost with the faces being placed, not with the library.
+    let reach = config.threshold.max(config.attach_threshold);
+    let known: Vec<&KnownPerson<'_>> = known
+        .iter()
+        .filter(|p| {
+            p.faces.iter().any(|k| {
+                faces
+                    .iter()
+                    .any(|f| k.embedding.distance(f.embedding) <= reach)
+            })
+        })
+        .collect();
     // Every face of the job in one list: known people's faces, then new ones.
     let all: Vec<FaceToCluster<'_>> = known
         .iter()
@@ -149,7 +167,7 @@ pub fn cluster_with_corrections(
     let sure: Vec<usize> = (0..faces.len()).filter(|&i| faces[i].sure).collect();
     let mut groups: Vec<Group> = Vec::with_capacity(known.len() + sure.len());
     let mut offset = 0;
-    for p in known {
+    for p in &known {
         groups.push(Group::new(
             p.faces.iter().map(|f| f.photo).collect(),
             (offset..offset + p.faces.len()).collect(),
@@ -220,7 +238,6 @@ pub fn cluster_with_corrections(
         }
     }
 
-    let mut next_id = known.iter().map(|p| p.id.0 + 1).max().unwrap_or(0);
     let mut assignments = vec![None; faces.len()];
     let mut formed: Vec<&mut Group> = groups
         .iter_mut()

@@ -6,5 +6,6 @@
 pub mod book;
 pub mod cluster;
 pub mod edit;
+pub mod run;
 pub mod search;
 pub mod timeline;

@@ -22,6 +22,12 @@ pub struct GroupingJob {
     pub known: Vec<KnownGroup>,
     pub faces: Vec<JobFace>,
     pub config: ClusterConfig,
+    /// When placing (see [`crate::people::run::RunPolicy`]): each new face
+    /// meets only this many of the known people nearest to it, so placing a
+    /// few photos costs the same in a library of any size. A re-forming
+    /// meets everyone (`None`).
+    #[serde(default)]
+    pub nearest_people: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,6 +76,7 @@ impl GroupingJob {
                 })
                 .collect(),
             config,
+            nearest_people: None,
         }
     }
 
@@ -89,8 +96,8 @@ impl GroupingJob {
             return Err(GroupingError::MixedLengths(lengths));
         }
         let known: Vec<KnownPerson<'_>> = self
-            .known
-            .iter()
+            .nearest_known()
+            .into_iter()
             .map(|k| KnownPerson {
                 id: k.person,
                 faces: k
@@ -124,11 +131,52 @@ impl GroupingJob {
                     .map(move |&person| NotPerson { face, person })
             })
             .collect();
-        Ok(cluster_with_corrections(
-            &known,
-            &faces,
-            &corrections,
-            &self.config,
-        ))
+        let mut clustering = cluster_with_corrections(&known, &faces, &corrections, &self.config);
+        // New people are numbered after every known id, left out or not.
+        let first_new = self.known.iter().map(|k| k.person.0 + 1).max().unwrap_or(0);
+        let shown = known.iter().map(|k| k.id.0 + 1).max().unwrap_or(0);
+        if first_new > shown {
+            let known_ids: Vec<PersonId> = known.iter().map(|k| k.id).collect();
+            for id in clustering.assignments.iter_mut().flatten() {
+                if !known_ids.contains(id) {
+                    id.0 += first_new - shown;
+                }
+            }
+        }
+        Ok(clustering)
+    }
+
+    /// The known people this job's faces meet: all of them, or when placing,
+    /// the few nearest to each new face.
+    fn nearest_known(&self) -> Vec<&KnownGroup> {
+        let Some(n) = self.nearest_people else {
+            return self.known.iter().collect();
+        };
+        let mut keep = vec![false; self.known.len()];
+        for face in &self.faces {
+            let mut near: Vec<(f32, usize)> = self
+                .known
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    let d = k
+                        .faces
+                        .iter()
+                        .map(|(_, e)| e.distance(&face.embedding))
+                        .fold(f32::INFINITY, f32::min);
+                    (d, i)
+                })
+                .collect();
+            near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for (_, i) in near.into_iter().take(n) {
+                keep[i] = true;
+            }
+        }
+        self.known
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(g, _)| g)
+            .collect()
     }
 }

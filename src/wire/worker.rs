@@ -232,6 +232,7 @@ mod tests {
                     rejected: vec![crate::people::cluster::PersonId(3)],
                 }],
                 config: crate::people::cluster::ClusterConfig::DEFAULT,
+                nearest_people: None,
             },
         };
         assert_eq!(

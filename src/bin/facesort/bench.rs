@@ -80,7 +80,7 @@ pub fn run(set_dir: &Path, opts: &PipelineOpts) -> Result<(), String> {
 }
 
 /// Peak resident set size in KiB, from Linux's `/proc/self/status`.
-fn peak_rss() -> Option<u64> {
+pub fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()

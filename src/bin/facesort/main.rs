@@ -56,6 +56,8 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         grouping: GroupingOpts,
+        #[command(flatten)]
+        page: regroup::AsPage,
     },
     /// Measure throughput, time per stage and peak memory on a folder of photos.
     Bench {
@@ -188,7 +190,8 @@ fn main() -> ExitCode {
             predictions,
             out,
             grouping,
-        } => regroup::run(&predictions, &out, &grouping),
+            page,
+        } => regroup::run(&predictions, &out, &grouping, &page),
         Command::Bench { set_dir, opts } => bench::run(&set_dir, &opts),
     };
     match result {

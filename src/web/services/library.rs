@@ -20,6 +20,7 @@ use crate::face::quality::QualityRules;
 use crate::people::book::{Book, FaceKey, RegroupRequest};
 use crate::people::cluster::{ClusterConfig, Clustering, PhotoId};
 use crate::people::edit::{Applied, Correction, EditError};
+use crate::people::run::RunPolicy;
 use crate::people::timeline::Seen;
 use crate::web::js::{blob, local_wall_ms, now_ms, sha256_hex};
 use crate::wire::grouping::GroupingJob;
@@ -32,9 +33,6 @@ use leptos::prelude::*;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-
-/// Re-group after this many new photos, so the grid fills in as they arrive.
-const REGROUP_EVERY: usize = 25;
 
 /// A worker pool on its way: shared, so every caller gets the same one.
 pub type PoolStart = Shared<LocalBoxFuture<'static, Result<Rc<WorkerPool>, PoolError>>>;
@@ -54,6 +52,8 @@ pub struct Settings {
     pub detector: DetectorConfig,
     pub grouping: ClusterConfig,
     pub quality: QualityRules,
+    /// When a run places new faces and when it re-forms its people.
+    pub run: RunPolicy,
 }
 
 impl Default for Settings {
@@ -62,6 +62,7 @@ impl Default for Settings {
             detector: DetectorConfig::DEFAULT,
             grouping: ClusterConfig::DEFAULT,
             quality: QualityRules::DEFAULT,
+            run: RunPolicy::PAGE,
         }
     }
 }
@@ -289,6 +290,9 @@ struct Service {
     before_loading: Phase,
     /// Photos added since the last grouping was asked for.
     since_grouping: usize,
+    /// Faces of the run so far, and how many the last re-forming saw.
+    run_faces: usize,
+    reformed_at: usize,
     /// A grouping is on a worker (settling, or not).
     grouping: Option<bool>,
     /// Another grouping was asked for meanwhile (settling, or not).
@@ -311,6 +315,8 @@ impl Service {
             pool: None,
             before_loading: Phase::Idle,
             since_grouping: 0,
+            run_faces: 0,
+            reformed_at: 0,
             grouping: None,
             grouping_next: None,
             version: 0,
@@ -601,9 +607,10 @@ impl Service {
                     }
                 }
                 let record = self.record(stored, file);
+                self.run_faces += record.faces.len();
                 self.out.photos.update(|p| p.push(record));
                 self.since_grouping += 1;
-                if self.since_grouping >= REGROUP_EVERY {
+                if self.since_grouping >= self.settings.run.every {
                     self.group(false).await;
                 }
             }
@@ -618,15 +625,21 @@ impl Service {
 
     // ---- grouping -----------------------------------------------------------
 
-    /// Asks a worker to place new faces (and any the user took away) among
-    /// the people. Settling makes the people of the run settled: later runs
-    /// add to them, never re-form them.
+    /// Asks a worker to group faces ([`RunPolicy`]): to place new faces among
+    /// the people so far, or at geometric steps and at the end, to re-form
+    /// the run's people from all its faces. Settling makes the people of the
+    /// run settled: later runs add to them, never re-form them.
     async fn group(&mut self, settle: bool) {
         if self.grouping.is_some() {
             self.grouping_next = Some(self.grouping_next.unwrap_or(false) || settle);
             return;
         }
         self.since_grouping = 0;
+        let policy = self.settings.run;
+        let reform = settle || policy.reform(self.reformed_at, self.run_faces);
+        if reform {
+            self.reformed_at = self.run_faces;
+        }
         let (request, job) = self.out.photos.with_untracked(|photos| {
             let by_id: HashMap<PhotoId, &Photo> = photos.iter().map(|p| (p.view.id, p)).collect();
             let keys = photos.iter().flat_map(|p| {
@@ -635,7 +648,14 @@ impl Service {
                     index: i as u32,
                 })
             });
-            let request = self.out.book.with_untracked(|b| b.regroup_request(keys));
+            let mut request = self.out.book.with_untracked(|b| {
+                if reform {
+                    b.regroup_request(keys)
+                } else {
+                    b.placing_request(keys, policy.per_person)
+                }
+            });
+            request.represent(policy.per_person);
             let face = |k: FaceKey| {
                 by_id
                     .get(&k.photo)
@@ -653,6 +673,10 @@ impl Service {
                 |k| face(k).is_some_and(|f| f.sure),
                 self.settings.grouping,
             );
+            let job = GroupingJob {
+                nearest_people: (!reform).then_some(policy.nearest_people),
+                ..job
+            };
             (request, job)
         });
         if request.faces.is_empty() {
@@ -706,6 +730,10 @@ impl Service {
         self.save_book().await;
         if let Some(next) = self.grouping_next.take() {
             return Box::pin(self.group(next)).await;
+        }
+        if settle {
+            self.run_faces = 0;
+            self.reformed_at = 0;
         }
         if settle && !self.running {
             self.out.progress.update(|p| {
