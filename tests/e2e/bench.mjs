@@ -1,6 +1,9 @@
 // In-browser benchmark: gives every image of a set (default: the dev set, 217 photos) to the
 // app in headless Chromium at once, and times it from the input's change event to
-// body[data-state=done], with per-stage figures from window.facesortStats.
+// body[data-state=done], with per-stage figures from window.facesortStats, the
+// rate per 1,000 photos (a flat curve means a flat cost per photo), the page's
+// long tasks (PerformanceObserver "longtask") and Chromium's peak memory (the
+// sum of its processes' proportional set sizes, sampled every second).
 //   node tests/e2e/bench.mjs [SET_DIR]       (env: FACESORT_DIST, FACESORT_BENCH_TIMEOUT_S)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,7 +36,11 @@ try {
   await gotoApp(page, server.url);
   // Page-side clock: the input's change event (= the drop) and every data-state change.
   await page.evaluate((inputSel) => {
-    const b = (window.__bench = { changeAt: null, states: [[document.body.dataset.state, performance.now()]] });
+    const b = (window.__bench = { changeAt: null, states: [[document.body.dataset.state, performance.now()]], long: [] });
+    try {
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) b.long.push(e.duration); })
+        .observe({ type: 'longtask', buffered: true });
+    } catch { b.long = null; }
     document.querySelector(inputSel).addEventListener('change', () => { b.changeAt ??= performance.now(); }, { capture: true });
     new MutationObserver(() => {
       const s = document.body.dataset.state;
@@ -43,8 +50,18 @@ try {
 
   console.error(`giving ${images.length} photos from ${setDir} to ${server.url} ...`);
   const wall0 = Date.now();
+  // Sampled from outside: Chromium's memory, and how many photos are done when.
+  let peakMiB = 0;
+  const progress = [];
+  const sampler = setInterval(async () => {
+    peakMiB = Math.max(peakMiB, chromiumMiB());
+    const done = await page.evaluate(() => window.facesortStats?.done ?? 0).catch(() => null);
+    if (done !== null) progress.push([Date.now(), done]);
+  }, 1000);
   await page.locator(sel.photosInput).setInputFiles(images); // local paths: no copying through the driver
   await waitForDone(page, timeout);
+  clearInterval(sampler);
+  peakMiB = Math.max(peakMiB, chromiumMiB());
   const wall = (Date.now() - wall0) / 1000;
 
   const { bench, stats } = await page.evaluate(() => ({
@@ -84,6 +101,11 @@ try {
     ['people found', people],
     ['largest person', largest],
     ['other faces', other ?? 'none'],
+    ['Chromium peak memory (sum of PSS), MiB', peakMiB ? peakMiB.toFixed(0) : 'n/a'],
+    ['photos/s per 1,000 photos', perThousand(progress)],
+    ['page long tasks > 50 ms / > 200 ms / longest, ms', bench.long
+      ? `${bench.long.length} / ${bench.long.filter((d) => d > 200).length} / ${Math.max(0, ...bench.long).toFixed(0)}`
+      : 'not supported'],
     ['requests (all to 127.0.0.1)', guard.requests.length],
   ];
   console.log(`\nFacesort in-browser benchmark: ${path.basename(setDir)}, Chromium ${browser.version()}, ` +
@@ -101,3 +123,31 @@ try {
   await server.close();
 }
 process.exit(exitCode);
+
+/** Chromium's memory now: the proportional set size of each of its processes, summed, in MiB. */
+function chromiumMiB() {
+  let kib = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!/chrom(e|ium)/.test(cmd.split('\0')[0])) continue;
+      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      kib += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    } catch { /* the process ended meanwhile */ }
+  }
+  return kib / 1024;
+}
+
+/** "9.8, 9.6, 9.9": photos per second over each successive 1,000 photos (and the rest). */
+function perThousand(samples) {
+  if (samples.length < 2) return 'n/a';
+  const rates = [];
+  let [t0, d0] = samples[0];
+  for (const [t, d] of samples.slice(1)) {
+    if (d - d0 >= 1000 || (d === samples.at(-1)[1] && t === samples.at(-1)[0] && d > d0)) {
+      rates.push(((d - d0) / ((t - t0) / 1000)).toFixed(1));
+      [t0, d0] = [t, d];
+    }
+  }
+  return rates.join(', ') || 'n/a';
+}
