@@ -60,10 +60,7 @@ async fn add_photos(
 ) -> Result<(), String> {
     for id in ids {
         let (name, file) = files.get(id).ok_or("a photo is no longer available")?;
-        let buffer = JsFuture::from(file.array_buffer())
-            .await
-            .map_err(|e| describe(&e))?;
-        zip.add(folder, name, &Uint8Array::new(&buffer).to_vec())
+        zip.add(folder, name, &read_blob(file).await?)
             .map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -94,31 +91,48 @@ pub async fn photos_zip(library: Library, ids: Vec<PhotoId>, file_name: String) 
 
 /// The person's face crops, one JPEG per face.
 pub async fn crops_zip(library: Library, person: PersonView) {
-    let mut zip = ZipBuilder::default();
-    let built = library.photos().with_untracked(|photos| {
+    // Names and crops first (untracked, synchronously), then read each crop.
+    let crops: Vec<(String, web_sys::Blob)> = library.photos().with_untracked(|photos| {
         let by_id: HashMap<PhotoId, &Photo> = photos.iter().map(|p| (p.view.id, p)).collect();
-        for face in &person.faces {
-            let Some(photo) = by_id.get(&face.photo) else {
-                continue;
-            };
-            let name = &photo.view.name;
-            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-            if let Some(crop) = photo.faces.get(face.index as usize) {
-                zip.add(
-                    "",
-                    &format!("{stem}-face{}.jpg", face.index + 1),
-                    &crop.crop_jpeg,
-                )
-                .map_err(|e| e.to_string())?;
-            }
-        }
-        Ok(())
+        person
+            .faces
+            .iter()
+            .filter_map(|face| {
+                let photo = by_id.get(&face.photo)?;
+                let name = &photo.view.name;
+                let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+                let crop = photo.faces.get(face.index as usize)?;
+                Some((
+                    format!("{stem}-face{}.jpg", face.index + 1),
+                    crop.crop.clone(),
+                ))
+            })
+            .collect()
     });
+    let mut zip = ZipBuilder::default();
+    let mut built = Ok(());
+    for (name, crop) in crops {
+        built = built.and(read_blob(&crop).await).and_then(|bytes| {
+            zip.add("", &name, &bytes)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+        if built.is_err() {
+            break;
+        }
+    }
     conclude(
         library,
         built.map(|()| zip),
         &format!("{} faces.zip", safe_name(&person.name)),
     );
+}
+
+async fn read_blob(blob: &web_sys::Blob) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| describe(&e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// Everything: a folder per person (a photo with three people is in three

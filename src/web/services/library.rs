@@ -434,27 +434,37 @@ impl Service {
             thumb_url: object_url(&report.thumbnail_jpeg),
             width: report.width,
             height: report.height,
-            faces: report
-                .faces
-                .iter()
-                .map(|f| FaceView {
-                    bbox: f.bbox,
-                    crop_url: object_url(&f.crop_jpeg),
-                })
-                .collect(),
+            faces: Vec::new(),
         };
+        // Thumbnails and crops become Blobs the browser holds; their bytes
+        // leave wasm memory when `report` is dropped here.
         let rules = self.settings.quality;
-        let faces = report
+        let (views, faces) = report
             .faces
             .into_iter()
-            .map(|f| KeptFace {
-                // Faces saved before quality was judged count as sure.
-                sure: f.quality.is_none_or(|q| rules.is_sure(&q)),
-                embedding: f.embedding,
-                crop_jpeg: f.crop_jpeg,
+            .map(|f| {
+                let crop = blob(&f.crop_jpeg, "image/jpeg");
+                let view = FaceView {
+                    bbox: f.bbox,
+                    crop_url: web_sys::Url::create_object_url_with_blob(&crop).unwrap_or_default(),
+                };
+                let kept = KeptFace {
+                    // Faces saved before quality was judged count as sure.
+                    sure: f.quality.is_none_or(|q| rules.is_sure(&q)),
+                    embedding: f.embedding,
+                    crop,
+                };
+                (view, kept)
             })
-            .collect();
-        Photo { view, file, faces }
+            .unzip();
+        Photo {
+            view: PhotoView {
+                faces: views,
+                ..view
+            },
+            file,
+            faces,
+        }
     }
 
     // ---- a run --------------------------------------------------------------

@@ -25,7 +25,8 @@ pub struct Photo {
 #[derive(Clone, Debug)]
 pub struct KeptFace {
     pub embedding: Embedding,
-    pub crop_jpeg: Vec<u8>,
+    /// The face's crop, as a JPEG the browser holds (not wasm memory).
+    pub crop: web_sys::Blob,
     /// Clear enough to found a person (see [`crate::face::quality`]).
     pub sure: bool,
 }
