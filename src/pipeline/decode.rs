@@ -111,7 +111,61 @@ fn swaps_axes(o: Orientation) -> bool {
 }
 
 /// Decodes JPEG, PNG, WebP or GIF (first frame) bytes.
-pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhoto, DecodeError> {
+/// What a photo's header says, checked before any pixel is decoded: the
+/// format, the stored size and the EXIF orientation. A decoder elsewhere (the
+/// browser's) can then decode at [`PhotoHeader::working_size`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhotoHeader {
+    pub format: &'static str,
+    pub stored_width: u32,
+    pub stored_height: u32,
+    pub orientation: Orientation,
+}
+
+impl PhotoHeader {
+    pub fn upright_size(&self) -> (u32, u32) {
+        if swaps_axes(self.orientation) {
+            (self.stored_height, self.stored_width)
+        } else {
+            (self.stored_width, self.stored_height)
+        }
+    }
+
+    /// The upright size to decode at: full size, or scaled to `max_pixels`.
+    pub fn working_size(&self, max_pixels: u64) -> (u32, u32) {
+        let (w, h) = self.upright_size();
+        let pixels = w as u64 * h as u64;
+        if pixels <= max_pixels {
+            return (w, h);
+        }
+        let s = (max_pixels as f64 / pixels as f64).sqrt();
+        (
+            ((w as f64 * s) as u32).max(1),
+            ((h as f64 * s) as u32).max(1),
+        )
+    }
+}
+
+impl DecodedPhoto {
+    /// A photo decoded upright elsewhere (by the browser) at any size.
+    pub fn from_upright(header: &PhotoHeader, image: RgbImage) -> DecodedPhoto {
+        DecodedPhoto {
+            image,
+            format: header.format,
+            stored_width: header.stored_width,
+            stored_height: header.stored_height,
+            orientation: header.orientation,
+        }
+    }
+}
+
+/// Reads and checks a photo's header (empty, not a photo, zero-sized,
+/// truncated JPEG: the same typed errors as [`decode_photo`]).
+pub fn probe(bytes: &[u8]) -> Result<PhotoHeader, DecodeError> {
+    open(bytes).map(|(header, _)| header)
+}
+
+fn open(bytes: &[u8]) -> Result<(PhotoHeader, impl ImageDecoder + '_), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -136,17 +190,13 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
             detail: other.to_string(),
         }),
     };
-    let mut decoder = reader.into_decoder().map_err(|e| {
+    let decoder = reader.into_decoder().map_err(|e| {
         corrupt(e).unwrap_or(DecodeError::TooLarge {
             width: 0,
             height: 0,
         })
     })?;
     let (stored_width, stored_height) = decoder.dimensions();
-    let too_large = DecodeError::TooLarge {
-        width: stored_width,
-        height: stored_height,
-    };
     if stored_width == 0 || stored_height == 0 {
         return Err(DecodeError::Corrupt {
             format,
@@ -160,7 +210,40 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
         });
     }
     // A missing or malformed orientation tag is common and harmless: show as stored.
+    let mut decoder = decoder;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let header = PhotoHeader {
+        format,
+        stored_width,
+        stored_height,
+        orientation,
+    };
+    Ok((header, decoder))
+}
+
+pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhoto, DecodeError> {
+    let (header, mut decoder) = open(bytes)?;
+    let PhotoHeader {
+        format,
+        stored_width,
+        stored_height,
+        orientation,
+    } = header;
+    let too_large = DecodeError::TooLarge {
+        width: stored_width,
+        height: stored_height,
+    };
+    let corrupt = |e: ImageError| match e {
+        ImageError::Limits(_) => None,
+        ImageError::Unsupported(u) => Some(DecodeError::Corrupt {
+            format,
+            detail: u.to_string(),
+        }),
+        other => Some(DecodeError::Corrupt {
+            format,
+            detail: other.to_string(),
+        }),
+    };
     let pixels = stored_width as u64 * stored_height as u64;
 
     let rgb = if format == "JPEG" && pixels > options.max_pixels {

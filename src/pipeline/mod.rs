@@ -92,13 +92,25 @@ impl Pipeline {
     pub fn analyse(&self, bytes: &[u8], clock: &dyn Clock) -> Result<AnalysedPhoto, PipelineError> {
         let t0 = clock.now_ms();
         let photo = decode_photo(bytes, &self.decode)?;
+        let decode_ms = clock.now_ms() - t0;
+        self.analyse_decoded(photo, decode_ms, clock)
+    }
+
+    /// Detects and embeds the faces of a photo decoded already (by the
+    /// browser, say); `decode_ms` is what decoding took.
+    pub fn analyse_decoded(
+        &self,
+        photo: DecodedPhoto,
+        decode_ms: f64,
+        clock: &dyn Clock,
+    ) -> Result<AnalysedPhoto, PipelineError> {
         let t1 = clock.now_ms();
         let detections = self.detector.detect(&photo.image)?;
         let t2 = clock.now_ms();
         let faces = self.embed_faces(&photo, detections)?;
         let t3 = clock.now_ms();
         let timings = StageTimings {
-            decode_ms: t1 - t0,
+            decode_ms,
             detect_ms: t2 - t1,
             embed_ms: t3 - t2,
         };

@@ -1,7 +1,8 @@
 //! The worker side: loads and verifies the models once, then answers
 //! [`ToWorker`] requests one at a time, each with the reply its kind has.
 
-use super::js::{describe, sha256_hex, PerformanceClock};
+use super::js::{blob, describe, now_ms, sha256_hex, PerformanceClock};
+use crate::pipeline::decode::{probe, DecodeError, DecodedPhoto};
 use crate::pipeline::models::{manifest, ModelEntry};
 use crate::pipeline::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
 use crate::pipeline::{Pipeline, PipelineError};
@@ -9,6 +10,7 @@ use crate::wire::worker::{
     AnalyseError, AnalyseRequest, FaceReport, FromWorker, ModelsError, PhotoReport, RequestId,
     ToWorker, BYTES_FIELD,
 };
+use image::RgbImage;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,6 +18,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{
+    ImageBitmap, ImageBitmapOptions, ImageOrientation, OffscreenCanvas,
+    OffscreenCanvasRenderingContext2d, ResizeQuality,
+};
 
 const THUMBNAIL_SIDE: u32 = 360;
 const CROP_SIDE: u32 = 128;
@@ -28,10 +34,18 @@ pub fn run() {
             Ok(p) => Rc::new(RefCell::new(p)),
             Err(error) => return post(&scope, &FromWorker::ModelsFailed { error }),
         };
+        // Requests are answered one at a time, in order: decoding awaits the
+        // browser, and the pipeline is never borrowed across that await.
+        let (queue, mut requests) = futures::channel::mpsc::unbounded::<JsValue>();
         let reply_to = scope.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            while let Some(data) = futures::StreamExt::next(&mut requests).await {
+                let reply = handle(&pipeline, &reply_to, &data).await;
+                post(&reply_to, &reply);
+            }
+        });
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let reply = handle(&mut pipeline.borrow_mut(), &event.data());
-            post(&reply_to, &reply);
+            let _ = queue.unbounded_send(event.data());
         });
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         // The worker lives as long as the page: the handler is never dropped.
@@ -85,7 +99,11 @@ async fn fetch_model(
     Ok(bytes.to_vec())
 }
 
-fn handle(pipeline: &mut Pipeline, data: &JsValue) -> FromWorker {
+async fn handle(
+    pipeline: &RefCell<Pipeline>,
+    scope: &DedicatedWorkerGlobalScope,
+    data: &JsValue,
+) -> FromWorker {
     let message: ToWorker = match serde_wasm_bindgen::from_value(data.clone()) {
         Ok(m) => m,
         Err(e) => {
@@ -108,7 +126,7 @@ fn handle(pipeline: &mut Pipeline, data: &JsValue) -> FromWorker {
                 .map(|b| Uint8Array::new(&b).to_vec());
             let reply = match bytes {
                 None => Err(AnalyseError::NoBytes),
-                Some(bytes) => analyse(pipeline, request, &bytes),
+                Some(bytes) => analyse(pipeline, scope, request, &bytes).await,
             };
             FromWorker::Analysed { id, reply }
         }
@@ -119,18 +137,33 @@ fn handle(pipeline: &mut Pipeline, data: &JsValue) -> FromWorker {
     }
 }
 
-fn analyse(
-    pipeline: &mut Pipeline,
+async fn analyse(
+    pipeline: &RefCell<Pipeline>,
+    scope: &DedicatedWorkerGlobalScope,
     request: AnalyseRequest,
     bytes: &[u8],
 ) -> Result<PhotoReport, AnalyseError> {
-    pipeline.detector.config = request.detector;
-    let analysed = pipeline
-        .analyse(bytes, &PerformanceClock)
-        .map_err(|e| match e {
-            PipelineError::Decode(e) => AnalyseError::Decode(e.to_string()),
-            PipelineError::Model(e) => AnalyseError::Model(e.to_string()),
-        })?;
+    let typed = |e: PipelineError| match e {
+        PipelineError::Decode(e) => AnalyseError::Decode(e.to_string()),
+        PipelineError::Model(e) => AnalyseError::Model(e.to_string()),
+    };
+    pipeline.borrow_mut().detector.config = request.detector;
+    let max_pixels = pipeline.borrow().decode.max_pixels;
+    let t0 = now_ms();
+    let decoded = if request.browser_decode {
+        decode_in_browser(scope, bytes, max_pixels)
+            .await
+            .map_err(|e| typed(e.into()))?
+    } else {
+        None
+    };
+    let pipeline = pipeline.borrow();
+    let analysed = match decoded {
+        Some(photo) => pipeline.analyse_decoded(photo, now_ms() - t0, &PerformanceClock),
+        // The browser could not: Facesort's own decoder says why, or decodes it.
+        None => pipeline.analyse(bytes, &PerformanceClock),
+    }
+    .map_err(typed)?;
     let photo = &analysed.photo;
     let (width, height) = photo.upright_size();
     let faces = analysed
@@ -157,4 +190,62 @@ fn analyse(
         timings: analysed.timings,
         taken_ms: crate::pipeline::taken::taken_ms(bytes),
     })
+}
+
+/// Decodes with the browser's own decoder (`createImageBitmap`, EXIF
+/// orientation applied, scaled to at most `max_pixels`), after the header
+/// has been checked by Facesort's (so errors read the same either way).
+/// `Ok(None)`: the browser could not, and Facesort's decoder should.
+pub async fn decode_in_browser(
+    scope: &DedicatedWorkerGlobalScope,
+    bytes: &[u8],
+    max_pixels: u64,
+) -> Result<Option<DecodedPhoto>, DecodeError> {
+    let header = probe(bytes)?;
+    let (width, height) = header.working_size(max_pixels);
+    let options = ImageBitmapOptions::new();
+    options.set_image_orientation(ImageOrientation::FromImage);
+    if (width, height) != header.upright_size() {
+        options.set_resize_width(width);
+        options.set_resize_height(height);
+        options.set_resize_quality(ResizeQuality::High);
+    }
+    let Ok(promise) =
+        scope.create_image_bitmap_with_blob_and_image_bitmap_options(&blob(bytes, ""), &options)
+    else {
+        return Ok(None);
+    };
+    let Ok(bitmap) = JsFuture::from(promise).await else {
+        return Ok(None);
+    };
+    let bitmap: ImageBitmap = bitmap.unchecked_into();
+    // Where a browser resizes before it orients, the sizes disagree: let
+    // Facesort's decoder do it rather than guess.
+    let rgba = if (bitmap.width(), bitmap.height()) == (width, height) {
+        pixels(&bitmap, width, height)
+    } else {
+        None
+    };
+    bitmap.close();
+    let Some(rgba) = rgba else { return Ok(None) };
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    Ok(RgbImage::from_raw(width, height, rgb)
+        .map(|image| DecodedPhoto::from_upright(&header, image)))
+}
+
+/// The bitmap's RGBA pixels, drawn through an `OffscreenCanvas`.
+fn pixels(bitmap: &ImageBitmap, width: u32, height: u32) -> Option<Vec<u8>> {
+    let canvas = OffscreenCanvas::new(width, height).ok()?;
+    let context: OffscreenCanvasRenderingContext2d =
+        canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    context
+        .draw_image_with_image_bitmap(bitmap, 0.0, 0.0)
+        .ok()?;
+    let data = context
+        .get_image_data(0.0, 0.0, width as f64, height as f64)
+        .ok()?;
+    Some(data.data().0)
 }

@@ -54,6 +54,8 @@ pub struct Settings {
     pub quality: QualityRules,
     /// When a run places new faces and when it re-forms its people.
     pub run: RunPolicy,
+    /// Decode photos with the browser's decoder (see [`AnalyseRequest`]).
+    pub browser_decode: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +65,7 @@ impl Default for Settings {
             grouping: ClusterConfig::DEFAULT,
             quality: QualityRules::DEFAULT,
             run: RunPolicy::PAGE,
+            browser_decode: false,
         }
     }
 }
@@ -270,6 +273,7 @@ impl Library {
         let pool = self.pool().await?;
         let request = AnalyseRequest {
             detector: self.settings.detector,
+            browser_decode: self.settings.browser_decode,
         };
         Ok(pool.analyse(ArrayBuffer::from(buffer), request).await?)
     }
@@ -510,6 +514,7 @@ impl Service {
             self.out.progress.read_only(),
             AnalyseRequest {
                 detector: self.settings.detector,
+                browser_decode: self.settings.browser_decode,
             },
         ));
     }

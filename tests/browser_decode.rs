@@ -1,0 +1,109 @@
+//! The worker's decoding by the browser's own decoder (`createImageBitmap`),
+//! in a dedicated worker in headless Chromium: every EXIF orientation comes
+//! out upright, big photos are scaled to the working size, and files the
+//! browser cannot read give the same typed errors as Facesort's decoder.
+//! `scripts/test.sh` runs it with the worker's features.
+#![cfg(all(target_arch = "wasm32", feature = "worker"))]
+
+mod common;
+
+use common::{jpeg, with_exif_orientation};
+use facesort::pipeline::decode::{DecodeError, Orientation};
+use facesort::web::worker::decode_in_browser;
+use image::{DynamicImage, Rgb, RgbImage};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::DedicatedWorkerGlobalScope;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// 64×32 upright: a red block top-left, blue elsewhere.
+fn upright_reference() -> RgbImage {
+    RgbImage::from_fn(64, 32, |x, y| {
+        if x < 24 && y < 16 {
+            Rgb([255, 0, 0])
+        } else {
+            Rgb([0, 0, 255])
+        }
+    })
+}
+
+fn is_red(p: &Rgb<u8>) -> bool {
+    p[0] > 150 && p[2] < 110
+}
+
+fn inverse(o: Orientation) -> Orientation {
+    match o {
+        Orientation::Rotate90 => Orientation::Rotate270,
+        Orientation::Rotate270 => Orientation::Rotate90,
+        other => other,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_exif_orientation_comes_out_upright() {
+    for tag in 1..=8u8 {
+        let o = Orientation::from_exif(tag).unwrap();
+        let mut stored = DynamicImage::ImageRgb8(upright_reference());
+        stored.apply_orientation(inverse(o));
+        let stored = stored.to_rgb8();
+        let bytes = with_exif_orientation(&jpeg(&stored, 95), tag as u16);
+        let photo = decode_in_browser(&scope(), &bytes, 16_000_000)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("tag {tag}: the browser did not decode it"));
+        assert_eq!(photo.orientation, o, "tag {tag}");
+        assert_eq!(
+            photo.image.dimensions(),
+            (64, 32),
+            "tag {tag}: upright size"
+        );
+        assert!(
+            is_red(photo.image.get_pixel(4, 4)),
+            "tag {tag}: red must be top-left"
+        );
+        assert!(
+            !is_red(photo.image.get_pixel(60, 28)),
+            "tag {tag}: bottom-right must be blue"
+        );
+        assert_eq!(
+            (photo.stored_width, photo.stored_height),
+            stored.dimensions()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_big_photo_is_scaled_to_the_working_size_upright() {
+    // 6 × 8 tiles of the reference, stored turned (tag 6), limited to a quarter.
+    let big = RgbImage::from_fn(640, 320, |x, y| {
+        *upright_reference().get_pixel(x % 64, y % 32)
+    });
+    let mut stored = DynamicImage::ImageRgb8(big);
+    stored.apply_orientation(inverse(Orientation::from_exif(6).unwrap()));
+    let bytes = with_exif_orientation(&jpeg(&stored.to_rgb8(), 95), 6);
+    let photo = decode_in_browser(&scope(), &bytes, 640 * 320 / 4)
+        .await
+        .unwrap()
+        .expect("decoded by the browser");
+    assert_eq!(photo.image.dimensions(), (320, 160));
+    assert_eq!(photo.upright_size(), (640, 320));
+    assert!((photo.scale() - 0.5).abs() < 1e-6);
+    assert!(is_red(photo.image.get_pixel(4, 4)));
+}
+
+#[wasm_bindgen_test]
+async fn what_is_not_a_photo_is_refused_by_the_header_check() {
+    assert!(matches!(
+        decode_in_browser(&scope(), &[], 16_000_000).await,
+        Err(DecodeError::Empty)
+    ));
+    assert!(matches!(
+        decode_in_browser(&scope(), b"just some text", 16_000_000).await,
+        Err(DecodeError::UnsupportedFormat)
+    ));
+}
