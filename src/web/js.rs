@@ -62,3 +62,32 @@ pub fn blob(bytes: &[u8], mime: &str) -> web_sys::Blob {
 pub fn local_wall_ms(ms: f64) -> f64 {
     ms - js_sys::Date::new(&ms.into()).get_timezone_offset() * 60_000.0
 }
+
+/// A function the browser may lack (`showDirectoryPicker`), found on `window`.
+pub fn window_function(name: &str) -> Option<js_sys::Function> {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &name.into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+}
+
+/// A DOMException's name (`NotFoundError`, `AbortError`), or "".
+pub fn error_name(e: &JsValue) -> String {
+    Reflect::get(e, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_default()
+}
+
+/// Calls a file-system picker (`showDirectoryPicker`, `showSaveFilePicker`)
+/// with `options`; `Ok(None)` when the browser has none or the user closed it.
+pub async fn pick(name: &str, options: &js_sys::Object) -> Result<Option<JsValue>, String> {
+    let Some(f) = window_function(name) else {
+        return Ok(None);
+    };
+    let promise = f.call1(&JsValue::NULL, options).map_err(|e| describe(&e))?;
+    match JsFuture::from(js_sys::Promise::from(promise)).await {
+        Ok(handle) => Ok(Some(handle)),
+        Err(e) if error_name(&e) == "AbortError" => Ok(None),
+        Err(e) => Err(describe(&e)),
+    }
+}

@@ -224,7 +224,7 @@ test('dev subset (drag and drop): 5 identities x 4 photos, one person each, no m
     await assertStats(page, t);
   }));
 
-test('downloads: everything zip (folder input) and one album zip, checked entry by entry',
+test('downloads: everything zip (downloaded, and streamed into a picked file), "Save into a folder", one album zip, checked entry by entry',
   { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
     const photos = await shippedPhotos(page);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-e2e-'));
@@ -238,23 +238,57 @@ test('downloads: everything zip (folder input) and one album zip, checked entry 
     await waitForDone(page);
     const people = await readPeople(page);
     assert.deepEqual(people.map((p) => p.count), [2]);
+    t.diagnostic(`IndexedDB per photo, original copied in: ${await indexedDbKbPerPhoto(page, 5)} kB`);
 
+    // Without a save-file picker (Firefox, Safari; and here, see guardedContext) the zip is a download.
     const all = await download(page, button(page, 'Download everything (zip)'), 'everything.zip');
     t.diagnostic(`everything zip: ${all.file} (suggested name ${all.suggested}, ${all.bytes.length} bytes)`);
     assert.match(all.suggested, /\.zip$/);
     const { files, unzip } = verifyZipFile(all.file, all.bytes);
     t.diagnostic(unzip ? 'unzip -t: No errors detected' : 'unzip not installed: checked by our own reader only');
-    const expected = {
-      [`${people[0].name}/${COLLINS}`]: COLLINS,
-      [`${people[0].name}/${MIRRORED}`]: MIRRORED,
-      [`other-faces/${CAMERAMAN}`]: CAMERAMAN,
-      [`no-faces/${ROCKET}`]: ROCKET,
-      [`no-faces/${CAT}`]: CAT,
-    };
+    const expected = everythingOfShipped(people[0].name);
     assert.deepEqual([...files.keys()].sort(), Object.keys(expected).sort(), 'entries of the everything zip');
     for (const [entry, name] of Object.entries(expected)) {
       assert.ok(files.get(entry).equals(original.get(name)), `${entry} is not a byte-identical copy of ${name}`);
     }
+    assert.match(await page.getByTestId('export').getByRole('status').textContent(),
+      /^Saved 5 photos \(.+\) into Facesort\.zip\.$/);
+
+    // Chromium's save-file picker, as headless runs can have it: a real file handle in the
+    // origin's private file system, which the app streams the zip into.
+    await page.evaluate(() => {
+      window.showSaveFilePicker = async (o) => {
+        window.picked = o.suggestedName;
+        return (await navigator.storage.getDirectory()).getFileHandle('picked.zip', { create: true });
+      };
+      window.pickedFolderName = 'Exported';
+    });
+    await exportAndExpect(page, () => button(page, 'Download everything (zip)').click(),
+      /^Saved 5 photos \(.+\) into Facesort\.zip\.$/);
+    assert.equal(await page.evaluate(() => window.picked), 'Facesort.zip');
+    const streamed = Buffer.from(Object.values(await readPrivateFiles(page, 'picked.zip'))[0], 'base64');
+    const streamedFile = path.join(ARTIFACTS, 'everything-streamed.zip');
+    fs.writeFileSync(streamedFile, streamed);
+    const streamedZip = verifyZipFile(streamedFile, streamed).files;
+    assert.deepEqual([...streamedZip.keys()].sort(), Object.keys(expected).sort(), 'entries of the streamed zip');
+    for (const [entry, name] of Object.entries(expected)) {
+      assert.ok(streamedZip.get(entry).equals(original.get(name)), `streamed ${entry} differs from ${name}`);
+    }
+
+    await exportAndExpect(page, () => button(page, 'Save into a folder…').click(),
+      /^Saved 5 photos \(.+\) into the folder Exported\.$/);
+    const folderFiles = async () => Object.fromEntries(Object.entries(await readPrivateFiles(page, 'Exported'))
+      .map(([p, b64]) => [p.replace(/^Exported\//, ''), Buffer.from(b64, 'base64')]));
+    let written = await folderFiles();
+    assert.deepEqual(Object.keys(written).sort(), Object.keys(expected).sort(), 'files saved into the folder');
+    for (const [entry, name] of Object.entries(expected)) {
+      assert.ok(written[entry].equals(original.get(name)), `saved ${entry} differs from ${name}`);
+    }
+    // Saving into the same folder again adds nothing: what is there is left as it was.
+    await exportAndExpect(page, () => button(page, 'Save into a folder…').click(),
+      /^Saved 0 photos into the folder Exported; 5 photos already there from an earlier export\.$/);
+    written = await folderFiles();
+    assert.deepEqual(Object.keys(written).sort(), Object.keys(expected).sort(), 'files after saving again');
 
     await openAlbum(page, people[0].button);
     const album = await download(page, button(page, 'Download album (zip)'), 'album.zip');
@@ -269,6 +303,122 @@ test('downloads: everything zip (folder input) and one album zip, checked entry 
     assert.ok(cropZip.size >= 2, `face crops zip has ${cropZip.size} entries for an album of 2 photos`);
     for (const [name, data] of cropZip) assert.ok(data.length > 0, `${name} is empty`);
   }));
+
+test('a folder picked in Chromium keeps its originals there: no copies kept, downloads read the folder after a reload, a moved photo is named',
+  { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
+    const photos = await shippedPhotos(page);
+    const original = new Map(photos.map((f) => [f.name, f.buffer]));
+    await writePrivateFiles(page, 'Holiday/day 1', photos);
+    await page.evaluate(() => { window.pickedFolderName = 'Holiday'; });
+    await page.locator('label', { hasText: 'Choose a folder' }).click();
+    await waitForDone(page);
+    const originals = page.getByTestId('originals');
+    await originals.filter({ hasText: '5 photos stay in your folder Holiday' }).waitFor({ timeout: 10_000 });
+    assert.match(await originals.textContent(), /0 photos copied into this browser/);
+    // The library's records hold no copy of these photos.
+    const stored = await page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open('facesort');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const all = open.result.transaction('photos').objectStore('photos').getAll();
+        all.onsuccess = () => resolve(all.result.map((r) => ({ name: r.name, copy: 'file' in r, path: r.in_folder?.path })));
+      };
+    }));
+    t.diagnostic(`stored: ${JSON.stringify(stored)}`);
+    t.diagnostic(`IndexedDB per photo, original left in its folder: ${await indexedDbKbPerPhoto(page, 5)} kB ` +
+      `(the 5 originals: ${(photos.reduce((n, f) => n + f.buffer.length, 0) / 5e3).toFixed(0)} kB each)`);
+    assert.equal(stored.length, 5);
+    assert.ok(stored.every((r) => !r.copy), 'a photo from the picked folder was copied into IndexedDB');
+    assert.ok(stored.every((r) => r.path === `day 1/${r.name}`), 'where each photo is in the folder');
+
+    // After a reload the originals are read from the folder again.
+    await page.reload();
+    await waitForDone(page);
+    const people = await readPeople(page);
+    const expected = everythingOfShipped(people[0].name);
+    const all = await download(page, button(page, 'Download everything (zip)'), 'from-folder.zip');
+    const files = verifyZipFile(all.file, all.bytes).files;
+    assert.deepEqual([...files.keys()].sort(), Object.keys(expected).sort());
+    for (const [entry, name] of Object.entries(expected)) {
+      assert.ok(files.get(entry).equals(original.get(name)), `${entry} differs from ${name} in the folder`);
+    }
+
+    // A photo moved out of the folder is named and left out; the rest is exported.
+    await page.evaluate(async (name) => {
+      const root = await navigator.storage.getDirectory();
+      await (await (await root.getDirectoryHandle('Holiday')).getDirectoryHandle('day 1')).removeEntry(name);
+    }, CAT);
+    const rest = await download(page, button(page, 'Download everything (zip)'), 'folder-missing-one.zip');
+    const restFiles = verifyZipFile(rest.file, rest.bytes).files;
+    assert.deepEqual([...restFiles.keys()].sort(), Object.keys(expected).filter((e) => !e.endsWith(CAT)).sort());
+    const said = await page.getByTestId('export').getByRole('status').textContent();
+    assert.match(said, new RegExp(`^Saved 4 photos .* Left out: ${CAT.replace('.', '\\.')} is no longer in the folder Holiday \\(moved, renamed or deleted\\)\\.$`));
+  }));
+
+/** The everything-zip of the shipped photos: entry -> original file name. */
+function everythingOfShipped(person) {
+  return {
+    [`${person}/${COLLINS}`]: COLLINS,
+    [`${person}/${MIRRORED}`]: MIRRORED,
+    [`other-faces/${CAMERAMAN}`]: CAMERAMAN,
+    [`no-faces/${ROCKET}`]: ROCKET,
+    [`no-faces/${CAT}`]: CAT,
+  };
+}
+
+/** The library's IndexedDB usage per photo, in kB, as the browser estimates it. */
+async function indexedDbKbPerPhoto(page, photos) {
+  const bytes = await page.evaluate(async () => (await navigator.storage.estimate()).usageDetails?.indexedDB ?? NaN);
+  return (bytes / photos / 1e3).toFixed(1);
+}
+
+/** Writes files ({ name, buffer }) into `dir` (a/b) of the origin's private file system. */
+function writePrivateFiles(page, dir, files) {
+  return page.evaluate(async ({ dir, files }) => {
+    let at = await navigator.storage.getDirectory();
+    for (const part of dir.split('/')) at = await at.getDirectoryHandle(part, { create: true });
+    for (const f of files) {
+      const w = await (await at.getFileHandle(f.name, { create: true })).createWritable();
+      await w.write(Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0)));
+      await w.close();
+    }
+  }, { dir, files: files.map((f) => ({ name: f.name, b64: f.buffer.toString('base64') })) });
+}
+
+/** Starts an export with `trigger` and waits for it to end saying `pattern`. */
+async function exportAndExpect(page, trigger, pattern) {
+  const bar = page.getByTestId('export');
+  const before = Number(await bar.getAttribute('data-export', { timeout: 1000 }).catch(() => 0));
+  await trigger();
+  const ended = page.locator(`[data-testid=export][data-export="${before + 1}"]:not([data-state=running])`);
+  await ended.waitFor({ timeout: 60_000 });
+  const text = await bar.getByRole('status').textContent();
+  assert.match(text, pattern, 'what the export bar says');
+}
+
+/** Every file under `name` in the origin's private file system, as { path: base64 }. */
+function readPrivateFiles(page, name) {
+  return page.evaluate(async (name) => {
+    const out = {};
+    const base64 = (b) => {
+      let s = '';
+      for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+    const walk = async (handle, at) => {
+      if (handle.kind === 'file') {
+        out[at] = base64(new Uint8Array(await (await handle.getFile()).arrayBuffer()));
+        return;
+      }
+      for await (const [child, h] of handle.entries()) await walk(h, `${at}/${child}`);
+    };
+    const root = await navigator.storage.getDirectory();
+    let handle;
+    try { handle = await root.getFileHandle(name); } catch { handle = await root.getDirectoryHandle(name); }
+    await walk(handle, name);
+    return out;
+  }, name);
+}
 
 test('keyboard only: focus is visible, Enter opens an album, Enter downloads, Escape and "Back to people" return',
   { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {

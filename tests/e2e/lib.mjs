@@ -62,6 +62,17 @@ export function isAllowedUrl(url) {
  */
 export async function guardedContext(browser, options = {}) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, ...options });
+  // Headless runs cannot drive the browser's file pickers. The save-file picker is taken away
+  // (the app then offers downloads, as in browsers without it), and the folder picker hands out
+  // folders of the origin's private file system named by window.pickedFolderName: real handles
+  // the app reads and writes through.
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true, writable: true });
+    if ('showDirectoryPicker' in window) {
+      window.showDirectoryPicker = async () => (await navigator.storage.getDirectory())
+        .getDirectoryHandle(window.pickedFolderName ?? 'Picked', { create: true });
+    }
+  });
   const requests = [], blocked = [], log = [];
   context.on('request', (r) => requests.push(r.url()));
   await context.route('**/*', (route) => {

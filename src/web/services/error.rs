@@ -79,6 +79,25 @@ pub enum PhotoError {
     Pool(#[from] PoolError),
 }
 
+/// Why an export (a zip or a folder) stopped.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum DownloadError {
+    #[error("{name} could not be read from your library ({detail})")]
+    Read { name: String, detail: String },
+    #[error("the zip could not be written ({0})")]
+    Zip(String),
+    #[error("the file could not be written ({0})")]
+    Write(String),
+    #[error("the folder could not be written ({0})")]
+    Folder(String),
+    #[error("another export is still running; wait for it or cancel it")]
+    Busy,
+    #[error("{name} is no longer in the folder {folder} (moved, renamed or deleted)")]
+    Missing { name: String, folder: String },
+    #[error("Facesort may not read the folder {0} yet: allow it under \"Your library\"")]
+    NoAccess(String),
+}
+
 /// Something the page tells the user about the library as a whole.
 #[derive(Clone, Debug, Error, PartialEq)]
 pub enum Problem {
@@ -103,7 +122,9 @@ pub enum Problem {
     #[error("The library is busy; try again when sorting has finished.")]
     Busy,
     #[error("The download failed: {0}")]
-    Download(String),
+    Download(DownloadError),
+    #[error("The folder could not be read: {0}")]
+    ReadFolder(String),
 }
 
 #[derive(Clone, Debug, Error, PartialEq)]

@@ -1,15 +1,18 @@
 //! Getting files in: the file and folder pickers and drag-and-drop (files or
 //! whole folders, read recursively).
 
-use crate::web::js::describe;
+use super::store::FolderPath;
+use crate::web::js::{describe, pick, window_function};
 use futures::channel::oneshot;
 use js_sys::{Array, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry,
+    DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemDirectoryHandle,
+    FileSystemEntry, FileSystemFileEntry, FileSystemFileHandle,
 };
 
 /// The one list of what Facesort reads: pickers, drops and the page's words
@@ -66,6 +69,8 @@ pub fn formats_label() -> String {
 pub struct PickedFile {
     pub file: File,
     pub path: String,
+    /// Where it is in a picked folder whose files stay there (no copy is kept).
+    pub kept_in: Option<FolderPath>,
 }
 
 impl PickedFile {
@@ -79,7 +84,11 @@ impl PickedFile {
         } else {
             relative
         };
-        PickedFile { file, path }
+        PickedFile {
+            file,
+            path,
+            kept_in: None,
+        }
     }
 
     /// Decided by name and type: the decoder reports anything else precisely.
@@ -149,7 +158,11 @@ pub async fn read_drop(dropped: Dropped) -> Vec<PickedFile> {
             })
             .await;
             match got {
-                Ok(file) => out.push(PickedFile { file, path }),
+                Ok(file) => out.push(PickedFile {
+                    file,
+                    path,
+                    kept_in: None,
+                }),
                 Err(e) => web_sys::console::warn_1(&format!("could not read {path}: {e}").into()),
             }
         }
@@ -196,4 +209,56 @@ async fn callback_result<T: JsCast + 'static>(
     call(ok.as_ref().unchecked_ref(), err.as_ref().unchecked_ref())?;
     rx.await
         .map_err(|_| "the browser abandoned the read".to_string())?
+}
+
+/// Whether the browser can pick a folder whose photos then stay where they
+/// are (Chromium's File System Access API).
+pub fn can_keep_originals_in_folder() -> bool {
+    window_function("showDirectoryPicker").is_some()
+}
+
+/// A picked folder and every file in it (recursively), each with its path
+/// inside it, sorted; `None` when the user closed the picker.
+pub async fn pick_folder(
+) -> Result<Option<(FileSystemDirectoryHandle, Vec<(File, String)>)>, String> {
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"id".into(), &"facesort-photos".into());
+    let Some(root) = pick("showDirectoryPicker", &options).await? else {
+        return Ok(None);
+    };
+    let root: FileSystemDirectoryHandle = root.unchecked_into();
+    let mut files = Vec::new();
+    let mut stack = vec![(root.clone(), String::new())];
+    while let Some((dir, prefix)) = stack.pop() {
+        let entries = dir.values();
+        loop {
+            let next = entries.next().map_err(|e| describe(&e))?;
+            let next = JsFuture::from(next).await.map_err(|e| describe(&e))?;
+            if Reflect::get(&next, &"done".into()).is_ok_and(|d| d.is_truthy()) {
+                break;
+            }
+            let handle = Reflect::get(&next, &"value".into()).map_err(|e| describe(&e))?;
+            let name = Reflect::get(&handle, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
+            let kind = Reflect::get(&handle, &"kind".into())
+                .ok()
+                .and_then(|k| k.as_string());
+            let path = format!("{prefix}{name}");
+            if kind.as_deref() == Some("directory") {
+                stack.push((handle.unchecked_into(), format!("{path}/")));
+            } else {
+                let handle: FileSystemFileHandle = handle.unchecked_into();
+                match JsFuture::from(handle.get_file()).await {
+                    Ok(file) => files.push((file.unchecked_into(), path)),
+                    Err(e) => web_sys::console::warn_1(
+                        &format!("could not read {path}: {}", describe(&e)).into(),
+                    ),
+                }
+            }
+        }
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(Some((root, files)))
 }

@@ -11,8 +11,10 @@
 use super::error::{GroupingFailure, PhotoError, PoolError, Problem, StorageError};
 use super::import::PickedFile;
 use super::pool::{default_size, WorkerPool};
-use super::store::{storage_summary, Store, StoredPhoto};
-use super::views::{group_people, FailedFile, KeptFace, PersonView, Phase, Photo, Progress};
+use super::store::{storage_summary, FolderId, FolderPath, PickedFolder, Store, StoredPhoto};
+use super::views::{
+    group_people, FailedFile, KeptFace, Original, PersonView, Phase, Photo, Progress,
+};
 use super::views::{FaceView, PhotoView};
 use crate::face::detection::DetectorConfig;
 use crate::face::embedding::Embedding;
@@ -73,15 +75,19 @@ impl Default for Settings {
 enum Command {
     Restore,
     Add(Vec<PickedFile>),
+    AddFolder(
+        web_sys::FileSystemDirectoryHandle,
+        Vec<(web_sys::File, String)>,
+    ),
     Cancel,
     Correct(Correction, oneshot::Sender<EditNote>),
     Clear,
-    Report(Problem),
+    Report(Box<Problem>),
     Pool(oneshot::Sender<PoolStart>),
     // From the service's own tasks:
     PoolStarted(Result<(), PoolError>),
     Claim(String, oneshot::Sender<Option<PhotoId>>),
-    Finished(PickedFile, Outcome),
+    Finished(PickedFile, Box<Outcome>),
     NextBatch(oneshot::Sender<Vec<PickedFile>>),
     Grouped(Box<Grouped>),
 }
@@ -119,6 +125,7 @@ pub struct Library {
     note: ReadSignal<Option<EditNote>>,
     pending: ReadSignal<Vec<String>>,
     storage: ReadSignal<Option<String>>,
+    folders: ReadSignal<Vec<PickedFolder>, LocalStorage>,
     commands: StoredValue<mpsc::UnboundedSender<Command>, LocalStorage>,
     settings: Settings,
 }
@@ -134,6 +141,7 @@ struct Outputs {
     note: RwSignal<Option<EditNote>>,
     pending: RwSignal<Vec<String>>,
     storage: RwSignal<Option<String>>,
+    folders: RwSignal<Vec<PickedFolder>, LocalStorage>,
 }
 
 impl Library {
@@ -148,6 +156,7 @@ impl Library {
             note: RwSignal::new(None),
             pending: RwSignal::new(Vec::new()),
             storage: RwSignal::new(None),
+            folders: RwSignal::new_local(Vec::new()),
         };
         let (tx, rx) = mpsc::unbounded();
         let (photos, book) = (out.photos.read_only(), out.book.read_only());
@@ -161,6 +170,7 @@ impl Library {
             note: out.note.read_only(),
             pending: out.pending.read_only(),
             storage: out.storage.read_only(),
+            folders: out.folders.read_only(),
             commands: StoredValue::new_local(tx.clone()),
             settings,
         };
@@ -214,10 +224,27 @@ impl Library {
             .with_untracked(|p| p.iter().find(|p| p.view.id == id).map(|p| p.view.clone()))
     }
 
-    /// A photo's original file, untracked.
-    pub fn file(&self, id: PhotoId) -> Option<web_sys::Blob> {
-        self.photos
-            .with_untracked(|p| p.iter().find(|p| p.view.id == id).map(|p| p.file.clone()))
+    /// Where a photo's original is, untracked.
+    pub fn original(&self, id: PhotoId) -> Option<Original> {
+        self.photos.with_untracked(|p| {
+            p.iter()
+                .find(|p| p.view.id == id)
+                .map(|p| p.original.clone())
+        })
+    }
+
+    /// Folders the user picked, whose photos' originals stay there.
+    pub fn folders(&self) -> ReadSignal<Vec<PickedFolder>, LocalStorage> {
+        self.folders
+    }
+
+    /// Adds a picked folder's photos, keeping their originals where they are.
+    pub fn add_folder(
+        &self,
+        handle: web_sys::FileSystemDirectoryHandle,
+        files: Vec<(web_sys::File, String)>,
+    ) {
+        self.send(Command::AddFolder(handle, files));
     }
 
     /// Adds files: photos join the run (starting one if none is going),
@@ -251,7 +278,7 @@ impl Library {
 
     /// Tells the user about a failure outside the service (a download).
     pub fn report(&self, problem: Problem) {
-        self.send(Command::Report(problem));
+        self.send(Command::Report(Box::new(problem)));
     }
 
     /// The worker pool, started (models loaded) on first use.
@@ -337,6 +364,7 @@ impl Service {
         match command {
             Command::Restore => self.restore().await,
             Command::Add(files) => self.add(files).await,
+            Command::AddFolder(handle, files) => self.add_folder(handle, files).await,
             Command::Cancel => self.out.progress.update(|p| p.cancelled = true),
             Command::Correct(correction, reply) => {
                 let note = self.correct(correction).await;
@@ -344,7 +372,7 @@ impl Service {
                 let _ = reply.send(note);
             }
             Command::Clear => self.clear().await,
-            Command::Report(problem) => self.out.problem.set(Some(problem)),
+            Command::Report(problem) => self.out.problem.set(Some(*problem)),
             Command::Pool(reply) => {
                 let _ = reply.send(self.pool_start());
             }
@@ -352,7 +380,7 @@ impl Service {
             Command::Claim(hash, reply) => {
                 let _ = reply.send(self.claim(hash));
             }
-            Command::Finished(file, outcome) => self.finished(file, outcome).await,
+            Command::Finished(file, outcome) => self.finished(file, *outcome).await,
             Command::NextBatch(reply) => {
                 let batch = std::mem::take(&mut self.queue);
                 if batch.is_empty() {
@@ -389,6 +417,7 @@ impl Service {
                 .set(Some(Problem::Damaged(loaded.damaged.clone())));
         }
         self.out.pending.set(loaded.pending);
+        self.out.folders.set(loaded.folders);
         self.refresh_storage();
         if loaded.photos.is_empty() {
             return;
@@ -410,10 +439,19 @@ impl Service {
         let records: Vec<Photo> = loaded
             .photos
             .into_iter()
-            .map(|(photo, file)| {
+            .filter_map(|(photo, file)| {
                 self.hashes.insert(photo.hash.clone(), photo.seq);
                 self.next_id = self.next_id.max(photo.seq.0 + 1);
-                self.record(photo, file)
+                let original = match (&photo.in_folder, file) {
+                    (Some(at), _) => Original::InFolder {
+                        at: at.clone(),
+                        this_visit: None,
+                    },
+                    (None, Some(file)) => Original::Kept(file),
+                    // Store::load keeps no such record.
+                    (None, None) => return None,
+                };
+                Some(self.record(photo, original))
             })
             .collect();
         self.out.photos.set(records);
@@ -428,7 +466,7 @@ impl Service {
     }
 
     /// A stored photo as the page keeps it.
-    fn record(&self, stored: StoredPhoto, file: web_sys::Blob) -> Photo {
+    fn record(&self, stored: StoredPhoto, original: Original) -> Photo {
         let report = stored.report;
         let view = PhotoView {
             id: stored.seq,
@@ -466,7 +504,7 @@ impl Service {
                 faces: views,
                 ..view
             },
-            file,
+            original,
             faces,
         }
     }
@@ -603,6 +641,17 @@ impl Service {
         match outcome {
             Outcome::Photo { id, hash, report } => {
                 let file: web_sys::Blob = picked.file.clone().into();
+                // A photo from a picked folder stays there: no copy is kept.
+                let (copy, original) = match &picked.kept_in {
+                    Some(at) => (
+                        None,
+                        Original::InFolder {
+                            at: at.clone(),
+                            this_visit: Some(file),
+                        },
+                    ),
+                    None => (Some(file.clone()), Original::Kept(file)),
+                };
                 let stored = StoredPhoto {
                     hash,
                     seq: id,
@@ -611,17 +660,18 @@ impl Service {
                     last_modified_ms: picked.file.last_modified(),
                     added_ms: js_sys::Date::now(),
                     report,
+                    in_folder: picked.kept_in.clone(),
                 };
                 if let Some(store) = &self.store {
                     // The photo stays sorted in this page even if it could not be kept.
-                    if let Err(error) = store.save(&stored, &file, &picked.path).await {
+                    if let Err(error) = store.save(&stored, copy.as_ref(), &picked.path).await {
                         self.out.problem.set(Some(Problem::KeepPhoto {
                             path: picked.path.clone(),
                             error,
                         }));
                     }
                 }
-                let record = self.record(stored, file);
+                let record = self.record(stored, original);
                 self.run_faces += record.faces.len();
                 self.out.photos.update(|p| p.push(record));
                 self.since_grouping += 1;
@@ -815,6 +865,59 @@ impl Service {
         }
     }
 
+    /// Registers a picked folder (the same folder picked again keeps its
+    /// number) and adds its photos, which keep their originals there.
+    async fn add_folder(
+        &mut self,
+        handle: web_sys::FileSystemDirectoryHandle,
+        files: Vec<(web_sys::File, String)>,
+    ) {
+        let known = self.out.folders.get_untracked();
+        let mut id = None;
+        for folder in &known {
+            if let Ok(same) = JsFuture::from(folder.handle.is_same_entry(&handle)).await {
+                if same.is_truthy() {
+                    id = Some(folder.id);
+                    break;
+                }
+            }
+        }
+        let id = match id {
+            Some(id) => id,
+            None => {
+                let folder = PickedFolder {
+                    id: FolderId(known.iter().map(|f| f.id.0 + 1).max().unwrap_or(0)),
+                    name: handle.name(),
+                    handle: handle.clone(),
+                };
+                if let Some(store) = &self.store {
+                    if let Err(error) = store.save_folder(&folder).await {
+                        self.out.problem.set(Some(Problem::KeepPhoto {
+                            path: folder.name.clone(),
+                            error,
+                        }));
+                    }
+                }
+                let id = folder.id;
+                self.out.folders.update(|f| f.push(folder));
+                id
+            }
+        };
+        let root = handle.name();
+        let files = files
+            .into_iter()
+            .map(|(file, within)| PickedFile {
+                file,
+                path: format!("{root}/{within}"),
+                kept_in: Some(FolderPath {
+                    folder: id,
+                    path: within,
+                }),
+            })
+            .collect();
+        self.add(files).await;
+    }
+
     async fn clear(&mut self) {
         if self.running || self.grouping.is_some() {
             return self.out.problem.set(Some(Problem::Busy));
@@ -879,7 +982,7 @@ async fn run(
                     } else {
                         analyse(&tx, &pool, &file, request).await
                     };
-                    let _ = tx.unbounded_send(Command::Finished(file, outcome));
+                    let _ = tx.unbounded_send(Command::Finished(file, Box::new(outcome)));
                 }
             })
             .await;

@@ -1,6 +1,7 @@
 //! The library kept in IndexedDB, so a reload or a later visit finds every
-//! sorted photo again: the original file (for downloads), its thumbnail and
-//! faces, keyed by the SHA-256 of its bytes; who is who (people, each face's
+//! sorted photo again: the original file (for downloads) or where it is in a
+//! folder the user picked, its thumbnail and faces, keyed by the SHA-256 of
+//! its bytes; the picked folders' handles; who is who (people, each face's
 //! person) with the edit history for undo; and the files a run had queued
 //! but not finished, so the page can say which to add again.
 
@@ -20,16 +21,45 @@ const DB_NAME: &str = "facesort";
 /// 2: people, faces (each face's person and corrections), edits and meta.
 ///    A version-1 library opens with no faces placed and is grouped afresh,
 ///    giving the people it showed before.
-const SCHEMA_VERSION: u32 = 2;
+/// 3: folders the user picked, whose photos' originals stay there.
+const SCHEMA_VERSION: u32 = 3;
 const PHOTOS: &str = "photos";
 const PENDING: &str = "pending";
 const PEOPLE: &str = "people";
 const FACES: &str = "faces";
 const EDITS: &str = "edits";
 const META: &str = "meta";
+const FOLDERS: &str = "folders";
 const COUNTERS: &str = "counters";
 /// The original file travels beside the serde part: IndexedDB stores Blobs natively.
 const FILE_FIELD: &str = "file";
+/// So does a folder's handle (structured-cloneable, not serde).
+const HANDLE_FIELD: &str = "handle";
+
+/// A folder the user picked, numbered in the order they were first picked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FolderId(pub u32);
+
+/// Where a photo's original is inside a picked folder: `sub/IMG_1.jpg`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderPath {
+    pub folder: FolderId,
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct FolderRecord {
+    id: FolderId,
+    name: String,
+}
+
+/// A picked folder and the browser's handle on it.
+#[derive(Clone, Debug)]
+pub struct PickedFolder {
+    pub id: FolderId,
+    pub name: String,
+    pub handle: web_sys::FileSystemDirectoryHandle,
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StoredPhoto {
@@ -42,6 +72,10 @@ pub struct StoredPhoto {
     pub last_modified_ms: f64,
     pub added_ms: f64,
     pub report: PhotoReport,
+    /// Set when the original stays in a picked folder (the record holds no
+    /// copy of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_folder: Option<FolderPath>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -69,7 +103,9 @@ struct MetaRecord {
 
 /// What the library holds.
 pub struct Loaded {
-    pub photos: Vec<(StoredPhoto, web_sys::Blob)>,
+    /// Each with its kept copy, unless the original is in a picked folder.
+    pub photos: Vec<(StoredPhoto, Option<web_sys::Blob>)>,
+    pub folders: Vec<PickedFolder>,
     pub pending: Vec<String>,
     pub book: Book,
     /// Records that could not be read back, by name: skipped, never fatal.
@@ -99,6 +135,7 @@ impl Store {
             .add_object_store(ObjectStore::new(FACES).key_path("key"))
             .add_object_store(ObjectStore::new(EDITS).key_path("seq"))
             .add_object_store(ObjectStore::new(META).key_path("name"))
+            .add_object_store(ObjectStore::new(FOLDERS).key_path("id"))
             .build()
             .await
             .map_err(StorageError::from)?;
@@ -111,7 +148,7 @@ impl Store {
         let tx = self
             .db
             .transaction(
-                &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META],
+                &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META, FOLDERS],
                 TransactionMode::ReadOnly,
             )
             .map_err(StorageError::from)?;
@@ -138,6 +175,26 @@ impl Store {
             .await
             .map_err(StorageError::from)?;
         let pending: Vec<Pending> = read_all(&tx, PENDING, &mut damaged).await?;
+        let mut folders = Vec::new();
+        for row in tx
+            .store(FOLDERS)
+            .map_err(StorageError::from)?
+            .get_all(None, None)
+            .await
+            .map_err(StorageError::from)?
+        {
+            let handle = Reflect::get(&row, &HANDLE_FIELD.into())
+                .ok()
+                .and_then(|h| h.dyn_into::<web_sys::FileSystemDirectoryHandle>().ok());
+            match (serde_wasm_bindgen::from_value::<FolderRecord>(row), handle) {
+                (Ok(r), Some(handle)) => folders.push(PickedFolder {
+                    id: r.id,
+                    name: r.name,
+                    handle,
+                }),
+                _ => damaged.push("a picked folder".into()),
+            }
+        }
         let mut photos = Vec::with_capacity(rows.len());
         for row in rows {
             let name = Reflect::get(&row, &"name".into())
@@ -147,11 +204,13 @@ impl Store {
             let file = Reflect::get(&row, &FILE_FIELD.into())
                 .ok()
                 .and_then(|f| f.dyn_into::<web_sys::Blob>().ok());
-            // A record without its file cannot be downloaded again, and one
-            // with damaged faces cannot be grouped: skip it rather than fail
-            // the library, and say so.
-            match (serde_wasm_bindgen::from_value::<StoredPhoto>(row), file) {
-                (Ok(photo), Some(file)) if photo.is_sound() => photos.push((photo, file)),
+            // A record with neither its file nor a folder to find it in
+            // cannot be downloaded again, and one with damaged faces cannot
+            // be grouped: skip it rather than fail the library, and say so.
+            match serde_wasm_bindgen::from_value::<StoredPhoto>(row) {
+                Ok(photo) if photo.is_sound() && (file.is_some() || photo.in_folder.is_some()) => {
+                    photos.push((photo, file))
+                }
                 _ => damaged.push(name),
             }
         }
@@ -160,6 +219,7 @@ impl Store {
         pending.sort();
         Ok(Loaded {
             photos,
+            folders,
             pending,
             book,
             damaged,
@@ -223,17 +283,20 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a sorted photo and forgets it as pending, in one transaction:
-    /// a crash leaves either both or neither.
+    /// Stores a sorted photo (with a copy of its file, unless the original
+    /// stays in a picked folder) and forgets it as pending, in one
+    /// transaction: a crash leaves either both or neither.
     pub async fn save(
         &self,
         photo: &StoredPhoto,
-        file: &web_sys::Blob,
+        file: Option<&web_sys::Blob>,
         path: &str,
     ) -> Result<(), StorageError> {
         let value = serde_wasm_bindgen::to_value(photo)?;
-        Reflect::set(&value, &FILE_FIELD.into(), file)
-            .map_err(|e| StorageError::Encode(describe(&e)))?;
+        if let Some(file) = file {
+            Reflect::set(&value, &FILE_FIELD.into(), file)
+                .map_err(|e| StorageError::Encode(describe(&e)))?;
+        }
         let tx = self.writing(&[PHOTOS, PENDING])?;
         tx.store(PHOTOS)
             .map_err(StorageError::from)?
@@ -241,6 +304,25 @@ impl Store {
             .await
             .map_err(StorageError::from)?;
         unqueue(&tx, path).await?;
+        tx.done().await.map_err(StorageError::from)?;
+        Ok(())
+    }
+
+    /// Keeps a picked folder's handle, so its photos' originals can be read
+    /// on later visits (the browser asks the user again for permission).
+    pub async fn save_folder(&self, folder: &PickedFolder) -> Result<(), StorageError> {
+        let value = serde_wasm_bindgen::to_value(&FolderRecord {
+            id: folder.id,
+            name: folder.name.clone(),
+        })?;
+        Reflect::set(&value, &HANDLE_FIELD.into(), &folder.handle)
+            .map_err(|e| StorageError::Encode(describe(&e)))?;
+        let tx = self.writing(&[FOLDERS])?;
+        tx.store(FOLDERS)
+            .map_err(StorageError::from)?
+            .put(&value, None)
+            .await
+            .map_err(StorageError::from)?;
         tx.done().await.map_err(StorageError::from)?;
         Ok(())
     }
@@ -267,6 +349,11 @@ impl Store {
         self.db
             .transaction(stores, TransactionMode::ReadWrite)
             .map_err(StorageError::from)
+    }
+
+    /// Lets go of the database (another connection may then delete it).
+    pub fn close(self) {
+        self.db.close();
     }
 
     /// Deletes the whole library.
@@ -343,7 +430,8 @@ pub async fn storage_summary() -> Option<String> {
     })
 }
 
-fn bytes(n: f64) -> String {
+/// A size for people: "412.3 MB".
+pub fn bytes(n: f64) -> String {
     match n {
         n if n >= 1e9 => format!("{:.1} GB", n / 1e9),
         n if n >= 1e6 => format!("{:.1} MB", n / 1e6),

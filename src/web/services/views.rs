@@ -2,6 +2,7 @@
 //! derived from records and the book. Only the library service writes them.
 
 use super::error::PhotoError;
+use super::store::FolderPath;
 use crate::face::embedding::Embedding;
 use crate::face::geometry::FaceBox;
 use crate::face::timing::StageTimings;
@@ -15,10 +16,22 @@ use std::collections::HashMap;
 #[derive(Clone, Debug)]
 pub struct Photo {
     pub view: PhotoView,
-    /// The original file (as the user gave it, or as IndexedDB kept it).
-    pub file: web_sys::Blob,
+    pub original: Original,
     /// In face order, like `view.faces`.
     pub faces: Vec<KeptFace>,
+}
+
+/// Where a photo's original file is.
+#[derive(Clone, Debug)]
+pub enum Original {
+    /// Copied into the library (IndexedDB), or given in this visit.
+    Kept(web_sys::Blob),
+    /// In a folder the user picked, read from there when needed;
+    /// `this_visit` is the file as it was read when added, until a reload.
+    InFolder {
+        at: FolderPath,
+        this_visit: Option<web_sys::Blob>,
+    },
 }
 
 /// What the page keeps of a face beyond its view.

@@ -10,7 +10,7 @@ use super::words::face_count;
 use crate::people::book::FaceKey;
 use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::edit::{Applied, Correction, MoveTo};
-use crate::web::services::download;
+use crate::web::services::export::{self, Exports};
 use crate::web::services::library::EditNote;
 use leptos::ev;
 use leptos::prelude::*;
@@ -85,14 +85,15 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
     };
     let selected = RwSignal::new(Vec::<PhotoId>::new());
     let selectable = of != AlbumOf::NoFaces;
+    let exports = expect_context::<Exports>();
     let album_zip = move |_| {
         if let Some(p) = found() {
-            wasm_bindgen_futures::spawn_local(download::album_zip(library, p))
+            wasm_bindgen_futures::spawn_local(export::album_zip(library, exports, p))
         }
     };
     let crops_zip = move |_| {
         if let Some(p) = found() {
-            wasm_bindgen_futures::spawn_local(download::crops_zip(library, p))
+            wasm_bindgen_futures::spawn_local(export::crops_zip(library, exports, p))
         }
     };
     view! {

@@ -3,8 +3,9 @@
 
 use super::context::{correct, use_app, Screen, Ui};
 use super::words::photo_count;
-use super::{album, edits, find, history, import, people, photo, progress};
+use super::{album, edits, exports, find, history, import, originals, people, photo, progress};
 use crate::people::edit::Correction;
+use crate::web::services::export::Exports;
 use crate::web::services::library::{Library, Settings};
 use crate::web::services::views::Phase;
 use leptos::ev;
@@ -21,6 +22,7 @@ fn App() -> impl IntoView {
     let ui = Ui::new();
     provide_context(library);
     provide_context(ui);
+    provide_context(Exports::default());
     // Tests and the benchmark read the phase from <body data-state>.
     Effect::new(move |_| {
         let phase = library.phase().get();
@@ -68,6 +70,7 @@ fn App() -> impl IntoView {
             <import::Importer />
             <import::PendingNote />
             <progress::ProgressPanel />
+            <exports::ExportBar />
             {move || {
                 library
                     .problem()
@@ -118,6 +121,7 @@ fn LibraryFooter() -> impl IntoView {
                 {move || library.storage().get().map(|s| format!(" · storage {s}"))}
                 " · kept in this browser only"
             </p>
+            <originals::Originals />
             <Show when=move || count() != 0 && library.phase().get() != Phase::Sorting>
                 <button on:click=confirm_clear>"Clear library"</button>
             </Show>

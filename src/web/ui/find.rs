@@ -12,7 +12,7 @@ use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
 use crate::people::edit::Correction;
 use crate::people::search::{rank, Match, DEFAULT_MIN_SIMILARITY};
-use crate::web::services::download;
+use crate::web::services::export::{self, Exports};
 use crate::web::services::import::accept_attribute;
 use crate::web::services::library::{object_url, Library};
 use crate::web::services::views::Photo;
@@ -117,9 +117,15 @@ pub fn FindMe() -> impl IntoView {
         let name = name.get_untracked();
         correct(library, Correction::NewPerson { faces, name }, |_| {});
     };
+    let exports = expect_context::<Exports>();
     let download_matches = move |_| {
         let ids: Vec<PhotoId> = matches().iter().map(|m| m.face.photo).collect();
-        wasm_bindgen_futures::spawn_local(download::photos_zip(library, ids, "Find me.zip".into()));
+        wasm_bindgen_futures::spawn_local(export::photos_zip(
+            library,
+            exports,
+            ids,
+            "Find me.zip".into(),
+        ));
     };
     view! {
         <section class="find-me" aria-label="Find a person">

@@ -3,8 +3,10 @@
 
 use super::context::use_app;
 use super::words::photo_count;
+use crate::web::services::error::Problem;
 use crate::web::services::import::{
-    accept_attribute, formats_label, from_file_list, read_drop, take_drop,
+    accept_attribute, can_keep_originals_in_folder, formats_label, from_file_list, pick_folder,
+    read_drop, take_drop,
 };
 use crate::web::services::views::Phase;
 use leptos::ev;
@@ -27,6 +29,22 @@ pub fn Importer() -> impl IntoView {
         // Cleared so choosing the same files again still fires `change`.
         input.set_value("");
         library.add(files);
+    };
+    // Where the browser can keep a reference to a folder, its photos stay
+    // there: the library holds no copies (the input stays for other browsers).
+    let keeps_folders = can_keep_originals_in_folder();
+    let choose_folder = move |e: ev::MouseEvent| {
+        if !keeps_folders {
+            return;
+        }
+        e.prevent_default();
+        wasm_bindgen_futures::spawn_local(async move {
+            match pick_folder().await {
+                Ok(Some((handle, files))) => library.add_folder(handle, files),
+                Ok(None) => {}
+                Err(e) => library.report(Problem::ReadFolder(e)),
+            }
+        });
     };
     let dropped = move |e: ev::DragEvent| {
         e.prevent_default();
@@ -66,7 +84,17 @@ pub fn Importer() -> impl IntoView {
                         on:change=picked
                     />
                 </label>
-                <label class="button">
+                <label
+                    class="button"
+                    on:click=choose_folder
+                    title=move || {
+                        if keeps_folders {
+                            "Photos stay in your folder; Facesort keeps only what it found"
+                        } else {
+                            "Facesort keeps a copy of each photo in this browser"
+                        }
+                    }
+                >
                     "Choose a folder"
                     <input
                         type="file"

@@ -2,11 +2,10 @@
 //! hidden people, photos without faces and other faces.
 
 use super::context::{correct, use_app, Screen};
+use super::exports::ExportButtons;
 use super::words::{face_count, photo_count};
 use crate::people::cluster::PersonId;
 use crate::people::edit::Correction;
-use crate::web::services::download;
-use crate::web::services::views::Phase;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -35,11 +34,7 @@ pub fn PeopleGrid() -> impl IntoView {
                     <button class="find-me" on:click=move |_| ui.open(Screen::FindMe)>
                         "Find a person"
                     </button>
-                    <Show when=move || library.phase().get() == Phase::Done>
-                        <button on:click=move |_| wasm_bindgen_futures::spawn_local(
-                            download::everything_zip(library),
-                        )>"Download everything (zip)"</button>
-                    </Show>
+                    <ExportButtons />
                 </div>
                 <MergeBar selected=selected />
                 <ul role="list" aria-label="People" class="grid">

@@ -3,8 +3,8 @@
 use super::context::use_app;
 use crate::face::geometry::FaceBox;
 use crate::people::cluster::PhotoId;
-use crate::web::services::download;
 use crate::web::services::views::PhotoView;
+use crate::web::services::{download, originals};
 use leptos::prelude::*;
 
 /// An image with face boxes drawn over it (only the `boxed` faces when given).
@@ -44,14 +44,35 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
     let (library, ui) = use_app();
     let photo = library.photo(id);
     // The original file, shown by the browser itself (which applies EXIF
-    // orientation); released when the viewer closes.
-    let url = library
-        .file(id)
-        .and_then(|f| web_sys::Url::create_object_url_with_blob(&f).ok())
-        .unwrap_or_default();
-    let revoke = url.clone();
+    // orientation), from the library or the folder it stays in; released
+    // when the viewer closes. Until then, or if it cannot be read, the
+    // thumbnail.
+    let src = RwSignal::new(
+        photo
+            .as_ref()
+            .map(|p| p.thumb_url.clone())
+            .unwrap_or_default(),
+    );
+    let unreadable = RwSignal::new(None::<String>);
+    let made = StoredValue::new(None::<String>);
+    if let (Some(original), Some(p)) = (library.original(id), photo.clone()) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let folders = library.folders().get_untracked();
+            match originals::open(&original, &p.name, &folders).await {
+                Ok(file) => {
+                    if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
+                        made.set_value(Some(url.clone()));
+                        src.set(url);
+                    }
+                }
+                Err(e) => unreadable.set(Some(e.to_string())),
+            }
+        });
+    }
     on_cleanup(move || {
-        let _ = web_sys::Url::revoke_object_url(&revoke);
+        if let Some(url) = made.get_value() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
     });
     let close = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
@@ -70,12 +91,22 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
                     "Close"
                 </button>
                 <h2>{name.clone()}</h2>
-                <button on:click=move |_| download::save_photo(
-                    library,
-                    id,
+                <button on:click=move |_| wasm_bindgen_futures::spawn_local(
+                    download::save_photo(library, id),
                 )>"Download photo"</button>
             </div>
-            <Framed photo=photo.clone() boxed=None src=url />
+            {move || {
+                unreadable
+                    .get()
+                    .map(|why| {
+                        view! {
+                            <p class="note" role="status">
+                                {format!("Showing a preview: {why}.")}
+                            </p>
+                        }
+                    })
+            }}
+            {move || view! { <Framed photo=photo.clone() boxed=None src=src.get() /> }}
         </section>
     }
     .into_any()

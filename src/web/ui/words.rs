@@ -3,7 +3,9 @@
 //! this turns it into English.
 
 use crate::people::edit::{Applied, EditKind};
+use crate::web::services::export::{ExportKind, ExportState, ExportStatus};
 use crate::web::services::library::EditNote;
+use crate::web::services::store::bytes;
 
 pub fn photo_count(n: usize) -> String {
     if n == 1 {
@@ -86,4 +88,45 @@ fn sentence(text: &str) -> String {
         Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
         None => String::new(),
     }
+}
+
+/// How an export is going or how it ended.
+pub fn export_status(s: &ExportStatus) -> String {
+    let (target, count): (String, fn(usize) -> String) = match s.kind {
+        ExportKind::Zip => (s.target.clone(), photo_count),
+        ExportKind::Crops => (s.target.clone(), face_count),
+        ExportKind::Folder => (format!("the folder {}", s.target), photo_count),
+    };
+    let size = bytes(s.bytes as f64);
+    let saved = s.done - s.left_out.len();
+    let left_out = if s.left_out.is_empty() {
+        String::new()
+    } else {
+        format!(" Left out: {}.", s.left_out.join("; "))
+    };
+    let told = match s.state {
+        ExportState::Running => format!(
+            "Saving {} of {} into {target} ({size} so far)…",
+            s.done,
+            count(s.total)
+        ),
+        ExportState::Done if s.kept > 0 => format!(
+            "Saved {} into {target}; {} already there from an earlier export.",
+            count(saved - s.kept),
+            count(s.kept)
+        ),
+        ExportState::Done => format!("Saved {} ({size}) into {target}.", count(saved)),
+        ExportState::Cancelled if s.kind == ExportKind::Folder => format!(
+            "Cancelled after {} of {}: saving into the same folder again finishes the rest.",
+            s.done,
+            count(s.total)
+        ),
+        ExportState::Cancelled => format!("Cancelled: {target} was not saved."),
+        ExportState::Failed => format!(
+            "Saving into {target} stopped after {} of {}.",
+            s.done,
+            count(s.total)
+        ),
+    };
+    told + &left_out
 }

@@ -1,0 +1,576 @@
+//! Exports of any size: zips written entry by entry to a file the user picks
+//! (or to Blob parts the browser keeps, offered as one download), and "Save
+//! into a folder", one folder per person. Only one photo is in wasm memory
+//! at a time; a folder export never copies a photo through wasm at all.
+
+use super::error::{DownloadError, Problem};
+use super::library::Library;
+use super::originals;
+use super::store::PickedFolder;
+use super::views::{Original, PersonView, Photo};
+use crate::people::book::FaceKey;
+use crate::people::cluster::PhotoId;
+use crate::web::js::{describe, error_name, pick, window_function};
+use crate::wire::export::{safe_name, ExportError, Outbox, UniqueNames, ZipStream};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use leptos::prelude::*;
+use std::collections::HashMap;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemWritableFileStream,
+};
+
+/// How an export is going, for the bar under the progress panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportStatus {
+    /// Counts the page's exports from 1, so a second identical export can be
+    /// told from the first.
+    pub number: u32,
+    /// "Facesort.zip", or the picked folder's name.
+    pub target: String,
+    pub done: usize,
+    pub total: usize,
+    pub bytes: u64,
+    /// Photos already in the folder from an earlier export, left as they were.
+    pub kept: usize,
+    /// Photos whose originals could not be read (moved, or no access): named, skipped.
+    pub left_out: Vec<String>,
+    pub kind: ExportKind,
+    pub state: ExportState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// A zip of photos.
+    Zip,
+    /// A zip of face crops.
+    Crops,
+    Folder,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportState {
+    Running,
+    Done,
+    Cancelled,
+    Failed,
+}
+
+impl ExportState {
+    /// For `data-state`, which tests read.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportState::Running => "running",
+            ExportState::Done => "done",
+            ExportState::Cancelled => "cancelled",
+            ExportState::Failed => "failed",
+        }
+    }
+}
+
+/// The page's exports: one at a time, with progress and Cancel. `Copy`,
+/// provided through context.
+#[derive(Clone, Copy)]
+pub struct Exports {
+    status: RwSignal<Option<ExportStatus>>,
+    cancel: StoredValue<bool>,
+}
+
+impl Default for Exports {
+    fn default() -> Self {
+        Exports {
+            status: RwSignal::new(None),
+            cancel: StoredValue::new(false),
+        }
+    }
+}
+
+impl Exports {
+    pub fn status(&self) -> ReadSignal<Option<ExportStatus>> {
+        self.status.read_only()
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.set_value(true);
+    }
+
+    fn running(&self) -> bool {
+        self.status
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.state == ExportState::Running))
+    }
+
+    fn begin(&self, kind: ExportKind, target: &str, total: usize) {
+        self.cancel.set_value(false);
+        let number = self
+            .status
+            .with_untracked(|s| s.as_ref().map_or(1, |s| s.number + 1));
+        self.status.set(Some(ExportStatus {
+            number,
+            target: target.to_string(),
+            done: 0,
+            total,
+            bytes: 0,
+            kept: 0,
+            left_out: Vec::new(),
+            kind,
+            state: ExportState::Running,
+        }));
+    }
+
+    fn advance(&self, bytes: u64, kept: bool) {
+        self.status.update(|s| {
+            if let Some(s) = s {
+                s.done += 1;
+                s.bytes += bytes;
+                s.kept += usize::from(kept);
+            }
+        });
+    }
+
+    fn leave_out(&self, why: DownloadError) {
+        self.status.update(|s| {
+            if let Some(s) = s {
+                s.done += 1;
+                s.left_out.push(why.to_string());
+            }
+        });
+    }
+
+    fn end(&self, state: ExportState) {
+        self.status.update(|s| {
+            if let Some(s) = s {
+                s.state = state;
+            }
+        });
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.get_value()
+    }
+}
+
+/// Whether this browser lets the page write into a folder the user picks.
+pub fn can_save_into_folder() -> bool {
+    window_function("showDirectoryPicker").is_some()
+}
+
+/// Awaits a promise, naming a failure as a write error.
+async fn wait(promise: js_sys::Promise) -> Result<JsValue, DownloadError> {
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| DownloadError::Write(describe(&e)))
+}
+
+/// Where a zip's bytes go as it is written.
+enum Sink {
+    /// A file the user picked: written as the zip grows.
+    File(FileSystemWritableFileStream),
+    /// Blob parts the browser keeps (moving large ones to disk), offered as
+    /// one download at the end.
+    Parts(Array),
+}
+
+impl Sink {
+    async fn write(&self, bytes: &[u8]) -> Result<(), DownloadError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Sink::File(stream) => {
+                let promise = stream
+                    .write_with_u8_array(bytes)
+                    .map_err(|e| DownloadError::Write(describe(&e)))?;
+                wait(promise).await.map(|_| ())
+            }
+            Sink::Parts(parts) => {
+                let part = Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes)))
+                    .map_err(|e| DownloadError::Write(describe(&e)))?;
+                parts.push(&part);
+                Ok(())
+            }
+        }
+    }
+
+    async fn finish(self, file_name: &str) -> Result<(), DownloadError> {
+        match self {
+            Sink::File(stream) => wait(stream.close()).await.map(|_| ()),
+            Sink::Parts(parts) => {
+                let options = web_sys::BlobPropertyBag::new();
+                options.set_type("application/zip");
+                let zip = Blob::new_with_blob_sequence_and_options(&parts, &options)
+                    .map_err(|e| DownloadError::Write(describe(&e)))?;
+                super::download::save(&zip, file_name);
+                Ok(())
+            }
+        }
+    }
+
+    /// Drops what was written: a picked file is left as it was.
+    async fn abandon(self) {
+        if let Sink::File(stream) = self {
+            let _ = JsFuture::from(stream.abort()).await;
+        }
+    }
+}
+
+/// One entry of a zip or folder export: where it goes and what it is.
+struct Item {
+    folder: String,
+    name: String,
+    original: Original,
+}
+
+impl Item {
+    /// The file, from the library or the folder it stays in.
+    async fn open(&self, folders: &[PickedFolder]) -> Result<Blob, DownloadError> {
+        originals::open(&self.original, &self.name, folders).await
+    }
+}
+
+/// Whether an export goes on without this photo (it is named at the end).
+fn left_out(e: &DownloadError) -> bool {
+    matches!(
+        e,
+        DownloadError::Missing { .. } | DownloadError::NoAccess(_)
+    )
+}
+
+/// Reads a Blob into wasm memory (one photo at a time).
+async fn read(item: &Item, blob: &Blob) -> Result<Vec<u8>, DownloadError> {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| DownloadError::Read {
+            name: item.name.clone(),
+            detail: describe(&e),
+        })?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Writes `items` as a zip into `sink`, with progress; stops on Cancel.
+async fn write_zip(
+    exports: Exports,
+    folders: &[PickedFolder],
+    items: Vec<Item>,
+    sink: &Sink,
+) -> Result<bool, DownloadError> {
+    let outbox = Outbox::default();
+    let mut zip = ZipStream::new(outbox.clone());
+    let zip_error = |e: ExportError| DownloadError::Zip(e.to_string());
+    for item in &items {
+        if exports.cancelled() {
+            return Ok(false);
+        }
+        let blob = match item.open(folders).await {
+            Ok(blob) => blob,
+            Err(e) if left_out(&e) => {
+                exports.leave_out(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let bytes = read(item, &blob).await?;
+        zip.add(&item.folder, &item.name, &bytes)
+            .map_err(zip_error)?;
+        drop(bytes);
+        sink.write(&outbox.take()).await?;
+        exports.advance(blob.size() as u64, false);
+    }
+    zip.finish().map_err(zip_error)?;
+    sink.write(&outbox.take()).await?;
+    Ok(true)
+}
+
+/// Runs a zip export to its end, telling the user how it went.
+async fn export_zip(
+    library: Library,
+    exports: Exports,
+    kind: ExportKind,
+    items: Vec<Item>,
+    file_name: String,
+    ask_where: bool,
+) {
+    if exports.running() {
+        library.report(Problem::Download(DownloadError::Busy));
+        return;
+    }
+    let sink = if ask_where && window_function("showSaveFilePicker").is_some() {
+        match save_file_stream(&file_name).await {
+            Ok(Some(stream)) => Sink::File(stream),
+            Ok(None) => return,
+            Err(e) => {
+                library.report(Problem::Download(e));
+                return;
+            }
+        }
+    } else {
+        Sink::Parts(Array::new())
+    };
+    exports.begin(kind, &file_name, items.len());
+    let folders = library.folders().get_untracked();
+    match write_zip(exports, &folders, items, &sink).await {
+        Ok(true) => match sink.finish(&file_name).await {
+            Ok(()) => exports.end(ExportState::Done),
+            Err(e) => {
+                exports.end(ExportState::Failed);
+                library.report(Problem::Download(e));
+            }
+        },
+        Ok(false) => {
+            sink.abandon().await;
+            exports.end(ExportState::Cancelled);
+        }
+        Err(e) => {
+            sink.abandon().await;
+            exports.end(ExportState::Failed);
+            library.report(Problem::Download(e));
+        }
+    }
+}
+
+/// Asks where to save `file_name`; `None` when the user closed the picker.
+async fn save_file_stream(
+    file_name: &str,
+) -> Result<Option<FileSystemWritableFileStream>, DownloadError> {
+    let options = Object::new();
+    let accept = Object::new();
+    let _ = Reflect::set(
+        &accept,
+        &"application/zip".into(),
+        &Array::of1(&".zip".into()),
+    );
+    let kind = Object::new();
+    let _ = Reflect::set(&kind, &"description".into(), &"Zip archive".into());
+    let _ = Reflect::set(&kind, &"accept".into(), &accept);
+    let _ = Reflect::set(&options, &"suggestedName".into(), &file_name.into());
+    let _ = Reflect::set(&options, &"types".into(), &Array::of1(&kind));
+    let Some(handle) = pick("showSaveFilePicker", &options)
+        .await
+        .map_err(DownloadError::Write)?
+    else {
+        return Ok(None);
+    };
+    let handle: FileSystemFileHandle = handle.unchecked_into();
+    let stream = wait(handle.create_writable()).await?;
+    Ok(Some(stream.unchecked_into()))
+}
+
+/// Name and original of each photo, by id, taken once per export.
+fn files(library: Library) -> HashMap<PhotoId, (String, Original)> {
+    library.photos().with_untracked(|photos| {
+        photos
+            .iter()
+            .map(|p| (p.view.id, (p.view.name.clone(), p.original.clone())))
+            .collect()
+    })
+}
+
+fn items_of(
+    files: &HashMap<PhotoId, (String, Original)>,
+    folder: &str,
+    ids: &[PhotoId],
+) -> Vec<Item> {
+    ids.iter()
+        .filter_map(|id| files.get(id))
+        .map(|(name, original)| Item {
+            folder: folder.to_string(),
+            name: name.clone(),
+            original: original.clone(),
+        })
+        .collect()
+}
+
+/// Everything: a folder per person (a photo with three people is in three
+/// folders; hidden people are left out), `no-faces/`, and `other-faces/` for
+/// photos whose faces belong to nobody (unclear faces, faces taken away).
+fn everything(library: Library) -> Vec<Item> {
+    let people = library.people().get_untracked();
+    let (no_faces, other_faces) = library.book().with_untracked(|b| {
+        library.photos().with_untracked(|photos| {
+            let of = |faceless: bool| -> Vec<PhotoId> {
+                photos
+                    .iter()
+                    .map(|p| &p.view)
+                    .filter(|p| {
+                        if faceless {
+                            return p.faces.is_empty();
+                        }
+                        !p.faces.is_empty()
+                            && (0..p.faces.len() as u32)
+                                .all(|index| b.person_of(FaceKey { photo: p.id, index }).is_none())
+                    })
+                    .map(|p| p.id)
+                    .collect()
+            };
+            (of(true), of(false))
+        })
+    });
+    let files = files(library);
+    let mut items = Vec::new();
+    for person in people.iter().filter(|p| !p.hidden) {
+        items.extend(items_of(&files, &person.name, &person.photos));
+    }
+    items.extend(items_of(&files, "no-faces", &no_faces));
+    items.extend(items_of(&files, "other-faces", &other_faces));
+    items
+}
+
+/// The whole library as one zip, written where the user picks where the
+/// browser can (so it may be larger than memory), or downloaded.
+pub async fn everything_zip(library: Library, exports: Exports) {
+    let items = everything(library);
+    export_zip(
+        library,
+        exports,
+        ExportKind::Zip,
+        items,
+        "Facesort.zip".into(),
+        true,
+    )
+    .await;
+}
+
+/// `<name>.zip` with the person's photos at the top level.
+pub async fn album_zip(library: Library, exports: Exports, person: PersonView) {
+    let items = items_of(&files(library), "", &person.photos);
+    let file_name = format!("{}.zip", safe_name(&person.name));
+    export_zip(library, exports, ExportKind::Zip, items, file_name, false).await;
+}
+
+/// Chosen photos (a search's matches), at the top level of `file_name`.
+pub async fn photos_zip(library: Library, exports: Exports, ids: Vec<PhotoId>, file_name: String) {
+    let items = items_of(&files(library), "", &ids);
+    export_zip(library, exports, ExportKind::Zip, items, file_name, false).await;
+}
+
+/// The person's face crops, one JPEG per face.
+pub async fn crops_zip(library: Library, exports: Exports, person: PersonView) {
+    let items: Vec<Item> = library.photos().with_untracked(|photos| {
+        let by_id: HashMap<PhotoId, &Photo> = photos.iter().map(|p| (p.view.id, p)).collect();
+        person
+            .faces
+            .iter()
+            .filter_map(|face| {
+                let photo = by_id.get(&face.photo)?;
+                let name = &photo.view.name;
+                let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+                let crop = photo.faces.get(face.index as usize)?;
+                Some(Item {
+                    folder: String::new(),
+                    name: format!("{stem}-face{}.jpg", face.index + 1),
+                    original: Original::Kept(crop.crop.clone()),
+                })
+            })
+            .collect()
+    });
+    let file_name = format!("{} faces.zip", safe_name(&person.name));
+    export_zip(library, exports, ExportKind::Crops, items, file_name, false).await;
+}
+
+/// "Save into a folder": one folder per person, `no-faces/` and
+/// `other-faces/`, written into a folder the user picks. A photo already
+/// there from an earlier export (same name, same size) is left alone, so an
+/// export cancelled halfway finishes where it stopped.
+pub async fn save_into_folder(library: Library, exports: Exports) {
+    if exports.running() {
+        library.report(Problem::Download(DownloadError::Busy));
+        return;
+    }
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"mode".into(), &"readwrite".into());
+    let _ = Reflect::set(&options, &"id".into(), &"facesort-export".into());
+    let root: FileSystemDirectoryHandle = match pick("showDirectoryPicker", &options).await {
+        Ok(Some(handle)) => handle.unchecked_into(),
+        Ok(None) => return,
+        Err(e) => {
+            library.report(Problem::Download(DownloadError::Folder(e)));
+            return;
+        }
+    };
+    let items = everything(library);
+    exports.begin(ExportKind::Folder, &root.name(), items.len());
+    let folders = library.folders().get_untracked();
+    match write_folder(exports, &folders, &root, items).await {
+        Ok(true) => exports.end(ExportState::Done),
+        Ok(false) => exports.end(ExportState::Cancelled),
+        Err(e) => {
+            exports.end(ExportState::Failed);
+            library.report(Problem::Download(e));
+        }
+    }
+}
+
+async fn write_folder(
+    exports: Exports,
+    originals: &[PickedFolder],
+    root: &FileSystemDirectoryHandle,
+    items: Vec<Item>,
+) -> Result<bool, DownloadError> {
+    let folder_error = |e: JsValue| DownloadError::Folder(describe(&e));
+    let mut folders: HashMap<String, (FileSystemDirectoryHandle, UniqueNames)> = HashMap::new();
+    for item in items {
+        if exports.cancelled() {
+            return Ok(false);
+        }
+        let folder = safe_name(&item.folder);
+        if !folders.contains_key(&folder) {
+            let create = web_sys::FileSystemGetDirectoryOptions::new();
+            create.set_create(true);
+            let dir = JsFuture::from(root.get_directory_handle_with_options(&folder, &create))
+                .await
+                .map_err(folder_error)?;
+            folders.insert(
+                folder.clone(),
+                (dir.unchecked_into(), UniqueNames::default()),
+            );
+        }
+        let blob = match item.open(originals).await {
+            Ok(blob) => blob,
+            Err(e) if left_out(&e) => {
+                exports.leave_out(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let (dir, names) = folders.get_mut(&folder).expect("inserted above");
+        let size = blob.size();
+        // Same name and size as what is there: written by an earlier export.
+        let mut name = names.claim(&item.name);
+        let kept = loop {
+            match JsFuture::from(dir.get_file_handle(&name)).await {
+                Err(e) if error_name(&e) == "NotFoundError" => break false,
+                Err(e) => return Err(folder_error(e)),
+                Ok(existing) => {
+                    let existing: FileSystemFileHandle = existing.unchecked_into();
+                    let file: web_sys::File = JsFuture::from(existing.get_file())
+                        .await
+                        .map_err(folder_error)?
+                        .unchecked_into();
+                    if file.size() == size {
+                        break true;
+                    }
+                    name = names.claim(&item.name);
+                }
+            }
+        };
+        if !kept {
+            let create = web_sys::FileSystemGetFileOptions::new();
+            create.set_create(true);
+            let file: FileSystemFileHandle =
+                JsFuture::from(dir.get_file_handle_with_options(&name, &create))
+                    .await
+                    .map_err(folder_error)?
+                    .unchecked_into();
+            let stream: FileSystemWritableFileStream = JsFuture::from(file.create_writable())
+                .await
+                .map_err(folder_error)?
+                .unchecked_into();
+            // The Blob goes to the file as it is: never through wasm memory.
+            let written = stream.write_with_blob(&blob).map_err(folder_error)?;
+            JsFuture::from(written).await.map_err(folder_error)?;
+            JsFuture::from(stream.close()).await.map_err(folder_error)?;
+        }
+        exports.advance(size as u64, kept);
+    }
+    Ok(true)
+}
