@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
+import { chromiumMiB, perThousand } from './measure.mjs';
 import { DEV_SET, DIST, PREFIX, backToPeople, gotoApp, guardedContext, launchBrowser, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
@@ -123,31 +124,3 @@ try {
   await server.close();
 }
 process.exit(exitCode);
-
-/** Chromium's memory now: the proportional set size of each of its processes, summed, in MiB. */
-function chromiumMiB() {
-  let kib = 0;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!/chrom(e|ium)/.test(cmd.split('\0')[0])) continue;
-      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      kib += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    } catch { /* the process ended meanwhile */ }
-  }
-  return kib / 1024;
-}
-
-/** "9.8, 9.6, 9.9": photos per second over each successive 1,000 photos (and the rest). */
-function perThousand(samples) {
-  if (samples.length < 2) return 'n/a';
-  const rates = [];
-  let [t0, d0] = samples[0];
-  for (const [t, d] of samples.slice(1)) {
-    if (d - d0 >= 1000 || (d === samples.at(-1)[1] && t === samples.at(-1)[0] && d > d0)) {
-      rates.push(((d - d0) / ((t - t0) / 1000)).toFixed(1));
-      [t0, d0] = [t, d];
-    }
-  }
-  return rates.join(', ') || 'n/a';
-}

@@ -1,12 +1,15 @@
-// Library benchmark: sorts N distinct photos (the dev set's images, each copy made
-// distinct by bytes appended after its end, which decoders ignore), then reloads
-// the page and times how long the library takes to come back (navigation to the
-// people grid), and how much IndexedDB space each photo takes.
-//   node tests/e2e/library-bench.mjs [N=1000] [SET_DIR]
+// Library benchmark: sorts N distinct photos (a set's images, each copy made
+// distinct by bytes appended after its end, which decoders ignore) added at once,
+// with the rate over each successive 1,000 photos (flat means a flat cost per
+// photo), Chromium's peak memory and the page's long tasks; then reloads the page
+// and times how long the library takes to come back (navigation to the people
+// grid), and how much IndexedDB space each photo takes.
+//   node tests/e2e/library-bench.mjs [N=1000] [SET_DIR]   (13,000 from lfw-tune: 13000 ../shared/facedata/lfw-tune)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
+import { chromiumMiB, perThousand } from './measure.mjs';
 import { DEV_SET, DIST, PREFIX, gotoApp, guardedContext, launchBrowser, peopleList, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const n = Number(process.argv[2] || 1000);
@@ -16,7 +19,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-library-'));
 const files = [];
 for (let i = 0; i < n; i++) {
   const src = sources[i % sources.length];
-  const out = path.join(tmp, `${String(i).padStart(4, '0')}-${path.basename(src)}`);
+  const out = path.join(tmp, `${String(i).padStart(5, '0')}-${path.basename(src)}`);
   fs.writeFileSync(out, Buffer.concat([fs.readFileSync(src), Buffer.from(`\0facesort-copy-${i}`)]));
   files.push(out);
 }
@@ -26,10 +29,24 @@ try {
   const guard = await guardedContext(browser);
   const page = await guard.context.newPage();
   await gotoApp(page, server.url);
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  let peakMiB = 0;
+  const progress = [];
+  const sampler = setInterval(async () => {
+    peakMiB = Math.max(peakMiB, chromiumMiB());
+    const done = await page.evaluate(() => window.facesortStats?.done ?? 0).catch(() => null);
+    if (done !== null) progress.push([Date.now(), done]);
+  }, 1000);
   const t0 = Date.now();
   await page.locator(sel.photosInput).setInputFiles(files);
-  await waitForDone(page, 3_600_000);
+  await waitForDone(page, 4 * 3_600_000);
+  clearInterval(sampler);
   const sortS = (Date.now() - t0) / 1000;
+  const long = await page.evaluate(() => window.__long);
   // The IndexedDB part where the browser splits usage (the rest is the service worker's app and models).
   const stored = await page.evaluate(async () => { const e = await navigator.storage.estimate(); return e.usageDetails?.indexedDB ?? e.usage; });
   const kept = await page.locator('[data-testid="library-summary"]').textContent();
@@ -42,9 +59,12 @@ try {
   const doneS = (Date.now() - r0) / 1000;
   const people = (await readPeople(page)).length;
   guard.assertPrivate();
-  console.log(`Facesort library benchmark: ${n} photos, Chromium headless, ${os.cpus().length} cores (${os.cpus()[0].model.trim()})\n`);
+  console.log(`Facesort library benchmark: ${n} photos from ${path.basename(setDir)}, Chromium headless, ${os.cpus().length} cores (${os.cpus()[0].model.trim()})\n`);
   console.log('| measure | value |\n|---|---|');
   console.log(`| photos sorted (first visit) | ${n} in ${sortS.toFixed(1)} s (${(n / sortS).toFixed(1)} photos/s) |`);
+  console.log(`| photos/s over each 1,000 photos | ${perThousand(progress)} |`);
+  console.log(`| Chromium peak memory (sum of PSS) | ${peakMiB.toFixed(0)} MiB |`);
+  console.log(`| page long tasks > 50 ms / > 200 ms / longest | ${long.length} / ${long.filter((d) => d > 200).length} / ${Math.max(0, ...long).toFixed(0)} ms |`);
   console.log(`| library after sorting | ${kept.trim()} |`);
   console.log(`| IndexedDB usage | ${(stored / 1e6).toFixed(1)} MB = ${(stored / n / 1e3).toFixed(0)} kB per photo (originals included) |`);
   console.log(`| reopen: reload until the people grid is shown | ${gridS.toFixed(1)} s |`);
