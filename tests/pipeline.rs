@@ -208,3 +208,53 @@ fn end_to_end_photos_of_two_people_sort_into_two_people() {
         }
     }
 }
+
+/// Collins's portrait pasted onto a 4000×3000 JPEG so that her eyes are
+/// `eyes_px` apart at full size.
+fn phone_size_jpeg(eyes_px: f32) -> Vec<u8> {
+    let collins = image::load_from_memory(&photo_bytes("eileen_collins_nasa.png"))
+        .unwrap()
+        .to_rgb8();
+    let [l, r, ..] = analyse(&photo_bytes("eileen_collins_nasa.png")).faces[0]
+        .detection
+        .landmarks
+        .0;
+    let k = eyes_px / (r.x - l.x);
+    let (w, h) = (
+        (collins.width() as f32 * k) as u32,
+        (collins.height() as f32 * k) as u32,
+    );
+    let scaled = image::imageops::resize(&collins, w, h, image::imageops::FilterType::Triangle);
+    let mut canvas = image::RgbImage::from_pixel(4000, 3000, image::Rgb([90, 110, 100]));
+    image::imageops::overlay(&mut canvas, &scaled, 600, 300);
+    jpeg(&canvas, 90)
+}
+
+#[test]
+fn a_large_jpeg_is_searched_small_and_embedded_at_the_size_its_faces_need() {
+    let mut full = Pipeline::from_dir(&models_dir()).unwrap();
+    full.decode.preview = false;
+    let clock = SystemClock::default();
+    for (eyes, expect_width) in [(600.0, 1000), (60.0, 4000)] {
+        let bytes = phone_size_jpeg(eyes);
+        let quick = analyse(&bytes);
+        let slow = full.analyse(&bytes, &clock).unwrap();
+        // Big faces are embedded from the quarter-size preview; a small one
+        // from the photo decoded whole.
+        assert_eq!(quick.photo.image.width(), expect_width, "eyes {eyes} px");
+        assert_eq!(slow.photo.image.width(), 4000);
+        assert_eq!(quick.faces.len(), 1, "eyes {eyes} px");
+        assert_eq!(slow.faces.len(), 1, "eyes {eyes} px");
+        let a = quick.photo.face_to_stored(&quick.faces[0].detection).bbox;
+        let b = slow.photo.face_to_stored(&slow.faces[0].detection).bbox;
+        let off = (a.center().x - b.center().x)
+            .abs()
+            .max((a.center().y - b.center().y).abs());
+        // Both find faces at about 1,000 px (the detector scales the whole
+        // photo to 1,024): the boxes differ by the detector's own noise there.
+        assert!(off < 0.06 * a.width(), "eyes {eyes} px: {a:?} vs {b:?}");
+        let d = quick.faces[0].embedding.distance(&slow.faces[0].embedding);
+        eprintln!("eyes {eyes} px: embeddings {d:.3} apart, boxes {off:.1} px");
+        assert!(d < 0.2, "eyes {eyes} px: the two embeddings are {d} apart");
+    }
+}

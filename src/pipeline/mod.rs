@@ -16,12 +16,12 @@ pub mod thumbnail;
 pub mod yunet;
 
 use crate::face::embedding::Embedding;
-use crate::face::geometry::DetectedFace;
+use crate::face::geometry::{DetectedFace, Point};
 use crate::face::quality::FaceQuality;
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::face::timing::SystemClock;
 pub use crate::face::timing::{Clock, StageTimings};
-use crate::pipeline::align::{chip_transform, extract_chip, FaceChip};
+use crate::pipeline::align::{chip_transform, extract_chip, FaceChip, CHIP_TEMPLATE};
 use crate::pipeline::decode::{decode_photo, DecodeError, DecodeOptions, DecodedPhoto};
 use crate::pipeline::detect::{Detector, DetectorConfig};
 use crate::pipeline::embed::Embedder;
@@ -59,6 +59,25 @@ pub struct Pipeline {
     pub flip: bool,
 }
 
+/// Eye distance, in the image a chip is cut from, below which the chip would
+/// be enlarged: the chip template's own (53 px), with a quarter to spare.
+const CHIP_EYE_PX: f32 = 2.0 * (CHIP_TEMPLATE[1].x - CHIP_TEMPLATE[0].x);
+
+/// The share of full resolution (in width) at which every detected face's
+/// eyes are at least [`CHIP_EYE_PX`] apart (capped at 1); `found_at` is the
+/// share of the image the faces were found in.
+fn needed_share(faces: &[DetectedFace], found_at: f32) -> f32 {
+    faces
+        .iter()
+        .map(|f| {
+            let [l, r, ..] = f.landmarks.0;
+            let eyes = ((l.x - r.x).powi(2) + (l.y - r.y).powi(2)).sqrt().max(1.0);
+            found_at * CHIP_EYE_PX / eyes
+        })
+        .fold(0.0, f32::max)
+        .min(1.0)
+}
+
 impl Pipeline {
     pub fn new(detector_onnx: &[u8], embedder_onnx: &[u8]) -> Result<Self, ModelError> {
         Ok(Pipeline {
@@ -89,11 +108,47 @@ impl Pipeline {
         )
     }
 
+    /// Decodes, detects and embeds. A large JPEG is decoded small first
+    /// ([`decode::preview`]) to find its faces, and again larger only when a
+    /// face is too small in the preview to give a full-quality chip.
     pub fn analyse(&self, bytes: &[u8], clock: &dyn Clock) -> Result<AnalysedPhoto, PipelineError> {
         let t0 = clock.now_ms();
-        let photo = decode_photo(bytes, &self.decode)?;
-        let decode_ms = clock.now_ms() - t0;
-        self.analyse_decoded(photo, decode_ms, clock)
+        let Some(preview) = decode::preview(bytes, &self.decode, self.detector.config.max_side)?
+        else {
+            let photo = decode_photo(bytes, &self.decode)?;
+            let decode_ms = clock.now_ms() - t0;
+            return self.analyse_decoded(photo, decode_ms, clock);
+        };
+        let mut decode_ms = clock.now_ms() - t0;
+        let t1 = clock.now_ms();
+        let detections = self.detector.detect(&preview.image)?;
+        let detect_ms = clock.now_ms() - t1;
+        let needed = needed_share(&detections, preview.scale());
+        let (photo, detections) = if needed <= preview.scale() {
+            (preview, detections)
+        } else {
+            let t = clock.now_ms();
+            let finer = decode::decode_with_share(bytes, &self.decode, needed)?;
+            decode_ms += clock.now_ms() - t;
+            let k = finer.image.width() as f32 / preview.image.width() as f32;
+            let moved = detections
+                .iter()
+                .map(|d| d.map(|p| Point::new(p.x * k, p.y * k)))
+                .collect();
+            (finer, moved)
+        };
+        let t2 = clock.now_ms();
+        let faces = self.embed_faces(&photo, detections)?;
+        let timings = StageTimings {
+            decode_ms,
+            detect_ms,
+            embed_ms: clock.now_ms() - t2,
+        };
+        Ok(AnalysedPhoto {
+            photo,
+            faces,
+            timings,
+        })
     }
 
     /// Detects and embeds the faces of a photo decoded already (by the

@@ -159,7 +159,24 @@ pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch
     })
 }
 
+/// Hands the memory of a photo just analysed back to the system. Its
+/// buffers (tens of megabytes, on several threads) are freed into glibc's
+/// heaps, which fragment: 1,000 phone-size photos grew to 10 GB of RSS.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn analyse_file(pipeline: &Pipeline, rel: &str, path: &Path, clock: &SystemClock) -> PhotoOutcome {
+    let outcome = analyse_bytes(pipeline, rel, path, clock);
+    release_freed_memory();
+    outcome
+}
+
+fn analyse_bytes(pipeline: &Pipeline, rel: &str, path: &Path, clock: &SystemClock) -> PhotoOutcome {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {

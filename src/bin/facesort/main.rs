@@ -87,6 +87,10 @@ pub struct PipelineOpts {
     /// cost; lower accuracy, see the README's Evaluation section).
     #[arg(long)]
     no_flip: bool,
+    /// Decode every photo whole, instead of a large JPEG small first to find
+    /// its faces (the baseline for benchmarks).
+    #[arg(long)]
+    full_decode: bool,
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -98,6 +102,7 @@ impl PipelineOpts {
         p.detector.config.score_threshold = self.min_score;
         p.detector.config.max_side = self.detect_size;
         p.flip = !self.no_flip;
+        p.decode.preview = !self.full_decode;
         Ok(p)
     }
 
