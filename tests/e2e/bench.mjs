@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { chromiumMiB, perThousand } from './measure.mjs';
+import { PeakMemory, perThousand } from './measure.mjs';
 import { DEV_SET, DIST, PREFIX, backToPeople, gotoApp, guardedContext, launchBrowser, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
@@ -52,17 +52,17 @@ try {
   console.error(`giving ${images.length} photos from ${setDir} to ${server.url} ...`);
   const wall0 = Date.now();
   // Sampled from outside: Chromium's memory, and how many photos are done when.
-  let peakMiB = 0;
+  const peak = new PeakMemory();
   const progress = [];
   const sampler = setInterval(async () => {
-    peakMiB = Math.max(peakMiB, chromiumMiB());
+    peak.sample();
     const done = await page.evaluate(() => window.facesortStats?.done ?? 0).catch(() => null);
     if (done !== null) progress.push([Date.now(), done]);
   }, 1000);
   await page.locator(sel.photosInput).setInputFiles(images); // local paths: no copying through the driver
   await waitForDone(page, timeout);
   clearInterval(sampler);
-  peakMiB = Math.max(peakMiB, chromiumMiB());
+  peak.sample();
   const wall = (Date.now() - wall0) / 1000;
 
   const { bench, stats } = await page.evaluate(() => ({
@@ -102,7 +102,8 @@ try {
     ['people found', people],
     ['largest person', largest],
     ['other faces', other ?? 'none'],
-    ['Chromium peak memory (sum of PSS), MiB', peakMiB ? peakMiB.toFixed(0) : 'n/a'],
+    ['Chromium peak memory (sum of PSS), MiB', peak.total ? peak.total.toFixed(0) : 'n/a'],
+    ['  by process at the peak, MiB', peak.total ? String(peak).replace(/^\d+ /, '') : 'n/a'],
     ['photos/s per 1,000 photos', perThousand(progress)],
     ['page long tasks > 50 ms / > 200 ms / longest, ms', bench.long
       ? `${bench.long.length} / ${bench.long.filter((d) => d > 200).length} / ${Math.max(0, ...bench.long).toFixed(0)}`

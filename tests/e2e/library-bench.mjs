@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { chromiumMiB, perThousand } from './measure.mjs';
+import { PeakMemory, perThousand } from './measure.mjs';
 import { DEV_SET, DIST, PREFIX, gotoApp, guardedContext, launchBrowser, peopleList, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const n = Number(process.argv[2] || 1000);
@@ -34,10 +34,10 @@ try {
     new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
       .observe({ type: 'longtask', buffered: true });
   });
-  let peakMiB = 0;
+  const peak = new PeakMemory();
   const progress = [];
   const sampler = setInterval(async () => {
-    peakMiB = Math.max(peakMiB, chromiumMiB());
+    peak.sample();
     const done = await page.evaluate(() => window.facesortStats?.done ?? 0).catch(() => null);
     if (done !== null) progress.push([Date.now(), done]);
   }, 1000);
@@ -63,7 +63,7 @@ try {
   console.log('| measure | value |\n|---|---|');
   console.log(`| photos sorted (first visit) | ${n} in ${sortS.toFixed(1)} s (${(n / sortS).toFixed(1)} photos/s) |`);
   console.log(`| photos/s over each 1,000 photos | ${perThousand(progress)} |`);
-  console.log(`| Chromium peak memory (sum of PSS) | ${peakMiB.toFixed(0)} MiB |`);
+  console.log(`| Chromium peak memory (sum of PSS), MiB, by process at the peak | ${peak} |`);
   console.log(`| page long tasks > 50 ms / > 200 ms / longest | ${long.length} / ${long.filter((d) => d > 200).length} / ${Math.max(0, ...long).toFixed(0)} ms |`);
   console.log(`| library after sorting | ${kept.trim()} |`);
   console.log(`| IndexedDB usage | ${(stored / 1e6).toFixed(1)} MB = ${(stored / n / 1e3).toFixed(0)} kB per photo (originals included) |`);

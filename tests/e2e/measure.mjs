@@ -3,16 +3,41 @@ import fs from 'node:fs';
 
 /** Chromium's memory now: the proportional set size of each of its processes, summed, in MiB. */
 export function chromiumMiB() {
-  let kib = 0;
+  return Object.values(chromiumByKind()).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Chromium's memory now by kind of process, in MiB: "browser" (blob storage, IndexedDB's
+ * backend), "renderer" (the page and its workers), "gpu-process", "utility" (network, storage).
+ */
+export function chromiumByKind() {
+  const kinds = {};
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!/chrom(e|ium)/.test(cmd.split('\0')[0])) continue;
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!/chrom(e|ium)/.test(cmd[0])) continue;
+      const kind = cmd.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
       const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      kib += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      kinds[kind] = (kinds[kind] ?? 0) + Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) / 1024;
     } catch { /* the process ended meanwhile */ }
   }
-  return kib / 1024;
+  return kinds;
+}
+
+/** Keeps the peak of the total and, at that moment, its split by kind. */
+export class PeakMemory {
+  total = 0;
+  split = {};
+  sample() {
+    const kinds = chromiumByKind();
+    const total = Object.values(kinds).reduce((a, b) => a + b, 0);
+    if (total > this.total) [this.total, this.split] = [total, kinds];
+  }
+  /** "2451 (renderer 1800, browser 400, ...)" */
+  toString() {
+    const parts = Object.entries(this.split).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`);
+    return `${this.total.toFixed(0)} (${parts.join(', ')})`;
+  }
 }
 
 /** "9.8, 9.6, 9.9": photos per second over each successive 1,000 photos (and the rest). */
