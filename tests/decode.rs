@@ -4,7 +4,9 @@ mod common;
 
 use common::{jpeg, with_exif_orientation};
 use facesort::face::geometry::Point;
-use facesort::pipeline::decode::{decode_photo, DecodeError, DecodeOptions, Orientation};
+use facesort::pipeline::decode::{
+    decode_photo, decode_with_share, DecodeError, DecodeOptions, Orientation,
+};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Cursor;
@@ -201,4 +203,13 @@ fn a_100_megapixel_jpeg_is_downscaled_without_holding_it_at_full_size() {
         "decoding needed {peak_mib:.0} MiB at peak"
     );
     eprintln!("100 MP JPEG: working image {pw}×{ph}, peak {peak_mib:.0} MiB");
+
+    // A face that needs half the photo's resolution still gets no more than
+    // the cap (half of 12,500 × 8,000 would be 25 MP).
+    let finer = decode_with_share(&bytes, &DecodeOptions::default(), 0.5).unwrap();
+    let (fw, fh) = finer.image.dimensions();
+    assert!(
+        fw as u64 * fh as u64 <= DecodeOptions::default().max_pixels,
+        "decoded for a face at {fw}×{fh}"
+    );
 }

@@ -14,7 +14,7 @@ export function chromiumByKind() {
   const kinds = {};
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
       if (!/chrom(e|ium)/.test(cmd[0])) continue;
       const kind = cmd.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
       const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');

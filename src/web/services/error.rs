@@ -94,6 +94,8 @@ pub enum DownloadError {
     Busy,
     #[error("{name} is no longer in the folder {folder} (moved, renamed or deleted)")]
     Missing { name: String, folder: String },
+    #[error("{name} in the folder {folder} is not the photo that was sorted (it changed since)")]
+    Changed { name: String, folder: String },
     #[error("Facesort may not read the folder {0} yet: allow it under \"Your library\"")]
     NoAccess(String),
 }

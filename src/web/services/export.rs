@@ -34,8 +34,10 @@ pub struct ExportStatus {
     pub bytes: u64,
     /// Photos already in the folder from an earlier export, left as they were.
     pub kept: usize,
-    /// Photos whose originals could not be read (moved, or no access): named, skipped.
-    pub left_out: Vec<String>,
+    /// Photos whose originals could not be read (moved, changed, no access):
+    /// skipped, and why, each reason once.
+    pub left_out: usize,
+    pub reasons: Vec<String>,
     pub kind: ExportKind,
     pub state: ExportState,
 }
@@ -112,7 +114,8 @@ impl Exports {
             total,
             bytes: 0,
             kept: 0,
-            left_out: Vec::new(),
+            left_out: 0,
+            reasons: Vec::new(),
             kind,
             state: ExportState::Running,
         }));
@@ -128,11 +131,17 @@ impl Exports {
         });
     }
 
+    /// Counts a photo left out; each reason is told once (a folder the page
+    /// may not read would otherwise be named once per photo).
     fn leave_out(&self, why: DownloadError) {
+        let why = why.to_string();
         self.status.update(|s| {
             if let Some(s) = s {
                 s.done += 1;
-                s.left_out.push(why.to_string());
+                s.left_out += 1;
+                if !s.reasons.contains(&why) {
+                    s.reasons.push(why);
+                }
             }
         });
     }
@@ -165,7 +174,7 @@ async fn wait(promise: js_sys::Promise) -> Result<JsValue, DownloadError> {
 /// Where a zip's bytes go as it is written.
 enum Sink {
     /// A file the user picked: written as the zip grows.
-    File(FileSystemWritableFileStream),
+    File(FileSystemFileHandle, FileSystemWritableFileStream),
     /// Blob parts the browser keeps (moving large ones to disk), offered as
     /// one download at the end.
     Parts(Array),
@@ -177,7 +186,7 @@ impl Sink {
             return Ok(());
         }
         match self {
-            Sink::File(stream) => {
+            Sink::File(_, stream) => {
                 let promise = stream
                     .write_with_u8_array(bytes)
                     .map_err(|e| DownloadError::Write(describe(&e)))?;
@@ -194,7 +203,7 @@ impl Sink {
 
     async fn finish(self, file_name: &str) -> Result<(), DownloadError> {
         match self {
-            Sink::File(stream) => wait(stream.close()).await.map(|_| ()),
+            Sink::File(_, stream) => wait(stream.close()).await.map(|_| ()),
             Sink::Parts(parts) => {
                 let options = web_sys::BlobPropertyBag::new();
                 options.set_type("application/zip");
@@ -206,10 +215,17 @@ impl Sink {
         }
     }
 
-    /// Drops what was written: a picked file is left as it was.
+    /// Drops what was written. The picker already emptied the picked file
+    /// (or made it), so it is removed rather than left empty.
     async fn abandon(self) {
-        if let Sink::File(stream) = self {
+        if let Sink::File(handle, stream) = self {
             let _ = JsFuture::from(stream.abort()).await;
+            let remove = Reflect::get(&handle, &"remove".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+            if let Some(promise) = remove.and_then(|f| f.call0(&handle).ok()) {
+                let _ = JsFuture::from(js_sys::Promise::from(promise)).await;
+            }
         }
     }
 }
@@ -232,7 +248,10 @@ impl Item {
 fn left_out(e: &DownloadError) -> bool {
     matches!(
         e,
-        DownloadError::Missing { .. } | DownloadError::NoAccess(_)
+        DownloadError::Missing { .. }
+            | DownloadError::Changed { .. }
+            | DownloadError::NoAccess(_)
+            | DownloadError::Read { .. }
     )
 }
 
@@ -296,7 +315,7 @@ async fn export_zip(
     }
     let sink = if ask_where && window_function("showSaveFilePicker").is_some() {
         match save_file_stream(&file_name).await {
-            Ok(Some(stream)) => Sink::File(stream),
+            Ok(Some((handle, stream))) => Sink::File(handle, stream),
             Ok(None) => return,
             Err(e) => {
                 library.report(Problem::Download(e));
@@ -331,7 +350,7 @@ async fn export_zip(
 /// Asks where to save `file_name`; `None` when the user closed the picker.
 async fn save_file_stream(
     file_name: &str,
-) -> Result<Option<FileSystemWritableFileStream>, DownloadError> {
+) -> Result<Option<(FileSystemFileHandle, FileSystemWritableFileStream)>, DownloadError> {
     let options = Object::new();
     let accept = Object::new();
     let _ = Reflect::set(
@@ -352,7 +371,7 @@ async fn save_file_stream(
     };
     let handle: FileSystemFileHandle = handle.unchecked_into();
     let stream = wait(handle.create_writable()).await?;
-    Ok(Some(stream.unchecked_into()))
+    Ok(Some((handle, stream.unchecked_into())))
 }
 
 /// Name and original of each photo, by id, taken once per export.

@@ -445,6 +445,7 @@ impl Service {
                 let original = match (&photo.in_folder, file) {
                     (Some(at), _) => Original::InFolder {
                         at: at.clone(),
+                        size: photo.size,
                         this_visit: None,
                     },
                     (None, Some(file)) => Original::Kept(file),
@@ -647,6 +648,7 @@ impl Service {
                         None,
                         Original::InFolder {
                             at: at.clone(),
+                            size: picked.file.size(),
                             this_visit: Some(file),
                         },
                     ),
@@ -885,8 +887,26 @@ impl Service {
         let id = match id {
             Some(id) => id,
             None => {
+                // After every folder any photo names, so a folder whose record
+                // was lost never lends its number to another.
+                let used = self.out.photos.with_untracked(|photos| {
+                    photos
+                        .iter()
+                        .filter_map(|p| match &p.original {
+                            Original::InFolder { at, .. } => Some(at.folder.0 + 1),
+                            Original::Kept(_) => None,
+                        })
+                        .max()
+                });
                 let folder = PickedFolder {
-                    id: FolderId(known.iter().map(|f| f.id.0 + 1).max().unwrap_or(0)),
+                    id: FolderId(
+                        known
+                            .iter()
+                            .map(|f| f.id.0 + 1)
+                            .chain(used)
+                            .max()
+                            .unwrap_or(0),
+                    ),
                     name: handle.name(),
                     handle: handle.clone(),
                 };

@@ -34,17 +34,23 @@ pub async fn access(folder: &FileSystemDirectoryHandle, ask: bool) -> Access {
     } else {
         "queryPermission"
     };
+    // Browsers without permissions on handles read freely.
+    let Some(f) = Reflect::get(folder, &method.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return Access::Granted;
+    };
     let answer = async {
-        let f: js_sys::Function = Reflect::get(folder, &method.into()).ok()?.dyn_into().ok()?;
         let promise: js_sys::Promise = f.call1(folder, &read_mode()).ok()?.dyn_into().ok()?;
         JsFuture::from(promise).await.ok()?.as_string()
     }
     .await;
     match answer.as_deref() {
-        // Browsers without permissions on handles (the private file system) read freely.
-        Some("granted") | None => Access::Granted,
-        Some("prompt") => Access::Ask,
-        Some(_) => Access::Denied,
+        Some("granted") => Access::Granted,
+        Some("denied") => Access::Denied,
+        // "prompt", or the request failed (no user activation): ask again.
+        _ => Access::Ask,
     }
 }
 
@@ -56,19 +62,36 @@ pub async fn open(
 ) -> Result<Blob, DownloadError> {
     match original {
         Original::Kept(blob) => Ok(blob.clone()),
-        Original::InFolder {
-            this_visit: Some(file),
-            ..
-        } => Ok(file.clone()),
+        // The file as read when it was added, unless it changed since (then
+        // reading it fails, and the folder is looked at again).
         Original::InFolder {
             at,
+            size,
+            this_visit: Some(file),
+        } => match JsFuture::from(
+            file.slice_with_i32_and_i32(0, 1)
+                .map_err(|e| DownloadError::Read {
+                    name: name.to_string(),
+                    detail: describe(&e),
+                })?
+                .array_buffer(),
+        )
+        .await
+        {
+            Ok(_) => Ok(file.clone()),
+            Err(_) => from_folder(at, *size, name, folders).await,
+        },
+        Original::InFolder {
+            at,
+            size,
             this_visit: None,
-        } => from_folder(at, name, folders).await,
+        } => from_folder(at, *size, name, folders).await,
     }
 }
 
 async fn from_folder(
     at: &FolderPath,
+    size: f64,
     name: &str,
     folders: &[PickedFolder],
 ) -> Result<Blob, DownloadError> {
@@ -98,8 +121,17 @@ async fn from_folder(
                 .await
                 .map_err(failed)?
                 .unchecked_into();
-            let file = JsFuture::from(file.get_file()).await.map_err(failed)?;
-            return Ok(file.unchecked_into());
+            let file: web_sys::File = JsFuture::from(file.get_file())
+                .await
+                .map_err(failed)?
+                .unchecked_into();
+            if file.size() != size {
+                return Err(DownloadError::Changed {
+                    name: name.to_string(),
+                    folder: folder.name.clone(),
+                });
+            }
+            return Ok(file.into());
         }
         dir = JsFuture::from(dir.get_directory_handle(part))
             .await

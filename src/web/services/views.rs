@@ -30,6 +30,9 @@ pub enum Original {
     /// `this_visit` is the file as it was read when added, until a reload.
     InFolder {
         at: FolderPath,
+        /// Its size when sorted: a file of another size under that name is
+        /// another photo.
+        size: f64,
         this_visit: Option<web_sys::Blob>,
     },
 }

@@ -61,8 +61,12 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
             match originals::open(&original, &p.name, &folders).await {
                 Ok(file) => {
                     if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
-                        made.set_value(Some(url.clone()));
-                        src.set(url);
+                        // The viewer may have closed meanwhile: then nobody would revoke it.
+                        if made.try_set_value(Some(url.clone())).is_some() {
+                            let _ = web_sys::Url::revoke_object_url(&url);
+                        } else {
+                            src.set(url);
+                        }
                     }
                 }
                 Err(e) => unreadable.set(Some(e.to_string())),

@@ -98,11 +98,11 @@ pub fn export_status(s: &ExportStatus) -> String {
         ExportKind::Folder => (format!("the folder {}", s.target), photo_count),
     };
     let size = bytes(s.bytes as f64);
-    let saved = s.done - s.left_out.len();
-    let left_out = if s.left_out.is_empty() {
+    let saved = s.done - s.left_out;
+    let left_out = if s.left_out == 0 {
         String::new()
     } else {
-        format!(" Left out: {}.", s.left_out.join("; "))
+        format!(" Left out {}: {}.", count(s.left_out), s.reasons.join("; "))
     };
     let told = match s.state {
         ExportState::Running => format!(
