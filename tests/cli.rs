@@ -42,6 +42,12 @@ fn messy_folder(root: &Path) {
     std::fs::write(root.join("broken.jpg"), &rocket[..rocket.len() / 3]).unwrap();
     std::fs::write(root.join("empty.jpg"), b"").unwrap();
     std::fs::write(root.join("notes.txt"), b"not a photo").unwrap();
+    // An iPhone photo, a hidden copy of a real one, and a hidden folder.
+    let heic = [&[0, 0, 0, 0x18][..], b"ftypheic\0\0\0\0mif1heic", &[0; 64]].concat();
+    std::fs::write(root.join("IMG_0001.HEIC"), heic).unwrap();
+    std::fs::write(root.join("..%2F..%2Fevil.jpg"), &rocket).unwrap();
+    std::fs::create_dir_all(root.join(".thumbnails")).unwrap();
+    std::fs::write(root.join(".thumbnails/t.jpg"), &rocket).unwrap();
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -85,11 +91,23 @@ fn sort_puts_each_person_in_a_folder_and_reports_bad_files_without_stopping() {
         "{failed}"
     );
     assert!(failed.contains("empty.jpg: the file is empty"), "{failed}");
+    assert!(
+        failed.contains("IMG_0001.HEIC: HEIC photos cannot be read here yet"),
+        "{failed}"
+    );
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         stderr.contains("error: broken.jpg:") && stderr.contains("error: empty.jpg:"),
         "{stderr}"
     );
+    // Whatever is not analysed is named, with why.
+    for line in [
+        "skipped: ..%2F..%2Fevil.jpg: hidden file (its name starts with a dot)",
+        "skipped: .thumbnails/: hidden folder",
+        "skipped: notes.txt: not a photo",
+    ] {
+        assert!(stderr.contains(line), "{line:?} missing from:\n{stderr}");
+    }
     // Copies are byte-identical to the originals.
     assert_eq!(
         std::fs::read(out.join("other-faces/cameraman.png")).unwrap(),

@@ -213,3 +213,72 @@ fn a_100_megapixel_jpeg_is_downscaled_without_holding_it_at_full_size() {
         "decoded for a face at {fw}×{fh}"
     );
 }
+
+/// A PNG that declares `w`×`h` RGB pixels, all zero: a few hundred kilobytes
+/// to megabytes of file for gigabytes of pixels.
+fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+    use flate2::{write::ZlibEncoder, Compression};
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend(kind);
+        out.extend(data);
+        out.extend(crc.finalize().to_be_bytes());
+    }
+    let mut ihdr = Vec::new();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    let mut z = ZlibEncoder::new(Vec::new(), Compression::best());
+    let row = vec![0u8; 1 + 3 * w as usize];
+    for _ in 0..h {
+        z.write_all(&row).unwrap();
+    }
+    let idat = z.finish().unwrap();
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &idat);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_from_its_header_in_bounded_memory() {
+    let bomb = png_bomb(30_000, 30_000);
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let error = decode_photo(&bomb, &DecodeOptions::default()).unwrap_err();
+    let peak_mib = (PEAK.load(Ordering::Relaxed) - before) as f64 / (1 << 20) as f64;
+    assert_eq!(
+        error.to_string(),
+        "30000 × 30000 pixels is more than Facesort reads (120 megapixels)"
+    );
+    assert!(peak_mib < 64.0, "refusing it took {peak_mib:.0} MiB");
+    eprintln!(
+        "{} kB PNG bomb refused with {peak_mib:.1} MiB at peak",
+        bomb.len() / 1000
+    );
+}
+
+#[test]
+fn photos_in_formats_it_does_not_read_are_named_not_called_not_a_photo() {
+    let heic = [&[0, 0, 0, 0x18][..], b"ftypheic\0\0\0\0mif1heic", &[0; 64]].concat();
+    let error = decode_photo(&heic, &DecodeOptions::default()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("HEIC photos cannot be read here yet"),
+        "{error}"
+    );
+    let cr2 = [&b"II*\0\x10\0\0\0CR\x02\0"[..], &[0; 64]].concat();
+    assert_eq!(
+        decode_photo(&cr2, &DecodeOptions::default())
+            .unwrap_err()
+            .to_string(),
+        "CR2 is a camera RAW format, which Facesort does not read: export the photo as JPEG"
+    );
+}

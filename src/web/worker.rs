@@ -2,7 +2,10 @@
 //! [`ToWorker`] requests one at a time, each with the reply its kind has.
 
 use super::js::{blob, describe, now_ms, sha256_hex, PerformanceClock};
-use crate::pipeline::decode::{probe, DecodeError, DecodedPhoto};
+use crate::pipeline::decode::{
+    limit_megapixels, probe, DecodeError, DecodedPhoto, Orientation, PhotoHeader,
+};
+use crate::pipeline::format::{sniff, FileKind, OtherPhoto};
 use crate::pipeline::models::{manifest, ModelEntry};
 use crate::pipeline::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
 use crate::pipeline::{Pipeline, PipelineError};
@@ -27,7 +30,7 @@ const THUMBNAIL_SIDE: u32 = 360;
 const CROP_SIDE: u32 = 128;
 
 pub fn run() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(report_panic));
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     wasm_bindgen_futures::spawn_local(async move {
         let pipeline = match load_pipeline(&scope).await {
@@ -52,6 +55,25 @@ pub fn run() {
         on_message.forget();
         post(&scope, &FromWorker::Ready);
     });
+}
+
+/// Tells the page before the instance traps, so the photo being analysed
+/// fails with a reason and the page replaces this worker (a wasm panic
+/// aborts: nothing in this instance can run safely afterwards).
+fn report_panic(info: &std::panic::PanicHookInfo) {
+    console_error_panic_hook::hook(info);
+    let what = info
+        .payload_as_str()
+        .unwrap_or("an internal error")
+        .to_string();
+    let message = match info.location() {
+        Some(at) => format!("{what}, at {}:{}", at.file(), at.line()),
+        None => what,
+    };
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    if let Ok(value) = serde_wasm_bindgen::to_value(&FromWorker::Crashed { message }) {
+        let _ = scope.post_message(&value);
+    }
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
@@ -150,12 +172,17 @@ async fn analyse(
     pipeline.borrow_mut().detector.config = request.detector;
     let max_pixels = pipeline.borrow().decode.max_pixels;
     let t0 = now_ms();
-    let decoded = if request.browser_decode {
-        decode_in_browser(scope, bytes, max_pixels)
+    let decoded = match sniff(bytes) {
+        // Formats only the browser decodes (AVIF everywhere, HEIC in Safari).
+        FileKind::Other(kind @ (OtherPhoto::Avif | OtherPhoto::Heic)) => Some(
+            decode_other_in_browser(scope, bytes, max_pixels, kind)
+                .await
+                .map_err(|e| typed(e.into()))?,
+        ),
+        _ if request.browser_decode => decode_in_browser(scope, bytes, max_pixels)
             .await
-            .map_err(|e| typed(e.into()))?
-    } else {
-        None
+            .map_err(|e| typed(e.into()))?,
+        _ => None,
     };
     let pipeline = pipeline.borrow();
     let analysed = match decoded {
@@ -203,22 +230,10 @@ pub async fn decode_in_browser(
 ) -> Result<Option<DecodedPhoto>, DecodeError> {
     let header = probe(bytes)?;
     let (width, height) = header.working_size(max_pixels);
-    let options = ImageBitmapOptions::new();
-    options.set_image_orientation(ImageOrientation::FromImage);
-    if (width, height) != header.upright_size() {
-        options.set_resize_width(width);
-        options.set_resize_height(height);
-        options.set_resize_quality(ResizeQuality::High);
-    }
-    let Ok(promise) =
-        scope.create_image_bitmap_with_blob_and_image_bitmap_options(&blob(bytes, ""), &options)
-    else {
+    let resize = (width, height) != header.upright_size();
+    let Some(bitmap) = bitmap(scope, bytes, resize.then_some((width, height))).await else {
         return Ok(None);
     };
-    let Ok(bitmap) = JsFuture::from(promise).await else {
-        return Ok(None);
-    };
-    let bitmap: ImageBitmap = bitmap.unchecked_into();
     // Where a browser resizes before it orients, the sizes disagree: let
     // Facesort's decoder do it rather than guess.
     let rgba = if (bitmap.width(), bitmap.height()) == (width, height) {
@@ -228,12 +243,80 @@ pub async fn decode_in_browser(
     };
     bitmap.close();
     let Some(rgba) = rgba else { return Ok(None) };
-    let rgb: Vec<u8> = rgba
-        .chunks_exact(4)
-        .flat_map(|p| [p[0], p[1], p[2]])
-        .collect();
-    Ok(RgbImage::from_raw(width, height, rgb)
+    Ok(RgbImage::from_raw(width, height, rgb(&rgba))
         .map(|image| DecodedPhoto::from_upright(&header, image)))
+}
+
+/// A photo in a format Facesort's decoder does not read, decoded by the
+/// browser if it can (upright, so its pixels are its stored pixels); refused
+/// by name if it cannot.
+async fn decode_other_in_browser(
+    scope: &DedicatedWorkerGlobalScope,
+    bytes: &[u8],
+    max_pixels: u64,
+    kind: OtherPhoto,
+) -> Result<DecodedPhoto, DecodeError> {
+    let refused = || DecodeError::NotRead(kind);
+    let format = match kind {
+        OtherPhoto::Avif => "AVIF",
+        _ => "HEIC",
+    };
+    let whole = bitmap(scope, bytes, None).await.ok_or_else(refused)?;
+    let header = PhotoHeader {
+        format,
+        stored_width: whole.width(),
+        stored_height: whole.height(),
+        orientation: Orientation::NoTransforms,
+    };
+    let limit_mp = limit_megapixels(format);
+    if header.stored_width as u64 * header.stored_height as u64 > limit_mp * 1_000_000 {
+        whole.close();
+        return Err(DecodeError::TooLarge {
+            width: header.stored_width,
+            height: header.stored_height,
+            limit_mp,
+        });
+    }
+    let (width, height) = header.working_size(max_pixels);
+    let working = if (width, height) == header.upright_size() {
+        whole
+    } else {
+        whole.close();
+        bitmap(scope, bytes, Some((width, height)))
+            .await
+            .ok_or_else(refused)?
+    };
+    let rgba = pixels(&working, width, height);
+    working.close();
+    rgba.and_then(|rgba| RgbImage::from_raw(width, height, rgb(&rgba)))
+        .map(|image| DecodedPhoto::from_upright(&header, image))
+        .ok_or_else(refused)
+}
+
+/// The browser's decode of `bytes`, EXIF orientation applied, resized to
+/// `size` if given; `None` if the browser cannot decode it.
+async fn bitmap(
+    scope: &DedicatedWorkerGlobalScope,
+    bytes: &[u8],
+    size: Option<(u32, u32)>,
+) -> Option<ImageBitmap> {
+    let options = ImageBitmapOptions::new();
+    options.set_image_orientation(ImageOrientation::FromImage);
+    if let Some((width, height)) = size {
+        options.set_resize_width(width);
+        options.set_resize_height(height);
+        options.set_resize_quality(ResizeQuality::High);
+    }
+    let promise = scope
+        .create_image_bitmap_with_blob_and_image_bitmap_options(&blob(bytes, ""), &options)
+        .ok()?;
+    Some(JsFuture::from(promise).await.ok()?.unchecked_into())
+}
+
+fn rgb(rgba: &[u8]) -> Vec<u8> {
+    rgba.chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect()
 }
 
 /// The bitmap's RGBA pixels, drawn through an `OffscreenCanvas`.

@@ -68,6 +68,9 @@ pub enum FromWorker {
         id: RequestId,
         reply: Result<Clustering, GroupingError>,
     },
+    /// The worker panicked (its message): whatever it was doing will not be
+    /// answered, and its wasm instance cannot be used again.
+    Crashed { message: String },
     /// A request the worker could not read (a page of another version, say);
     /// `id` when at least that could be read.
     Unreadable {
@@ -82,7 +85,9 @@ impl FromWorker {
         match self {
             FromWorker::Analysed { id, .. } | FromWorker::Grouped { id, .. } => Some(*id),
             FromWorker::Unreadable { id, .. } => *id,
-            FromWorker::Ready | FromWorker::ModelsFailed { .. } => None,
+            FromWorker::Ready | FromWorker::ModelsFailed { .. } | FromWorker::Crashed { .. } => {
+                None
+            }
         }
     }
 }

@@ -33,9 +33,29 @@ export function mimeType(file) {
   return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
+/**
+ * The headers a `_headers` file in `root` gives every path ("/*" block; the format of
+ * Netlify and Cloudflare Pages), as a static host would send them: the app's build writes
+ * its Content-Security-Policy there (scripts/csp.mjs).
+ */
+export function headersFile(root) {
+  let text;
+  try { text = fs.readFileSync(path.join(root, '_headers'), 'utf8'); } catch { return {}; }
+  const out = {};
+  let all = false;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    if (!/^\s/.test(line)) { all = line.trim() === '/*'; continue; }
+    const at = line.indexOf(':');
+    if (all && at > 0) out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}
+
 export function startServer({ root, port = 0, prefix = '/', headers = {} } = {}) {
   if (!root) throw new Error('startServer: root is required');
   const rootDir = path.resolve(root);
+  headers = { ...headersFile(rootDir), ...headers };
   if (!prefix.startsWith('/')) prefix = '/' + prefix;
   if (!prefix.endsWith('/')) prefix += '/';
 

@@ -4,14 +4,13 @@ use crate::PipelineOpts;
 use facesort::face::embedding::Embedding;
 use facesort::face::geometry::DetectedFace;
 use facesort::face::quality::FaceQuality;
+use facesort::pipeline::format::{sniff, FileKind};
 use facesort::pipeline::{Pipeline, StageTimings, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
-
-const IMAGE_EXTENSIONS: [&str; 5] = ["jpg", "jpeg", "png", "webp", "gif"];
 
 /// A face, with its box in the photo's stored pixel coordinates.
 pub struct Face {
@@ -53,49 +52,107 @@ impl Batch {
     }
 }
 
-/// Image files under `dir` (by extension, hidden entries skipped), sorted so
-/// every run sees the same order; also the number of other files left out.
-pub fn list_photos(dir: &Path) -> Result<(Vec<(String, PathBuf)>, usize), String> {
-    let mut found = Vec::new();
-    let mut others = 0;
+/// Extensions always handed to the decoder, so a damaged or empty photo is
+/// reported with its precise error rather than skipped as "not a photo".
+const PHOTO_EXTENSIONS: [&str; 17] = [
+    "jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "avif", "tif", "tiff", "dng", "cr2",
+    "cr3", "nef", "arw", "orf", "rw2",
+];
+
+/// Why a file under the folder was not analysed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Names starting with a dot are system files (`.DS_Store`, macOS's
+    /// `._IMG_1.jpg`, Android's `.thumbnails/`): analysing them would add
+    /// copies and junk.
+    Hidden,
+    HiddenFolder,
+    /// Neither its name nor its first bytes say photo.
+    NotAPhoto,
+}
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Skip::Hidden => "hidden file (its name starts with a dot)",
+            Skip::HiddenFolder => "hidden folder (its name starts with a dot), not looked into",
+            Skip::NotAPhoto => "not a photo",
+        })
+    }
+}
+
+/// What is under a folder: the files to analyse, sorted so every run sees
+/// the same order, and every other entry with why it is left out.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub photos: Vec<(String, PathBuf)>,
+    pub skipped: Vec<(String, Skip)>,
+}
+
+pub fn list_photos(dir: &Path) -> Result<Listing, String> {
+    let mut listing = Listing::default();
     let mut stack = vec![dir.to_path_buf()];
+    let relative = |path: &Path| {
+        path.strip_prefix(dir)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
     while let Some(d) = stack.pop() {
         let entries = std::fs::read_dir(&d)
             .map_err(|e| format!("cannot read folder {}: {e}", d.display()))?;
         for entry in entries {
             let entry = entry.map_err(|e| format!("cannot read folder {}: {e}", d.display()))?;
             let path = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
             if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let ext = path
-                .extension()
-                .map(|e| e.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            if IMAGE_EXTENSIONS.contains(&ext.as_str()) {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                found.push((rel, path));
+                if hidden {
+                    listing
+                        .skipped
+                        .push((relative(&path) + "/", Skip::HiddenFolder));
+                } else {
+                    stack.push(path);
+                }
+            } else if hidden {
+                listing.skipped.push((relative(&path), Skip::Hidden));
+            } else if looks_like_photo(&path) {
+                listing.photos.push((relative(&path), path));
             } else {
-                others += 1;
+                listing.skipped.push((relative(&path), Skip::NotAPhoto));
             }
         }
     }
-    found.sort();
-    Ok((found, others))
+    listing.photos.sort();
+    listing.skipped.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(listing)
+}
+
+/// By its extension, or else by its first bytes (a photo saved without one).
+fn looks_like_photo(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if PHOTO_EXTENSIONS.contains(&ext.as_str()) {
+        return true;
+    }
+    let mut head = Vec::with_capacity(64 * 1024);
+    let read = std::fs::File::open(path).and_then(|f| {
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut head)
+    });
+    read.is_ok() && sniff(&head) != FileKind::NotAPhoto
 }
 
 pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch, String> {
-    let (files, skipped_non_images) = list_photos(dir)?;
+    let Listing {
+        photos: files,
+        skipped,
+    } = list_photos(dir)?;
+    for (rel, why) in &skipped {
+        eprintln!("skipped: {rel}: {why}");
+    }
     if files.is_empty() {
         return Err(format!(
             "no photos (JPEG, PNG, WebP, GIF) under {}",
@@ -144,13 +201,14 @@ pub fn run(dir: &Path, opts: &PipelineOpts, pipeline: &Pipeline) -> Result<Batch
         .into_iter()
         .map(|o| o.expect("every photo processed"))
         .collect();
-    if skipped_non_images > 0 {
-        let files = if skipped_non_images == 1 {
-            "file that is"
-        } else {
-            "files that are"
-        };
-        eprintln!("note: left out {skipped_non_images} {files} not a JPEG, PNG, WebP or GIF photo");
+    if !skipped.is_empty() {
+        eprintln!(
+            "note: {} not analysed (named above as \"skipped\")",
+            match skipped.len() {
+                1 => "1 file or folder was".to_string(),
+                n => format!("{n} files or folders were"),
+            }
+        );
     }
     Ok(Batch {
         photos,

@@ -58,6 +58,9 @@ pub enum PoolError {
     AllStopped,
     #[error("the worker stopped: {0}")]
     Stopped(String),
+    /// A bug in Facesort met this photo; the worker was replaced.
+    #[error("Facesort failed on this photo ({0}); the other photos go on")]
+    Crashed(String),
     #[error("the request could not be sent to the worker: {0}")]
     Post(String),
     #[error("the worker could not read the request: {0}")]

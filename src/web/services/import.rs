@@ -17,7 +17,7 @@ use web_sys::{
 
 /// The one list of what Facesort reads: pickers, drops and the page's words
 /// all come from it. (The decoder reports anything else precisely.)
-pub const PHOTO_TYPES: [PhotoType; 4] = [
+pub const PHOTO_TYPES: [PhotoType; 5] = [
     PhotoType {
         label: "JPEG",
         mime: "image/jpeg",
@@ -38,6 +38,20 @@ pub const PHOTO_TYPES: [PhotoType; 4] = [
         mime: "image/gif",
         extensions: &["gif"],
     },
+    // Decoded by the browser in the workers.
+    PhotoType {
+        label: "AVIF",
+        mime: "image/avif",
+        extensions: &["avif"],
+    },
+];
+
+/// Photos in formats people have that are not read everywhere (HEIC outside
+/// Safari, camera RAW): handed to the workers anyway, so each is decoded
+/// where the browser can, or named with what to do, never called "not a
+/// photo". Not in the pickers' `accept`: an iPhone then hands over JPEGs.
+const NAMED_EXTENSIONS: [&str; 12] = [
+    "heic", "heif", "tif", "tiff", "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf",
 ];
 
 pub struct PhotoType {
@@ -99,6 +113,8 @@ impl PickedFile {
         PHOTO_TYPES
             .iter()
             .any(|t| t.mime == mime || t.extensions.contains(&ext))
+            || NAMED_EXTENSIONS.contains(&ext)
+            || matches!(mime.as_str(), "image/heic" | "image/heif")
     }
 }
 

@@ -12,6 +12,8 @@ use crate::wire::worker::{
     AnalyseError, AnalyseRequest, FromWorker, PhotoReport, RequestId, WorkerRequest, BYTES_FIELD,
 };
 use futures::channel::oneshot;
+use futures::future::{LocalBoxFuture, Shared};
+use futures::FutureExt;
 use js_sys::{Array, ArrayBuffer, Reflect};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -72,6 +74,8 @@ impl Inbox {
                 }
             }
             FromWorker::ModelsFailed { error } => self.fail_all(PoolError::Models(error)),
+            // It panicked: its wasm instance is unusable from here on.
+            FromWorker::Crashed { message } => self.fail_all(PoolError::Crashed(message)),
             FromWorker::Unreadable { id: None, error } => {
                 // Not even the id could be read: this worker and page disagree.
                 self.fail_all(PoolError::Unreadable(error))
@@ -93,7 +97,8 @@ impl Inbox {
         }
     }
 
-    /// A worker that died answers every outstanding request with why.
+    /// A worker that died answers every outstanding request with why. The
+    /// first reason stands (a panic's message, then the error event it causes).
     pub fn fail_all(&mut self, error: PoolError) {
         if let Some(r) = self.ready.take() {
             let _ = r.send(Err(error.clone()));
@@ -101,21 +106,40 @@ impl Inbox {
         for (_, w) in self.waiting.drain() {
             let _ = w.send(Err(error.clone()));
         }
-        self.dead = Some(error);
+        self.dead.get_or_insert(error);
+    }
+
+    /// Died of something a fresh worker would not repeat: a panic or an
+    /// uncaught error on one photo, not models that fail to load.
+    fn replaceable(&self) -> bool {
+        matches!(
+            self.dead,
+            Some(PoolError::Crashed(_) | PoolError::Stopped(_) | PoolError::Unreadable(_))
+        )
     }
 }
+
+/// Resolves once the worker has loaded its models (shared by every request
+/// that waits for a worker still starting).
+type Ready = Shared<LocalBoxFuture<'static, Result<(), PoolError>>>;
+
+/// A crash loop (a browser that kills every worker) must end: after this
+/// many replacements, dead workers stay dead and the run says so.
+const MAX_REPLACEMENTS: u32 = 16;
 
 struct Slot {
     worker: Worker,
     inbox: Rc<RefCell<Inbox>>,
+    ready: Ready,
     /// Kept alive as long as the worker: dropping them detaches the handlers.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
 pub struct WorkerPool {
-    slots: Vec<Slot>,
+    slots: RefCell<Vec<Rc<Slot>>>,
     next_id: Cell<u32>,
+    replaced: Cell<u32>,
 }
 
 pub fn default_size() -> usize {
@@ -128,51 +152,41 @@ pub fn default_size() -> usize {
 impl WorkerPool {
     /// Starts `size` workers and waits until every one has loaded its models.
     pub async fn start(size: usize) -> Result<WorkerPool, PoolError> {
-        let mut slots = Vec::new();
-        let mut readies = Vec::new();
-        for _ in 0..size {
-            let worker =
-                Worker::new("./worker_loader.js").map_err(|e| PoolError::Spawn(describe(&e)))?;
-            let inbox = Rc::new(RefCell::new(Inbox::default()));
-            readies.push(inbox.borrow_mut().wait_ready());
-            let on_message = {
-                let inbox = inbox.clone();
-                Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                    let mut inbox = inbox.borrow_mut();
-                    match serde_wasm_bindgen::from_value::<FromWorker>(event.data()) {
-                        Ok(message) => inbox.deliver(message),
-                        Err(e) => inbox.fail_all(PoolError::Unreadable(e.to_string())),
-                    }
-                })
-            };
-            let on_error = {
-                let inbox = inbox.clone();
-                Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
-                    inbox
-                        .borrow_mut()
-                        .fail_all(PoolError::Stopped(event.message()));
-                })
-            };
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            slots.push(Slot {
-                worker,
-                inbox,
-                _on_message: on_message,
-                _on_error: on_error,
-            });
-        }
-        for rx in readies {
-            rx.await.unwrap_or(Err(PoolError::StoppedLoading))?;
+        let slots = (0..size)
+            .map(|_| Slot::spawn().map(Rc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        for slot in &slots {
+            slot.ready.clone().await?;
         }
         Ok(WorkerPool {
-            slots,
+            slots: RefCell::new(slots),
             next_id: Cell::new(0),
+            replaced: Cell::new(0),
         })
     }
 
     pub fn size(&self) -> usize {
-        self.slots.len()
+        self.slots.borrow().len()
+    }
+
+    /// The least busy live worker, after replacing any that crashed.
+    fn pick(&self) -> Result<Rc<Slot>, PoolError> {
+        let mut slots = self.slots.borrow_mut();
+        for slot in slots.iter_mut() {
+            if slot.inbox.borrow().replaceable() && self.replaced.get() < MAX_REPLACEMENTS {
+                slot.worker.terminate();
+                if let Ok(fresh) = Slot::spawn() {
+                    self.replaced.set(self.replaced.get() + 1);
+                    *slot = Rc::new(fresh);
+                }
+            }
+        }
+        slots
+            .iter()
+            .filter(|s| !s.inbox.borrow().is_dead())
+            .min_by_key(|s| s.inbox.borrow().outstanding())
+            .cloned()
+            .ok_or(PoolError::AllStopped)
     }
 
     /// Analyses one photo on the least busy worker; `bytes` is transferred.
@@ -195,12 +209,9 @@ impl WorkerPool {
         request: R,
         transfer: Option<ArrayBuffer>,
     ) -> Result<R::Reply, AskError<R::Error>> {
-        let slot = self
-            .slots
-            .iter()
-            .filter(|s| !s.inbox.borrow().is_dead())
-            .min_by_key(|s| s.inbox.borrow().outstanding())
-            .ok_or(PoolError::AllStopped)?;
+        let slot = self.pick()?;
+        // A replacement takes a moment to load its models.
+        slot.ready.clone().await?;
         let id = RequestId(self.next_id.get());
         self.next_id.set(self.next_id.get().wrapping_add(1));
         let message = serde_wasm_bindgen::to_value(&request.into_message(id))
@@ -223,5 +234,46 @@ impl WorkerPool {
         R::reply(message)
             .ok_or(PoolError::WrongReply)?
             .map_err(AskError::Refused)
+    }
+}
+
+impl Slot {
+    fn spawn() -> Result<Slot, PoolError> {
+        let worker =
+            Worker::new("./worker_loader.js").map_err(|e| PoolError::Spawn(describe(&e)))?;
+        let inbox = Rc::new(RefCell::new(Inbox::default()));
+        let ready = inbox.borrow_mut().wait_ready();
+        let ready = async move { ready.await.unwrap_or(Err(PoolError::StoppedLoading)) }
+            .boxed_local()
+            .shared();
+        let on_message = {
+            let inbox = inbox.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let mut inbox = inbox.borrow_mut();
+                match serde_wasm_bindgen::from_value::<FromWorker>(event.data()) {
+                    Ok(message) => inbox.deliver(message),
+                    Err(e) => inbox.fail_all(PoolError::Unreadable(e.to_string())),
+                }
+            })
+        };
+        let on_error = {
+            let inbox = inbox.clone();
+            Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+                // Handled here: the page must not report it as its own uncaught error.
+                event.prevent_default();
+                inbox
+                    .borrow_mut()
+                    .fail_all(PoolError::Stopped(event.message()));
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Slot {
+            worker,
+            inbox,
+            ready,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
     }
 }
