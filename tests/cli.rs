@@ -147,7 +147,7 @@ fn predict_writes_the_evaluation_format() {
     let images = doc["images"].as_object().unwrap();
     assert_eq!(
         images.len(),
-        7,
+        8,
         "all photo files, including failed ones: {:?}",
         images.keys()
     );

@@ -32,6 +32,10 @@ pub fn decode_stride(
 ) {
     let s = out.stride as f32;
     let cols = input_width / out.stride;
+    if cols == 0 {
+        // An input narrower than one stride has no anchors (and no columns to divide by).
+        return;
+    }
     let anchors = out
         .cls
         .len()
