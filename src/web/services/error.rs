@@ -8,7 +8,7 @@ use thiserror::Error;
 
 #[derive(Clone, Debug, Error, PartialEq)]
 pub enum StorageError {
-    #[error("the browser's storage for this site is full: free some space or clear the library; photos sorted now will not be kept after you close the page")]
+    #[error("the browser's storage for this site is full (free some space on this computer, or remove other sites' data)")]
     Full,
     #[error("the browser's storage failed ({0})")]
     Failed(String),
@@ -116,6 +116,9 @@ pub enum Problem {
     NotePending(StorageError),
     #[error("{path} could not be kept in your library: {error}")]
     KeepPhoto { path: String, error: StorageError },
+    /// Sorting stopped: nothing more fits. What was kept is complete.
+    #[error("The browser's storage for this site is full, so sorting stopped: {} not added yet. Everything sorted before is kept. Free some space on this computer (or remove other sites' data), then try again.", if *held == 1 { "1 photo was".to_string() } else { format!("{held} photos were") })]
+    Full { held: usize },
     #[error("Some of your library could not be read back and is left out: {}", .0.join(", "))]
     Damaged(Vec<String>),
     #[error("Who is who could not be kept in your library: {0}")]

@@ -82,6 +82,8 @@ enum Command {
     Cancel,
     Correct(Correction, oneshot::Sender<EditNote>),
     Clear,
+    /// Space was freed: add the photos held back when storage was full.
+    Retry,
     Report(Box<Problem>),
     Pool(oneshot::Sender<PoolStart>),
     // From the service's own tasks:
@@ -276,6 +278,11 @@ impl Library {
         self.send(Command::Clear);
     }
 
+    /// Adds again the photos held back when the browser's storage was full.
+    pub fn retry(&self) {
+        self.send(Command::Retry);
+    }
+
     /// Tells the user about a failure outside the service (a download).
     pub fn report(&self, problem: Problem) {
         self.send(Command::Report(Box::new(problem)));
@@ -314,6 +321,10 @@ struct Service {
     hashes: HashMap<String, PhotoId>,
     next_id: u32,
     queue: Vec<PickedFile>,
+    /// Photos not added because the browser's storage filled up: the run
+    /// stopped, and they wait for [`Command::Retry`] (they stay noted as
+    /// pending in the library, so a reload offers them too).
+    held: Vec<PickedFile>,
     /// A run is going: it drains `queue` before it ends.
     running: bool,
     pool: Option<PoolStart>,
@@ -342,6 +353,7 @@ impl Service {
             hashes: HashMap::new(),
             next_id: 0,
             queue: Vec::new(),
+            held: Vec::new(),
             running: false,
             pool: None,
             before_loading: Phase::Idle,
@@ -372,6 +384,11 @@ impl Service {
                 let _ = reply.send(note);
             }
             Command::Clear => self.clear().await,
+            Command::Retry => {
+                let held = std::mem::take(&mut self.held);
+                self.out.problem.set(None);
+                self.add(held).await;
+            }
             Command::Report(problem) => self.out.problem.set(Some(*problem)),
             Command::Pool(reply) => {
                 let _ = reply.send(self.pool_start());
@@ -621,6 +638,10 @@ impl Service {
     async fn finished(&mut self, picked: PickedFile, outcome: Outcome) {
         if let Outcome::Dropped = outcome {
             self.out.progress.update(|p| p.total -= 1);
+            // Stopped because storage is full (not by Cancel): it waits too.
+            if !self.held.is_empty() {
+                self.hold(picked);
+            }
             return;
         }
         // Whatever happened, this file is no longer waiting.
@@ -665,12 +686,26 @@ impl Service {
                     in_folder: picked.kept_in.clone(),
                 };
                 if let Some(store) = &self.store {
-                    // The photo stays sorted in this page even if it could not be kept.
-                    if let Err(error) = store.save(&stored, copy.as_ref(), &picked.path).await {
-                        self.out.problem.set(Some(Problem::KeepPhoto {
+                    match store.save(&stored, copy.as_ref(), &picked.path).await {
+                        Ok(()) => {}
+                        // The page shows only what is kept: the run stops here,
+                        // and this photo and the rest wait for space.
+                        Err(StorageError::Full) => {
+                            self.hashes.remove(&stored.hash);
+                            self.out.progress.update(|p| {
+                                p.done -= 1;
+                                p.total -= 1;
+                                p.cancelled = true;
+                            });
+                            self.hold(picked);
+                            self.publish_stats();
+                            return;
+                        }
+                        // Another failure: the photo stays sorted in this page.
+                        Err(error) => self.out.problem.set(Some(Problem::KeepPhoto {
                             path: picked.path.clone(),
                             error,
-                        }));
+                        })),
                     }
                 }
                 let record = self.record(stored, original);
@@ -688,6 +723,14 @@ impl Service {
             }
         }
         self.publish_stats();
+    }
+
+    /// Holds a photo back until space is freed, and says how many wait.
+    fn hold(&mut self, picked: PickedFile) {
+        self.held.push(picked);
+        self.out.problem.set(Some(Problem::Full {
+            held: self.held.len(),
+        }));
     }
 
     // ---- grouping -----------------------------------------------------------
@@ -825,7 +868,10 @@ impl Service {
         }
         if let Err(e) = store.commit(&dirty).await {
             self.out.book.update_untracked(|b| b.keep_dirty(dirty));
-            self.out.problem.set(Some(Problem::KeepBook(e)));
+            // "Storage is full, sorting stopped" already says it, with Try again.
+            if e != StorageError::Full || self.held.is_empty() {
+                self.out.problem.set(Some(Problem::KeepBook(e)));
+            }
         }
     }
 

@@ -279,7 +279,7 @@ impl Store {
             },
         )
         .await?;
-        tx.done().await.map_err(StorageError::from)?;
+        finish(tx).await?;
         Ok(())
     }
 
@@ -304,7 +304,7 @@ impl Store {
             .await
             .map_err(StorageError::from)?;
         unqueue(&tx, path).await?;
-        tx.done().await.map_err(StorageError::from)?;
+        finish(tx).await?;
         Ok(())
     }
 
@@ -323,7 +323,7 @@ impl Store {
             .put(&value, None)
             .await
             .map_err(StorageError::from)?;
-        tx.done().await.map_err(StorageError::from)?;
+        finish(tx).await?;
         Ok(())
     }
 
@@ -334,14 +334,14 @@ impl Store {
             let value = serde_wasm_bindgen::to_value(&Pending { path: path.clone() })?;
             store.put(&value, None).await.map_err(StorageError::from)?;
         }
-        tx.done().await.map_err(StorageError::from)?;
+        finish(tx).await?;
         Ok(())
     }
 
     pub async fn forget_pending(&self, path: &str) -> Result<(), StorageError> {
         let tx = self.writing(&[PENDING])?;
         unqueue(&tx, path).await?;
-        tx.done().await.map_err(StorageError::from)?;
+        finish(tx).await?;
         Ok(())
     }
 
@@ -367,6 +367,18 @@ async fn put(store: &rexie::Store, value: &impl Serialize) -> Result<(), Storage
     let value = serde_wasm_bindgen::to_value(value)?;
     store.put(&value, None).await.map_err(StorageError::from)?;
     Ok(())
+}
+
+/// Waits for a write to be committed. An aborted transaction is a failed
+/// write, though rexie reports it as a result, not an error: with no request
+/// failing, a browser aborts at commit only when the site's storage is full
+/// (QuotaExceededError) or the disk fails, and either way nothing more
+/// should be written until space is freed.
+async fn finish(tx: rexie::Transaction) -> Result<(), StorageError> {
+    match tx.done().await.map_err(StorageError::from)? {
+        rexie::TransactionResult::Committed => Ok(()),
+        rexie::TransactionResult::Aborted => Err(StorageError::Full),
+    }
 }
 
 /// Every record of a store; records that no longer parse are skipped (and

@@ -5,6 +5,7 @@ use super::context::{correct, use_app, Screen, Ui};
 use super::words::photo_count;
 use super::{album, edits, exports, find, history, import, originals, people, photo, progress};
 use crate::people::edit::Correction;
+use crate::web::services::error::Problem;
 use crate::web::services::export::Exports;
 use crate::web::services::library::{Library, Settings};
 use crate::web::services::views::Phase;
@@ -76,9 +77,16 @@ fn App() -> impl IntoView {
                     .problem()
                     .get()
                     .map(|p| {
+                        let full = matches!(p, Problem::Full { .. });
                         view! {
                             <p class="error" role="alert">
                                 {p.to_string()}
+                                <Show when=move || {
+                                    full
+                                }>
+                                    " "
+                                    <button on:click=move |_| library.retry()>"Try again"</button>
+                                </Show>
                             </p>
                         }
                     })
