@@ -111,6 +111,14 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, target: fn(&[u8])) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5EED_F00D_u64 ^ name.len() as u64);
+    // Seeds for the coverage-guided fuzzers' corpora (tests/fuzz/).
+    if let Ok(dir) = std::env::var("FACESORT_FUZZ_WRITE_SEEDS") {
+        let dir = std::path::Path::new(&dir).join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, s) in seeds.iter().enumerate() {
+            std::fs::write(dir.join(format!("seed-{i}")), s).unwrap();
+        }
+    }
     let mut rng = Rng(seed.max(1));
     let end = Instant::now() + Duration::from_secs_f64(seconds);
     let mut runs = 0u64;

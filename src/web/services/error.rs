@@ -129,6 +129,9 @@ pub enum Problem {
     Clear(StorageError),
     #[error("The library is busy; try again when sorting has finished.")]
     Busy,
+    /// A newer Facesort opened the library in another tab.
+    #[error("Facesort was updated in another tab: reload this tab to go on (nothing is lost).")]
+    Outdated,
     #[error("The download failed: {0}")]
     Download(DownloadError),
     #[error("The folder could not be read: {0}")]

@@ -11,7 +11,10 @@
 use super::error::{GroupingFailure, PhotoError, PoolError, Problem, StorageError};
 use super::import::PickedFile;
 use super::pool::{default_size, WorkerPool};
-use super::store::{storage_summary, FolderId, FolderPath, PickedFolder, Store, StoredPhoto};
+use super::store::{
+    storage_summary, FolderId, FolderPath, PickedFolder, Store, StoredPhoto, SCHEMA_VERSION,
+};
+use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
     group_people, FailedFile, KeptFace, Original, PersonView, Phase, Photo, Progress,
 };
@@ -46,6 +49,8 @@ pub enum EditNote {
     Refused(EditError),
     /// It could not be saved, so it was not made.
     NotSaved(StorageError),
+    /// Another tab is sorting into the library: changes are made there.
+    OtherTab,
 }
 
 /// The settings requests to the workers carry.
@@ -84,6 +89,13 @@ enum Command {
     Clear,
     /// Space was freed: add the photos held back when storage was full.
     Retry,
+    /// Another tab said something about the library.
+    FromTab(TabMessage),
+    /// The run holds the library's write lock from now on (another tab may
+    /// have written meanwhile: re-read first); reply when ready.
+    Locked(LibraryLock, oneshot::Sender<()>),
+    /// The run waits for another tab's run to end.
+    Waiting,
     Report(Box<Problem>),
     Pool(oneshot::Sender<PoolStart>),
     // From the service's own tasks:
@@ -325,6 +337,12 @@ struct Service {
     /// stopped, and they wait for [`Command::Retry`] (they stay noted as
     /// pending in the library, so a reload offers them too).
     held: Vec<PickedFile>,
+    /// Tells other tabs of changes; theirs arrive as [`Command::FromTab`].
+    tabs: Tabs,
+    /// Held by a run from its first photo to its last saved grouping.
+    lock: Option<LibraryLock>,
+    /// Another tab changed the library since this one read it.
+    stale: bool,
     /// A run is going: it drains `queue` before it ends.
     running: bool,
     pool: Option<PoolStart>,
@@ -345,6 +363,12 @@ struct Service {
 
 impl Service {
     fn new(out: Outputs, tx: mpsc::UnboundedSender<Command>, settings: Settings) -> Service {
+        let tabs = Tabs::open({
+            let tx = tx.clone();
+            move |message| {
+                let _ = tx.unbounded_send(Command::FromTab(message));
+            }
+        });
         Service {
             out,
             tx,
@@ -354,6 +378,9 @@ impl Service {
             next_id: 0,
             queue: Vec::new(),
             held: Vec::new(),
+            tabs,
+            lock: None,
+            stale: false,
             running: false,
             pool: None,
             before_loading: Phase::Idle,
@@ -384,6 +411,16 @@ impl Service {
                 let _ = reply.send(note);
             }
             Command::Clear => self.clear().await,
+            Command::FromTab(message) => self.heard(message).await,
+            Command::Locked(lock, ready) => {
+                self.lock = Some(lock);
+                self.out.progress.update(|p| p.waiting = false);
+                if self.stale {
+                    self.load(false).await;
+                }
+                let _ = ready.send(());
+            }
+            Command::Waiting => self.out.progress.update(|p| p.waiting = true),
             Command::Retry => {
                 let held = std::mem::take(&mut self.held);
                 self.out.problem.set(None);
@@ -416,18 +453,31 @@ impl Service {
     /// were never placed (the page closed mid-run, or a version-1 library) are
     /// grouped now.
     async fn restore(&mut self) {
-        let store = match Store::open().await {
-            Ok(store) => store,
+        // Older tabs close their connection, or this opening would wait for them.
+        self.tabs.tell(&TabMessage::Opening {
+            schema: SCHEMA_VERSION,
+        });
+        match Store::open().await {
+            Ok(store) => self.store = Some(store),
             Err(e) => return self.out.problem.set(Some(Problem::Open(e))),
         };
+        self.load(true).await;
+    }
+
+    /// Reads the library into the page, replacing what it showed. On opening,
+    /// faces never placed are grouped; when another tab changed the library,
+    /// only what it saved is shown (its run groups its own faces).
+    async fn load(&mut self, opening: bool) {
+        let Some(store) = &self.store else { return };
         let loaded = match store.load().await {
             Ok(loaded) => loaded,
-            Err(e) => {
-                self.store = Some(store);
-                return self.out.problem.set(Some(Problem::Read(e)));
-            }
+            Err(e) => return self.out.problem.set(Some(Problem::Read(e))),
         };
-        self.store = Some(store);
+        self.stale = false;
+        self.hashes.clear();
+        self.out
+            .photos
+            .with_untracked(|photos| photos.iter().for_each(Photo::revoke_urls));
         if !loaded.damaged.is_empty() {
             self.out
                 .problem
@@ -437,6 +487,8 @@ impl Service {
         self.out.folders.set(loaded.folders);
         self.refresh_storage();
         if loaded.photos.is_empty() {
+            self.out.photos.set(Vec::new());
+            self.out.book.set(loaded.book);
             return;
         }
         let unplaced = loaded.photos.iter().any(|(photo, _)| {
@@ -473,13 +525,52 @@ impl Service {
             })
             .collect();
         self.out.photos.set(records);
-        if unplaced {
+        if unplaced && opening {
             self.group(true).await;
-        } else {
+        } else if opening {
             // A run cut short leaves its people provisional: it is over now.
             self.out.book.update(Book::settle);
             self.save_book().await;
             self.out.phase.set(Phase::Done);
+        } else if !self.running {
+            self.out.phase.set(Phase::Done);
+        }
+    }
+
+    async fn heard(&mut self, message: TabMessage) {
+        match message {
+            TabMessage::Changed => {
+                if self.lock.is_none() && !self.running && self.grouping.is_none() {
+                    self.load(false).await;
+                } else {
+                    self.stale = true;
+                }
+            }
+            TabMessage::Opening { schema } if schema > SCHEMA_VERSION => {
+                self.let_go();
+                self.out.problem.set(Some(Problem::Outdated));
+            }
+            TabMessage::Opening { .. } => {}
+            TabMessage::Cleared => {
+                self.let_go();
+                let _ = web_sys::window().map(|w| w.location().reload());
+            }
+        }
+    }
+
+    /// Closes this tab's connection (another tab needs the library to
+    /// itself) and stops writing: a run stops after its current photos.
+    fn let_go(&mut self) {
+        if let Some(store) = self.store.take() {
+            store.close();
+        }
+        self.out.progress.update(|p| p.cancelled = true);
+    }
+
+    /// The run is over and saved: other tabs may write, and should re-read.
+    fn end_run(&mut self) {
+        if self.lock.take().is_some() {
+            self.tabs.tell(&TabMessage::Changed);
         }
     }
 
@@ -620,6 +711,7 @@ impl Service {
                 self.out.progress.update(|p| p.total -= dropped);
                 self.out.problem.set(Some(Problem::Start(e)));
                 self.out.phase.set(Phase::Idle);
+                self.end_run();
             }
         }
     }
@@ -854,6 +946,7 @@ impl Service {
             self.out.phase.set(Phase::Done);
             self.publish_stats();
             self.refresh_storage();
+            self.end_run();
         }
     }
 
@@ -880,6 +973,17 @@ impl Service {
     /// Applies a correction, saves it in one transaction, and only then shows
     /// it: a failed save rolls it back.
     async fn correct(&mut self, correction: Correction) -> EditNote {
+        // This tab's own run holds the lock; otherwise take it for the edit.
+        let _edit_lock = match self.lock {
+            Some(_) => None,
+            None => match LibraryLock::try_acquire().await {
+                Some(lock) => Some(lock),
+                None => return EditNote::OtherTab,
+            },
+        };
+        if self.stale && self.lock.is_none() {
+            self.load(false).await;
+        }
         let applied = self.out.book.try_update_untracked(|b| {
             b.begin();
             let applied = b.apply(&correction);
@@ -904,6 +1008,7 @@ impl Service {
             Ok(()) => {
                 self.version += 1;
                 self.out.book.update(Book::commit);
+                self.tabs.tell(&TabMessage::Changed);
                 EditNote::Applied(applied)
             }
             Err(e) => {
@@ -991,6 +1096,7 @@ impl Service {
         let Some(store) = self.store.take() else {
             return;
         };
+        self.tabs.tell(&TabMessage::Cleared);
         match store.clear().await {
             Ok(()) => {
                 let _ = web_sys::window().map(|w| w.location().reload());
@@ -1032,6 +1138,16 @@ async fn run(
 ) {
     // If the models cannot load, the service hears it and drops the queue.
     let Ok(pool) = start.await else { return };
+    let lock = match LibraryLock::try_acquire().await {
+        Some(lock) => lock,
+        None => {
+            let _ = tx.unbounded_send(Command::Waiting);
+            LibraryLock::acquire().await
+        }
+    };
+    let (ready, locked) = oneshot::channel();
+    let _ = tx.unbounded_send(Command::Locked(lock, ready));
+    let _ = locked.await;
     loop {
         let (reply, batch) = oneshot::channel();
         let _ = tx.unbounded_send(Command::NextBatch(reply));

@@ -11,4 +11,5 @@ pub mod originals;
 pub mod pool;
 pub mod stats;
 pub mod store;
+pub mod tabs;
 pub mod views;

@@ -22,7 +22,7 @@ const DB_NAME: &str = "facesort";
 ///    A version-1 library opens with no faces placed and is grouped afresh,
 ///    giving the people it showed before.
 /// 3: folders the user picked, whose photos' originals stay there.
-const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 3;
 const PHOTOS: &str = "photos";
 const PENDING: &str = "pending";
 const PEOPLE: &str = "people";

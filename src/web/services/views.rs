@@ -21,6 +21,17 @@ pub struct Photo {
     pub faces: Vec<KeptFace>,
 }
 
+impl Photo {
+    /// Lets the browser free its thumbnail and face crops (the record is
+    /// being replaced by a fresh read of the library).
+    pub fn revoke_urls(&self) {
+        let _ = web_sys::Url::revoke_object_url(&self.view.thumb_url);
+        for face in &self.view.faces {
+            let _ = web_sys::Url::revoke_object_url(&face.crop_url);
+        }
+    }
+}
+
 /// Where a photo's original file is.
 #[derive(Clone, Debug)]
 pub enum Original {
@@ -98,6 +109,8 @@ pub struct Progress {
     pub stages: StageTimings,
     /// The user asked to stop: files not started are dropped.
     pub cancelled: bool,
+    /// Another tab is sorting into the library: this run starts after it.
+    pub waiting: bool,
 }
 
 impl Progress {

@@ -20,6 +20,12 @@ pub fn ProgressPanel() -> impl IntoView {
             if phase == Phase::LoadingModels {
                 return "Loading the face models…".to_string();
             }
+            if p.waiting {
+                return format!(
+                    "{} waiting: Facesort is sorting in another tab, and these start when it has finished…",
+                    photo_count(p.total - p.done)
+                );
+            }
             let now = p.finished_ms.unwrap_or_else(crate::web::js::now_ms);
             let secs = ((now - p.started_ms) / 1000.0).max(0.001);
             let rate = p.done as f64 / secs;

@@ -56,6 +56,10 @@ pub fn edit_note(note: &EditNote) -> (bool, String) {
             false,
             format!("The change could not be saved, so it was not made: {e}."),
         ),
+        EditNote::OtherTab => (
+            false,
+            "Facesort is sorting photos in another tab: make changes once it has finished.".into(),
+        ),
     }
 }
 
