@@ -430,7 +430,7 @@ impl Service {
             Command::Pool(reply) => {
                 let _ = reply.send(self.pool_start());
             }
-            Command::PoolStarted(result) => self.pool_started(result),
+            Command::PoolStarted(result) => self.pool_started(result).await,
             Command::Claim(hash, reply) => {
                 let _ = reply.send(self.claim(hash));
             }
@@ -568,8 +568,9 @@ impl Service {
     }
 
     /// The run is over and saved: other tabs may write, and should re-read.
-    fn end_run(&mut self) {
-        if self.lock.take().is_some() {
+    async fn end_run(&mut self) {
+        if let Some(lock) = self.lock.take() {
+            lock.release().await;
             self.tabs.tell(&TabMessage::Changed);
         }
     }
@@ -690,7 +691,7 @@ impl Service {
         start
     }
 
-    fn pool_started(&mut self, result: Result<(), PoolError>) {
+    async fn pool_started(&mut self, result: Result<(), PoolError>) {
         match result {
             Ok(()) => {
                 if self.out.phase.get_untracked() == Phase::LoadingModels {
@@ -711,7 +712,7 @@ impl Service {
                 self.out.progress.update(|p| p.total -= dropped);
                 self.out.problem.set(Some(Problem::Start(e)));
                 self.out.phase.set(Phase::Idle);
-                self.end_run();
+                self.end_run().await;
             }
         }
     }
@@ -946,7 +947,7 @@ impl Service {
             self.out.phase.set(Phase::Done);
             self.publish_stats();
             self.refresh_storage();
-            self.end_run();
+            self.end_run().await;
         }
     }
 
@@ -974,13 +975,18 @@ impl Service {
     /// it: a failed save rolls it back.
     async fn correct(&mut self, correction: Correction) -> EditNote {
         // This tab's own run holds the lock; otherwise take it for the edit.
-        let _edit_lock = match self.lock {
-            Some(_) => None,
-            None => match LibraryLock::try_acquire().await {
-                Some(lock) => Some(lock),
-                None => return EditNote::OtherTab,
-            },
+        if self.lock.is_some() {
+            return self.correct_locked(correction).await;
+        }
+        let Some(lock) = LibraryLock::try_acquire().await else {
+            return EditNote::OtherTab;
         };
+        let note = self.correct_locked(correction).await;
+        lock.release().await;
+        note
+    }
+
+    async fn correct_locked(&mut self, correction: Correction) -> EditNote {
         if self.stale && self.lock.is_none() {
             self.load(false).await;
         }

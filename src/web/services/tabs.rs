@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 const CHANNEL: &str = "facesort-library";
@@ -66,10 +67,12 @@ impl Tabs {
     }
 }
 
-/// The library's write lock, held until dropped. Browsers without Web Locks
-/// (none current) run unlocked, as before.
+/// The library's write lock, held until dropped (or `release`d). Browsers
+/// without Web Locks (none current) run unlocked, as before.
 pub struct LibraryLock {
     release: Option<Function>,
+    /// Settles once the browser has let the lock go.
+    released: Option<Promise>,
 }
 
 impl Drop for LibraryLock {
@@ -81,11 +84,23 @@ impl Drop for LibraryLock {
 }
 
 impl LibraryLock {
+    const UNLOCKED: LibraryLock = LibraryLock {
+        release: None,
+        released: None,
+    };
+
     /// Waits until no other tab writes.
     pub async fn acquire() -> LibraryLock {
-        request(false)
-            .await
-            .unwrap_or(LibraryLock { release: None })
+        request(false).await.unwrap_or(Self::UNLOCKED)
+    }
+
+    /// Lets the lock go and waits until the browser has: dropping it only
+    /// asks, so this tab's own next `try_acquire` could still find it held.
+    pub async fn release(mut self) {
+        if let (Some(release), Some(released)) = (self.release.take(), self.released.take()) {
+            let _ = release.call0(&JsValue::NULL);
+            let _ = JsFuture::from(released).await;
+        }
     }
 
     /// The lock if no other tab holds it, at once.
@@ -97,10 +112,14 @@ impl LibraryLock {
 /// `navigator.locks.request(LOCK, {ifAvailable}, callback)`: the callback's
 /// promise is kept pending until the returned lock is dropped.
 async fn request(if_available: bool) -> Option<LibraryLock> {
-    let navigator = web_sys::window()?.navigator();
-    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+    // From the global scope, not `window`: Web Locks exist in workers too.
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let locks = match navigator.is_object() {
+        true => Reflect::get(&navigator, &"locks".into()).ok()?,
+        false => JsValue::UNDEFINED,
+    };
     if locks.is_undefined() {
-        return Some(LibraryLock { release: None });
+        return Some(LibraryLock::UNLOCKED);
     }
     let request: Function = Reflect::get(&locks, &"request".into())
         .ok()?
@@ -124,11 +143,14 @@ async fn request(if_available: bool) -> Option<LibraryLock> {
     });
     let options = Object::new();
     let _ = Reflect::set(&options, &"ifAvailable".into(), &if_available.into());
-    // Its promise settles when the lock is released; nobody needs to wait on it.
-    request
+    // Its promise settles when the lock is released.
+    let released: Promise = request
         .call3(&locks, &LOCK.into(), &options, &callback)
+        .ok()?
+        .dyn_into()
         .ok()?;
     granted.await.ok().flatten().map(|release| LibraryLock {
         release: Some(release),
+        released: Some(released),
     })
 }
