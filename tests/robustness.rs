@@ -102,7 +102,17 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>], input: &mut Vec<u8>) {
 }
 
 /// Runs `target` on the seeds, then on mutations of them until the time is up.
-fn fuzz(name: &str, seeds: Vec<Vec<u8>>, target: fn(&[u8])) {
+/// Inputs the long runs (tests/fuzz) once crashed on are kept in
+/// tests/fixtures/fuzz-found/NAME and always run first.
+fn fuzz(name: &str, mut seeds: Vec<Vec<u8>>, target: fn(&[u8])) {
+    let found = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz-found")
+        .join(name);
+    if let Ok(entries) = std::fs::read_dir(found) {
+        let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        seeds.extend(files.iter().map(|f| std::fs::read(f).unwrap()));
+    }
     let seconds: f64 = std::env::var("FACESORT_FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -144,18 +154,19 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, target: fn(&[u8])) {
         }
     }
     std::panic::set_hook(quiet);
-    eprintln!("{name}: {runs} runs in {seconds} s (seed {seed}), no panic");
-    if let Some((input, message)) = failure {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(format!("{name}-{runs}.bin"));
-        std::fs::write(&file, &input).unwrap();
-        panic!(
-            "{name} panicked on a {} byte input after {runs} runs ({message}); saved to {}",
-            input.len(),
-            file.display()
-        );
-    }
+    let Some((input, message)) = failure else {
+        eprintln!("{name}: {runs} runs in {seconds} s (seed {seed}), no panic");
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}-{runs}.bin"));
+    std::fs::write(&file, &input).unwrap();
+    panic!(
+        "{name} panicked on a {} byte input after {runs} runs ({message}); saved to {}",
+        input.len(),
+        file.display()
+    );
 }
 
 fn encoded(image: &RgbImage, format: ImageFormat) -> Vec<u8> {

@@ -1,16 +1,22 @@
 //! Greedy non-maximum suppression, deterministic under equal scores.
 
 use crate::face::geometry::DetectedFace;
-use std::cmp::Ordering;
 
 /// Keeps the best-scoring face of every group whose boxes overlap by more than
 /// `iou_threshold`. Ties in score are broken by position so the result never
 /// depends on the order the detector emitted candidates in.
+/// Faces with a non-finite score or box (only a broken model produces them)
+/// are dropped: they have no place in an order, nor any overlap.
 pub fn non_max_suppression(mut faces: Vec<DetectedFace>, iou_threshold: f32) -> Vec<DetectedFace> {
+    faces.retain(|f| {
+        let b = &f.bbox;
+        [f.score, b.left, b.top, b.right, b.bottom]
+            .iter()
+            .all(|v| v.is_finite())
+    });
     faces.sort_by(|a, b| {
         b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(Ordering::Equal)
+            .total_cmp(&a.score)
             .then(a.bbox.top.total_cmp(&b.bbox.top))
             .then(a.bbox.left.total_cmp(&b.bbox.left))
     });
@@ -72,5 +78,21 @@ mod tests {
             0.0,
         );
         assert_eq!(kept.len(), 2);
+    }
+
+    #[test]
+    fn non_finite_faces_are_dropped_not_sorted() {
+        // Many faces, so the sort takes the path that checks its order.
+        let mut faces: Vec<_> = (0..40)
+            .map(|i| face(i as f32 * 20.0, 0.0, 10.0, 0.5 + i as f32 / 100.0))
+            .collect();
+        for i in (0..40).step_by(3) {
+            faces[i].score = f32::NAN;
+        }
+        faces[1].bbox.right = f32::INFINITY;
+        let kept = non_max_suppression(faces, 0.3);
+        assert_eq!(kept.len(), 40 - 14 - 1);
+        assert!(kept.iter().all(|f| f.score.is_finite()));
+        assert!(kept.windows(2).all(|w| w[0].score >= w[1].score));
     }
 }

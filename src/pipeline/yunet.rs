@@ -45,7 +45,8 @@ pub fn decode_stride(
     for idx in 0..anchors {
         // Geometric mean of the two heads, as OpenCV computes it.
         let score = (out.cls[idx].clamp(0.0, 1.0) * out.obj[idx].clamp(0.0, 1.0)).sqrt();
-        if score < score_threshold {
+        // A NaN (from a broken model file) is dropped too.
+        if score.is_nan() || score < score_threshold {
             continue;
         }
         let col = (idx % cols) as f32;
