@@ -93,7 +93,12 @@ enum Command {
     FromTab(TabMessage),
     /// The run holds the library's write lock from now on (another tab may
     /// have written meanwhile: re-read first); reply when ready.
-    Locked(LibraryLock, oneshot::Sender<()>),
+    /// `waited`: another tab held it first, so the library has changed.
+    Locked {
+        lock: LibraryLock,
+        waited: bool,
+        ready: oneshot::Sender<()>,
+    },
     /// The run waits for another tab's run to end.
     Waiting,
     Report(Box<Problem>),
@@ -412,10 +417,16 @@ impl Service {
             }
             Command::Clear => self.clear().await,
             Command::FromTab(message) => self.heard(message).await,
-            Command::Locked(lock, ready) => {
+            Command::Locked {
+                lock,
+                waited,
+                ready,
+            } => {
                 self.lock = Some(lock);
                 self.out.progress.update(|p| p.waiting = false);
-                if self.stale {
+                // Not only on hearing "changed": the other tab's message and
+                // its lock's release may arrive in either order.
+                if self.stale || waited {
                     self.load(false).await;
                 }
                 let _ = ready.send(());
@@ -570,8 +581,8 @@ impl Service {
     /// The run is over and saved: other tabs may write, and should re-read.
     async fn end_run(&mut self) {
         if let Some(lock) = self.lock.take() {
-            lock.release().await;
             self.tabs.tell(&TabMessage::Changed);
+            lock.release().await;
         }
     }
 
@@ -1144,15 +1155,19 @@ async fn run(
 ) {
     // If the models cannot load, the service hears it and drops the queue.
     let Ok(pool) = start.await else { return };
-    let lock = match LibraryLock::try_acquire().await {
-        Some(lock) => lock,
+    let (lock, waited) = match LibraryLock::try_acquire().await {
+        Some(lock) => (lock, false),
         None => {
             let _ = tx.unbounded_send(Command::Waiting);
-            LibraryLock::acquire().await
+            (LibraryLock::acquire().await, true)
         }
     };
     let (ready, locked) = oneshot::channel();
-    let _ = tx.unbounded_send(Command::Locked(lock, ready));
+    let _ = tx.unbounded_send(Command::Locked {
+        lock,
+        waited,
+        ready,
+    });
     let _ = locked.await;
     loop {
         let (reply, batch) = oneshot::channel();
