@@ -106,7 +106,7 @@ export async function guardedContext(browser, options = {}) {
 // The app's DOM contract (accessible names exact):
 // - inputs: input[type=file][aria-label="Choose photos"] (multiple), [aria-label="Choose a folder"]
 //   (webkitdirectory); drop zone [data-testid=drop-zone] aria-label "Drop photos or a folder here".
-// - body[data-state]: idle -> loading-models -> sorting -> done.
+// - body[data-state]: loading (until the app has mounted) -> idle -> loading-models -> sorting -> done.
 // - while sorting: [role=progressbar][aria-label="Sorting progress"] (aria-valuenow/-max),
 //   [data-testid=progress-text], button "Cancel".
 // - [data-testid=skipped-note] names skipped non-images; list "Files that failed", items "NAME: reason".
