@@ -3,12 +3,14 @@ import fs from 'node:fs';
 
 /** Chromium's memory now: the proportional set size of each of its processes, summed, in MiB. */
 export function chromiumMiB() {
-  return Object.values(chromiumByKind()).reduce((a, b) => a + b, 0);
+  return Object.values(chromiumByKind()).reduce((a, b) => a + b.pss, 0);
 }
 
 /**
  * Chromium's memory now by kind of process, in MiB: "browser" (blob storage, IndexedDB's
  * backend), "renderer" (the page and its workers), "gpu-process", "utility" (network, storage).
+ * Each with its parts: anonymous memory (heaps), file-backed pages (mapped files, such as
+ * databases, which the kernel can drop) and shared memory (buffers passed between processes).
  */
 export function chromiumByKind() {
   const kinds = {};
@@ -18,7 +20,12 @@ export function chromiumByKind() {
       if (!/chrom(e|ium)/.test(cmd[0])) continue;
       const kind = cmd.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
       const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      kinds[kind] = (kinds[kind] ?? 0) + Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) / 1024;
+      const mib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0) / 1024;
+      const k = (kinds[kind] ??= { pss: 0, anon: 0, file: 0, shmem: 0 });
+      k.pss += mib('Pss');
+      k.anon += mib('Pss_Anon');
+      k.file += mib('Pss_File');
+      k.shmem += mib('Pss_Shmem');
     } catch { /* the process ended meanwhile */ }
   }
   return kinds;
@@ -30,12 +37,14 @@ export class PeakMemory {
   split = {};
   sample() {
     const kinds = chromiumByKind();
-    const total = Object.values(kinds).reduce((a, b) => a + b, 0);
+    const total = Object.values(kinds).reduce((a, b) => a + b.pss, 0);
     if (total > this.total) [this.total, this.split] = [total, kinds];
   }
-  /** "2451 (renderer 1800, browser 400, ...)" */
+  /** "2451 (renderer 1800 = anon 1700 + file 60 + shmem 40, browser 400 = ...)" */
   toString() {
-    const parts = Object.entries(this.split).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`);
+    const parts = Object.entries(this.split)
+      .sort((a, b) => b[1].pss - a[1].pss)
+      .map(([k, v]) => `${k} ${v.pss.toFixed(0)} = anon ${v.anon.toFixed(0)} + file ${v.file.toFixed(0)} + shmem ${v.shmem.toFixed(0)}`);
     return `${this.total.toFixed(0)} (${parts.join(', ')})`;
   }
 }
