@@ -204,7 +204,7 @@ test('a version-1 library (before people were stored) opens with the same people
       db.close();
       return names;
     });
-    assert.deepEqual(stores, [3, 'edits', 'faces', 'folders', 'meta', 'pending', 'people', 'photos']);
+    assert.deepEqual(stores, [4, 'edits', 'faces', 'folders', 'known', 'meta', 'pending', 'people', 'photos']);
     const [first] = await readPeople(page);
     await openAlbum(page, first.button);
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Eileen');

@@ -16,15 +16,17 @@ use super::store::{
 };
 use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
-    group_people, FailedFile, KeptFace, Original, PersonView, Phase, Photo, Progress,
+    group_people, FailedFile, KeptFace, Original, PackNote, PersonView, Phase, Photo, Progress,
+    Recognition,
 };
 use super::views::{FaceView, PhotoView};
 use crate::face::detection::DetectorConfig;
 use crate::face::embedding::Embedding;
 use crate::face::quality::QualityRules;
 use crate::people::book::{Book, FaceKey, RegroupRequest};
-use crate::people::cluster::{ClusterConfig, Clustering, PhotoId};
+use crate::people::cluster::{ClusterConfig, Clustering, PersonId, PhotoId};
 use crate::people::edit::{Applied, Correction, EditError};
+use crate::people::pack::{recognise, Candidate, PackedPerson, PeoplePack, Recognised};
 use crate::people::run::RunPolicy;
 use crate::people::timeline::Seen;
 use crate::web::js::{blob, local_wall_ms, now_ms, sha256_hex};
@@ -86,6 +88,9 @@ enum Command {
     ),
     Cancel,
     Correct(Correction, oneshot::Sender<EditNote>),
+    /// A people file's name and bytes.
+    ImportPeople(String, Vec<u8>),
+    Say(PackNote),
     Clear,
     /// Space was freed: add the photos held back when storage was full.
     Retry,
@@ -142,6 +147,7 @@ pub struct Library {
     phase: ReadSignal<Phase>,
     problem: ReadSignal<Option<Problem>>,
     note: ReadSignal<Option<EditNote>>,
+    pack: ReadSignal<Option<PackNote>>,
     pending: ReadSignal<Vec<String>>,
     storage: ReadSignal<Option<String>>,
     folders: ReadSignal<Vec<PickedFolder>, LocalStorage>,
@@ -158,6 +164,7 @@ struct Outputs {
     phase: RwSignal<Phase>,
     problem: RwSignal<Option<Problem>>,
     note: RwSignal<Option<EditNote>>,
+    pack: RwSignal<Option<PackNote>>,
     pending: RwSignal<Vec<String>>,
     storage: RwSignal<Option<String>>,
     folders: RwSignal<Vec<PickedFolder>, LocalStorage>,
@@ -173,6 +180,7 @@ impl Library {
             phase: RwSignal::new(Phase::Idle),
             problem: RwSignal::new(None),
             note: RwSignal::new(None),
+            pack: RwSignal::new(None),
             pending: RwSignal::new(Vec::new()),
             storage: RwSignal::new(None),
             folders: RwSignal::new_local(Vec::new()),
@@ -187,6 +195,7 @@ impl Library {
             phase: out.phase.read_only(),
             problem: out.problem.read_only(),
             note: out.note.read_only(),
+            pack: out.pack.read_only(),
             pending: out.pending.read_only(),
             storage: out.storage.read_only(),
             folders: out.folders.read_only(),
@@ -228,6 +237,46 @@ impl Library {
     pub fn note(&self) -> ReadSignal<Option<EditNote>> {
         self.note
     }
+    /// What importing or saving people files did.
+    pub fn pack_note(&self) -> ReadSignal<Option<PackNote>> {
+        self.pack
+    }
+
+    /// Imports a people file: its people are named here wherever photos of
+    /// them are (now, or when they are added), never merged or moved.
+    pub async fn import_people(&self, file: web_sys::File) {
+        let name = file.name();
+        match JsFuture::from(file.array_buffer()).await {
+            Ok(buffer) => {
+                let bytes = Uint8Array::new(&buffer).to_vec();
+                self.send(Command::ImportPeople(name, bytes));
+            }
+            Err(_) => self.send(Command::Say(PackNote::Refused {
+                file: name,
+                error: crate::people::pack::PackError::NotAPack,
+            })),
+        }
+    }
+
+    /// The named people as a people file (names, whether hidden, a few face
+    /// descriptors; no photos), or `None` if nobody is named.
+    pub fn people_file(&self) -> Option<Vec<u8>> {
+        let pack = self.photos.with_untracked(|photos| {
+            self.book.with_untracked(|book| {
+                let faces = FaceIndex::new(photos);
+                PeoplePack::of(book.people().filter_map(|p| {
+                    let name = p.name.as_deref()?;
+                    Some((name, p.hidden, faces.of(book, p.id)))
+                }))
+            })
+        });
+        if pack.people.is_empty() {
+            self.send(Command::Say(PackNote::NobodyNamed));
+            return None;
+        }
+        Some(pack.to_json())
+    }
+
     /// Files a run queued but did not finish before the page closed.
     pub fn pending(&self) -> ReadSignal<Vec<String>> {
         self.pending
@@ -330,6 +379,37 @@ impl Library {
     }
 }
 
+/// The page's photos by id, to find a person's face descriptors.
+struct FaceIndex<'a>(HashMap<PhotoId, &'a Photo>);
+
+impl<'a> FaceIndex<'a> {
+    fn new(photos: &'a [Photo]) -> Self {
+        FaceIndex(photos.iter().map(|p| (p.view.id, p)).collect())
+    }
+
+    fn of(&self, book: &Book, person: PersonId) -> Vec<&'a Embedding> {
+        book.faces_of(person)
+            .iter()
+            .filter_map(|k| self.0.get(&k.photo)?.faces.get(k.index as usize))
+            .map(|f| &f.embedding)
+            .collect()
+    }
+
+    /// Everyone of the library as people files see them.
+    fn candidates<'b>(&self, book: &'b Book) -> Vec<Candidate<'b>>
+    where
+        'a: 'b,
+    {
+        book.people()
+            .map(|p| Candidate {
+                id: p.id,
+                name: p.name.as_deref(),
+                faces: self.of(book, p.id),
+            })
+            .collect()
+    }
+}
+
 struct Service {
     out: Outputs,
     tx: mpsc::UnboundedSender<Command>,
@@ -364,6 +444,8 @@ struct Service {
     grouping_next: Option<bool>,
     /// Bumped by every correction: a grouping of an older book is stale.
     version: u64,
+    /// People from imported people files, named here when photos match.
+    known: Vec<PackedPerson>,
 }
 
 impl Service {
@@ -395,6 +477,7 @@ impl Service {
             grouping: None,
             grouping_next: None,
             version: 0,
+            known: Vec::new(),
         }
     }
 
@@ -415,6 +498,8 @@ impl Service {
                 self.out.note.set(Some(note.clone()));
                 let _ = reply.send(note);
             }
+            Command::ImportPeople(file, bytes) => self.import_people(file, bytes).await,
+            Command::Say(note) => self.out.pack.set(Some(note)),
             Command::Clear => self.clear().await,
             Command::FromTab(message) => self.heard(message).await,
             Command::Locked {
@@ -496,6 +581,7 @@ impl Service {
         }
         self.out.pending.set(loaded.pending);
         self.out.folders.set(loaded.folders);
+        self.known = loaded.known;
         self.refresh_storage();
         if loaded.photos.is_empty() {
             self.out.photos.set(Vec::new());
@@ -958,6 +1044,15 @@ impl Service {
             self.out.phase.set(Phase::Done);
             self.publish_stats();
             self.refresh_storage();
+            // Only under this run's lock: naming is an edit like any other.
+            if self.lock.is_some() && !self.known.is_empty() {
+                let recognition = self.recognise_known().await;
+                if !recognition.named.is_empty() {
+                    self.out
+                        .pack
+                        .set(Some(PackNote::Recognised(recognition.named)));
+                }
+            }
             self.end_run().await;
         }
     }
@@ -1001,6 +1096,11 @@ impl Service {
         if self.stale && self.lock.is_none() {
             self.load(false).await;
         }
+        self.apply(correction).await
+    }
+
+    /// Applies and saves a correction to the library as this tab has it.
+    async fn apply(&mut self, correction: Correction) -> EditNote {
         let applied = self.out.book.try_update_untracked(|b| {
             b.begin();
             let applied = b.apply(&correction);
@@ -1033,6 +1133,86 @@ impl Service {
                 EditNote::NotSaved(e)
             }
         }
+    }
+
+    // ---- people files ---------------------------------------------------------
+
+    async fn import_people(&mut self, file: String, bytes: Vec<u8>) {
+        let pack = match PeoplePack::read(&bytes) {
+            Ok(pack) => pack,
+            Err(error) => return self.out.pack.set(Some(PackNote::Refused { file, error })),
+        };
+        // This tab's own run holds the lock; otherwise take it, as an edit does.
+        let lock = match self.lock {
+            Some(_) => None,
+            None => match LibraryLock::try_acquire().await {
+                Some(lock) => Some(lock),
+                None => return self.out.pack.set(Some(PackNote::OtherTab)),
+            },
+        };
+        let saved = match &self.store {
+            Some(store) => store.save_known(&pack.people).await,
+            None => Ok(()),
+        };
+        if self.stale && self.lock.is_none() {
+            self.load(false).await;
+        }
+        let note = match saved {
+            Ok(()) => {
+                self.tabs.tell(&TabMessage::Changed);
+                for person in pack.people {
+                    let same = |k: &PackedPerson| k.name.trim() == person.name.trim();
+                    self.known.retain(|k| !same(k));
+                    self.known.push(person);
+                }
+                let recognition = self.recognise_known().await;
+                PackNote::Imported { file, recognition }
+            }
+            Err(e) => PackNote::NotSaved(e),
+        };
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        self.out.pack.set(Some(note));
+    }
+
+    /// Names every unnamed person who matches someone from a people file
+    /// (each name an edit of its own, undoable), and says what else it saw.
+    async fn recognise_known(&mut self) -> Recognition {
+        let results = self.out.photos.with_untracked(|photos| {
+            self.out.book.with_untracked(|book| {
+                recognise(&self.known, &FaceIndex::new(photos).candidates(book))
+            })
+        });
+        let hidden: Vec<bool> = self.known.iter().map(|k| k.hidden).collect();
+        let mut recognition = Recognition::default();
+        for (result, hidden) in results.into_iter().zip(hidden) {
+            match result {
+                Recognised::Name { person, name } => {
+                    let rename = Correction::Rename {
+                        person,
+                        name: name.clone(),
+                    };
+                    if let EditNote::Applied(_) = self.apply(rename).await {
+                        if hidden {
+                            let hide = Correction::SetHidden {
+                                person,
+                                hidden: true,
+                            };
+                            self.apply(hide).await;
+                        }
+                        recognition.named.push(name);
+                    }
+                }
+                Recognised::Same { .. } => {}
+                Recognised::NamedOtherwise { here, in_pack, .. } => {
+                    recognition.differ.push((here, in_pack))
+                }
+                Recognised::NameTaken { name, .. } => recognition.taken.push(name),
+                Recognised::Waiting { name } => recognition.waiting.push(name),
+            }
+        }
+        recognition
     }
 
     /// Registers a picked folder (the same folder picked again keeps its

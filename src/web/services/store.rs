@@ -9,6 +9,7 @@ use super::error::StorageError;
 use crate::people::book::{Book, Counters, Dirty, FaceKey, FaceState, Person};
 use crate::people::cluster::PhotoId;
 use crate::people::edit::Edit;
+use crate::people::pack::PackedPerson;
 use crate::web::js::describe;
 use crate::wire::worker::PhotoReport;
 use js_sys::Reflect;
@@ -22,7 +23,8 @@ const DB_NAME: &str = "facesort";
 ///    A version-1 library opens with no faces placed and is grouped afresh,
 ///    giving the people it showed before.
 /// 3: folders the user picked, whose photos' originals stay there.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: people known from imported people files, waiting for photos of them.
+pub const SCHEMA_VERSION: u32 = 4;
 const PHOTOS: &str = "photos";
 const PENDING: &str = "pending";
 const PEOPLE: &str = "people";
@@ -30,6 +32,7 @@ const FACES: &str = "faces";
 const EDITS: &str = "edits";
 const META: &str = "meta";
 const FOLDERS: &str = "folders";
+const KNOWN: &str = "known";
 const COUNTERS: &str = "counters";
 /// The original file travels beside the serde part: IndexedDB stores Blobs natively.
 const FILE_FIELD: &str = "file";
@@ -108,6 +111,8 @@ pub struct Loaded {
     pub folders: Vec<PickedFolder>,
     pub pending: Vec<String>,
     pub book: Book,
+    /// People from imported people files (see [`crate::people::pack`]).
+    pub known: Vec<PackedPerson>,
     /// Records that could not be read back, by name: skipped, never fatal.
     pub damaged: Vec<String>,
 }
@@ -136,6 +141,7 @@ impl Store {
             .add_object_store(ObjectStore::new(EDITS).key_path("seq"))
             .add_object_store(ObjectStore::new(META).key_path("name"))
             .add_object_store(ObjectStore::new(FOLDERS).key_path("id"))
+            .add_object_store(ObjectStore::new(KNOWN).key_path("name"))
             .build()
             .await
             .map_err(StorageError::from)?;
@@ -148,7 +154,7 @@ impl Store {
         let tx = self
             .db
             .transaction(
-                &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META, FOLDERS],
+                &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META, FOLDERS, KNOWN],
                 TransactionMode::ReadOnly,
             )
             .map_err(StorageError::from)?;
@@ -157,6 +163,14 @@ impl Store {
         let faces: Vec<FaceRecord> = read_all(&tx, FACES, &mut damaged).await?;
         let edits: Vec<Edit> = read_all(&tx, EDITS, &mut damaged).await?;
         let meta: Vec<MetaRecord> = read_all(&tx, META, &mut damaged).await?;
+        let mut known: Vec<PackedPerson> = read_all(&tx, KNOWN, &mut damaged).await?;
+        known.retain(|k| {
+            let sound = !k.faces.is_empty() && k.faces.iter().all(|f| f.is_valid());
+            if !sound {
+                damaged.push(format!("{} (from a people file)", k.name));
+            }
+            sound
+        });
         let counters = meta
             .into_iter()
             .find(|m| m.name == COUNTERS)
@@ -222,6 +236,7 @@ impl Store {
             folders,
             pending,
             book,
+            known,
             damaged,
         })
     }
@@ -306,6 +321,17 @@ impl Store {
         unqueue(&tx, path).await?;
         finish(tx).await?;
         Ok(())
+    }
+
+    /// Keeps people from an imported people file (one record per name: a
+    /// name imported again replaces its faces), in one transaction.
+    pub async fn save_known(&self, people: &[PackedPerson]) -> Result<(), StorageError> {
+        let tx = self.writing(&[KNOWN])?;
+        let store = tx.store(KNOWN).map_err(StorageError::from)?;
+        for person in people {
+            put(&store, person).await?;
+        }
+        finish(tx).await
     }
 
     /// Keeps a picked folder's handle, so its photos' originals can be read

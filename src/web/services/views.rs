@@ -1,13 +1,14 @@
 //! What the page shows of the library: one record per photo, and the views
 //! derived from records and the book. Only the library service writes them.
 
-use super::error::PhotoError;
+use super::error::{PhotoError, StorageError};
 use super::store::FolderPath;
 use crate::face::embedding::Embedding;
 use crate::face::geometry::FaceBox;
 use crate::face::timing::StageTimings;
 use crate::people::book::{Book, FaceKey};
 use crate::people::cluster::{PersonId, PhotoId};
+use crate::people::pack::PackError;
 use crate::people::timeline::Seen;
 use std::collections::HashMap;
 
@@ -176,4 +177,37 @@ pub fn group_people(photos: &[Photo], book: &Book) -> Vec<PersonView> {
             .then(a.photos[0].cmp(&b.photos[0]))
     });
     people
+}
+
+/// What became of the people in imported people files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recognition {
+    /// People of this library who took a name from a file.
+    pub named: Vec<String>,
+    /// Names nobody here matches yet.
+    pub waiting: Vec<String>,
+    /// (name here, name in the file) of a match named otherwise here.
+    pub differ: Vec<(String, String)>,
+    /// Names in a file that someone else here already has.
+    pub taken: Vec<String>,
+}
+
+/// What the page says about people files.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PackNote {
+    /// The file was read and its people kept.
+    Imported {
+        file: String,
+        recognition: Recognition,
+    },
+    /// A run's new people matched people from files.
+    Recognised(Vec<String>),
+    Refused {
+        file: String,
+        error: PackError,
+    },
+    NotSaved(StorageError),
+    OtherTab,
+    /// "Save named people" with nobody named.
+    NobodyNamed,
 }

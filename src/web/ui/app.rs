@@ -3,7 +3,9 @@
 
 use super::context::{correct, use_app, Screen, Ui};
 use super::words::photo_count;
-use super::{album, edits, exports, find, history, import, originals, people, photo, progress};
+use super::{
+    album, edits, exports, find, history, import, originals, people, people_files, photo, progress,
+};
 use crate::people::edit::Correction;
 use crate::web::services::error::Problem;
 use crate::web::services::export::Exports;
@@ -130,6 +132,7 @@ fn LibraryFooter() -> impl IntoView {
                 " · kept in this browser only"
             </p>
             <originals::Originals />
+            <people_files::PeopleFiles />
             <Show when=move || count() != 0 && library.phase().get() != Phase::Sorting>
                 <button on:click=confirm_clear>"Clear library"</button>
             </Show>

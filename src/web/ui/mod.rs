@@ -14,6 +14,7 @@ mod history;
 mod import;
 mod originals;
 mod people;
+mod people_files;
 mod photo;
 mod progress;
 mod search;

@@ -6,6 +6,7 @@ use crate::people::edit::{Applied, EditKind};
 use crate::web::services::export::{ExportKind, ExportState, ExportStatus};
 use crate::web::services::library::EditNote;
 use crate::web::services::store::bytes;
+use crate::web::services::views::PackNote;
 
 pub fn photo_count(n: usize) -> String {
     if n == 1 {
@@ -133,4 +134,61 @@ pub fn export_status(s: &ExportStatus) -> String {
         ),
     };
     told + &left_out
+}
+
+/// "Ann, Bo and Cy".
+fn names(list: &[String]) -> String {
+    match list {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What importing or saving people files did, in sentences.
+pub fn pack_note(note: &PackNote) -> String {
+    match note {
+        PackNote::Imported {
+            file,
+            recognition: r,
+        } => {
+            let mut said = vec![format!("From {file}:")];
+            if !r.named.is_empty() {
+                said.push(format!("named {}.", names(&r.named)));
+            }
+            if !r.waiting.is_empty() {
+                let verb = if r.waiting.len() == 1 { "is" } else { "are" };
+                said.push(format!(
+                    "{} {verb} named as soon as photos of them are added.",
+                    names(&r.waiting)
+                ));
+            }
+            for (here, in_file) in &r.differ {
+                said.push(format!(
+                    "{here} looks like {in_file} in the file: rename them if it is the same person."
+                ));
+            }
+            for name in &r.taken {
+                said.push(format!(
+                    "{name} matches someone here, but another person here is already called {name}: merge or rename them if they are the same."
+                ));
+            }
+            if said.len() == 1 {
+                said.push("everyone in it is already named here.".into());
+            }
+            said.join(" ")
+        }
+        PackNote::Recognised(named) => {
+            format!("Recognised from your people files: {}.", names(named))
+        }
+        PackNote::Refused { file, error } => format!("{file}: {}", sentence(&error.to_string())),
+        PackNote::NotSaved(e) => {
+            format!("The people file could not be kept in this browser: {e}.")
+        }
+        PackNote::OtherTab => {
+            "Facesort is sorting in another tab: import the people file when it has finished."
+                .into()
+        }
+        PackNote::NobodyNamed => "Nobody is named yet: name people first, then save them.".into(),
+    }
 }
