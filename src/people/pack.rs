@@ -47,6 +47,14 @@ pub struct PackedPerson {
     pub faces: Vec<Embedding>,
 }
 
+impl PackedPerson {
+    /// Has faces, every one a descriptor of the shipped embedder: checked on
+    /// whatever is read back (a file, or the library's records).
+    pub fn is_sound(&self) -> bool {
+        !self.faces.is_empty() && self.faces.iter().all(Embedding::is_valid)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PackError {
     #[error("this is not a Facesort people file")]
@@ -145,7 +153,7 @@ impl PeoplePack {
         let mut names = HashSet::new();
         for p in &self.people {
             let name = p.name.trim();
-            if name.is_empty() || p.faces.is_empty() || !p.faces.iter().all(Embedding::is_valid) {
+            if name.is_empty() || !p.is_sound() {
                 return Err(PackError::Damaged(if name.is_empty() {
                     "someone".into()
                 } else {
@@ -157,11 +165,6 @@ impl PeoplePack {
             }
         }
         Ok(())
-    }
-
-    /// What each of this pack's people means for `library` now.
-    pub fn recognise(&self, library: &[Candidate]) -> Vec<Recognised> {
-        recognise(&self.people, library)
     }
 }
 
@@ -374,7 +377,7 @@ mod tests {
             candidate(14, Some("Dee"), &l_stranger),
         ];
         assert_eq!(
-            p.recognise(&library),
+            recognise(&p.people, &library),
             vec![
                 Recognised::Name {
                     person: PersonId(10),
@@ -402,7 +405,7 @@ mod tests {
         // Two pack people both close to one library person: the closer wins.
         let p = pack(&[("Ann", &[face(0, 0.2)]), ("Annie", &[face(0, 0.05)])]);
         let here = [face(0, 0.0)];
-        let got = p.recognise(&[candidate(1, None, &here)]);
+        let got = recognise(&p.people, &[candidate(1, None, &here)]);
         assert_eq!(
             got,
             vec![
@@ -425,7 +428,7 @@ mod tests {
         near = Embedding::new(v);
         let here = [near];
         assert_eq!(
-            p.recognise(&[candidate(1, None, &here)]),
+            recognise(&p.people, &[candidate(1, None, &here)]),
             vec![Recognised::Waiting { name: "Ann".into() }]
         );
     }

@@ -44,6 +44,9 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 /// A worker pool on its way: shared, so every caller gets the same one.
 pub type PoolStart = Shared<LocalBoxFuture<'static, Result<Rc<WorkerPool>, PoolError>>>;
 
+/// Another tab holds the library's lock: it is sorting.
+struct AnotherTabWrites;
+
 /// What became of an edit, for the page to put into words.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EditNote {
@@ -263,10 +266,10 @@ impl Library {
     pub fn people_file(&self) -> Option<Vec<u8>> {
         let pack = self.photos.with_untracked(|photos| {
             self.book.with_untracked(|book| {
-                let faces = FaceIndex::new(photos);
+                let mut faces = faces_by_person(photos, book);
                 PeoplePack::of(book.people().filter_map(|p| {
                     let name = p.name.as_deref()?;
-                    Some((name, p.hidden, faces.of(book, p.id)))
+                    Some((name, p.hidden, faces.remove(&p.id).unwrap_or_default()))
                 }))
             })
         });
@@ -379,7 +382,7 @@ impl Library {
     }
 }
 
-/// The page's photos by id, to find a person's face descriptors.
+/// The page's photos by id, to find a face's descriptor by its key.
 struct FaceIndex<'a>(HashMap<PhotoId, &'a Photo>);
 
 impl<'a> FaceIndex<'a> {
@@ -387,27 +390,39 @@ impl<'a> FaceIndex<'a> {
         FaceIndex(photos.iter().map(|p| (p.view.id, p)).collect())
     }
 
-    fn of(&self, book: &Book, person: PersonId) -> Vec<&'a Embedding> {
-        book.faces_of(person)
-            .iter()
-            .filter_map(|k| self.0.get(&k.photo)?.faces.get(k.index as usize))
-            .map(|f| &f.embedding)
-            .collect()
+    fn face(&self, key: FaceKey) -> Option<&'a KeptFace> {
+        self.0.get(&key.photo)?.faces.get(key.index as usize)
     }
+}
 
-    /// Everyone of the library as people files see them.
-    fn candidates<'b>(&self, book: &'b Book) -> Vec<Candidate<'b>>
-    where
-        'a: 'b,
-    {
-        book.people()
-            .map(|p| Candidate {
-                id: p.id,
-                name: p.name.as_deref(),
-                faces: self.of(book, p.id),
-            })
-            .collect()
+/// Every placed face's descriptor by person, in one pass over the photos
+/// (asking the book person by person would read all its faces each time).
+fn faces_by_person<'a>(photos: &'a [Photo], book: &Book) -> HashMap<PersonId, Vec<&'a Embedding>> {
+    let mut by_person: HashMap<PersonId, Vec<&'a Embedding>> = HashMap::new();
+    for photo in photos {
+        for (i, face) in photo.faces.iter().enumerate() {
+            let key = FaceKey {
+                photo: photo.view.id,
+                index: i as u32,
+            };
+            if let Some(person) = book.person_of(key) {
+                by_person.entry(person).or_default().push(&face.embedding);
+            }
+        }
     }
+    by_person
+}
+
+/// Everyone of the library as people files see them.
+fn candidates<'a>(photos: &'a [Photo], book: &'a Book) -> Vec<Candidate<'a>> {
+    let mut faces = faces_by_person(photos, book);
+    book.people()
+        .map(|p| Candidate {
+            id: p.id,
+            name: p.name.as_deref(),
+            faces: faces.remove(&p.id).unwrap_or_default(),
+        })
+        .collect()
 }
 
 struct Service {
@@ -941,7 +956,7 @@ impl Service {
             self.reformed_at = self.run_faces;
         }
         let (request, job) = self.out.photos.with_untracked(|photos| {
-            let by_id: HashMap<PhotoId, &Photo> = photos.iter().map(|p| (p.view.id, p)).collect();
+            let index = FaceIndex::new(photos);
             let keys = photos.iter().flat_map(|p| {
                 (0..p.faces.len()).map(move |i| FaceKey {
                     photo: p.view.id,
@@ -956,11 +971,7 @@ impl Service {
                 }
             });
             request.represent(policy.per_person);
-            let face = |k: FaceKey| {
-                by_id
-                    .get(&k.photo)
-                    .and_then(|p| p.faces.get(k.index as usize))
-            };
+            let face = |k: FaceKey| index.face(k);
             let job = GroupingJob::for_request(
                 &request,
                 // Every key comes from `photos`; an empty descriptor would be
@@ -1080,23 +1091,35 @@ impl Service {
     /// Applies a correction, saves it in one transaction, and only then shows
     /// it: a failed save rolls it back.
     async fn correct(&mut self, correction: Correction) -> EditNote {
-        // This tab's own run holds the lock; otherwise take it for the edit.
-        if self.lock.is_some() {
-            return self.correct_locked(correction).await;
-        }
-        let Some(lock) = LibraryLock::try_acquire().await else {
+        let Ok(lock) = self.edit_lock().await else {
             return EditNote::OtherTab;
         };
-        let note = self.correct_locked(correction).await;
-        lock.release().await;
+        self.read_if_stale().await;
+        let note = self.apply(correction).await;
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
         note
     }
 
-    async fn correct_locked(&mut self, correction: Correction) -> EditNote {
+    /// The lock an edit needs: none while this tab's own run holds it, one
+    /// taken for the edit otherwise, `Err` while another tab writes.
+    async fn edit_lock(&self) -> Result<Option<LibraryLock>, AnotherTabWrites> {
+        if self.lock.is_some() {
+            return Ok(None);
+        }
+        LibraryLock::try_acquire()
+            .await
+            .map(Some)
+            .ok_or(AnotherTabWrites)
+    }
+
+    /// Reads the library again if another tab changed it and no run of this
+    /// tab (which re-reads when it takes the lock) is going.
+    async fn read_if_stale(&mut self) {
         if self.stale && self.lock.is_none() {
             self.load(false).await;
         }
-        self.apply(correction).await
     }
 
     /// Applies and saves a correction to the library as this tab has it.
@@ -1142,21 +1165,14 @@ impl Service {
             Ok(pack) => pack,
             Err(error) => return self.out.pack.set(Some(PackNote::Refused { file, error })),
         };
-        // This tab's own run holds the lock; otherwise take it, as an edit does.
-        let lock = match self.lock {
-            Some(_) => None,
-            None => match LibraryLock::try_acquire().await {
-                Some(lock) => Some(lock),
-                None => return self.out.pack.set(Some(PackNote::OtherTab)),
-            },
+        let Ok(lock) = self.edit_lock().await else {
+            return self.out.pack.set(Some(PackNote::OtherTab));
         };
         let saved = match &self.store {
             Some(store) => store.save_known(&pack.people).await,
             None => Ok(()),
         };
-        if self.stale && self.lock.is_none() {
-            self.load(false).await;
-        }
+        self.read_if_stale().await;
         let note = match saved {
             Ok(()) => {
                 self.tabs.tell(&TabMessage::Changed);
@@ -1180,9 +1196,9 @@ impl Service {
     /// (each name an edit of its own, undoable), and says what else it saw.
     async fn recognise_known(&mut self) -> Recognition {
         let results = self.out.photos.with_untracked(|photos| {
-            self.out.book.with_untracked(|book| {
-                recognise(&self.known, &FaceIndex::new(photos).candidates(book))
-            })
+            self.out
+                .book
+                .with_untracked(|book| recognise(&self.known, &candidates(photos, book)))
         });
         let hidden: Vec<bool> = self.known.iter().map(|k| k.hidden).collect();
         let mut recognition = Recognition::default();

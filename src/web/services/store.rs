@@ -165,7 +165,7 @@ impl Store {
         let meta: Vec<MetaRecord> = read_all(&tx, META, &mut damaged).await?;
         let mut known: Vec<PackedPerson> = read_all(&tx, KNOWN, &mut damaged).await?;
         known.retain(|k| {
-            let sound = !k.faces.is_empty() && k.faces.iter().all(|f| f.is_valid());
+            let sound = k.is_sound();
             if !sound {
                 damaged.push(format!("{} (from a people file)", k.name));
             }
