@@ -199,6 +199,15 @@ export async function readPeople(page) {
 /** A list's own items (not those of lists nested in them). */
 export const directItems = (list) => list.locator(':scope > [role=listitem], :scope > li');
 
+/** Renames the person labelled `from` (as the grid names them) to `to`, from their album. */
+export async function rename(page, from, to) {
+  await openAlbum(page, page.getByRole('button', { name: new RegExp(`^${from}, \\d+ photos?$`) }));
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(to);
+  await button(page, 'Rename').click();
+  await page.getByRole('heading', { level: 2, name: to }).waitFor();
+  await page.getByRole('button', { name: 'Back to people' }).click();
+}
+
 /** Opens an album (click, or Enter on the focused button); returns { headings: [visible h2 texts], files: [data-file...] }. */
 export async function openAlbum(page, btn, { keyboard = false } = {}) {
   if (keyboard) await page.keyboard.press('Enter');

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, button, download, fileFromDisk, openAlbum, readPeople, sel, serveApp,
+  DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, button, download, fileFromDisk, openAlbum, readPeople, rename, sel, serveApp,
   singleFaceIdentities, waitForRunAfter, withAppAt,
 } from './lib.mjs';
 
@@ -34,14 +34,6 @@ async function filesOf(page, name) {
   const { files } = await openAlbum(page, page.getByRole('button', { name: new RegExp(`^${name}, \\d+ photos?$`) }));
   await page.getByRole('button', { name: 'Back to people' }).click();
   return files.map((f) => path.basename(f)).sort();
-}
-
-async function rename(page, from, to) {
-  await openAlbum(page, page.getByRole('button', { name: new RegExp(`^${from}, \\d+ photos?$`) }));
-  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(to);
-  await button(page, 'Rename').click();
-  await page.getByRole('heading', { level: 2, name: to }).waitFor();
-  await page.getByRole('button', { name: 'Back to people' }).click();
 }
 
 test('named people go into a people file and come back in an empty library: new photos join them',

@@ -101,6 +101,8 @@ pub enum DownloadError {
     Changed { name: String, folder: String },
     #[error("Facesort may not read the folder {0} yet: allow it under \"Your library\"")]
     NoAccess(String),
+    #[error("the gallery could not be made: {0}")]
+    Gallery(String),
 }
 
 /// Something the page tells the user about the library as a whole.

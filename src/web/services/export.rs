@@ -11,7 +11,7 @@ use super::views::{Original, PersonView, Photo};
 use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
 use crate::web::js::{describe, error_name, pick, window_function};
-use crate::wire::export::{safe_name, ExportError, Outbox, UniqueNames, ZipStream};
+use crate::wire::export::{safe_name, Outbox, UniqueNames, ZipStream};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -49,6 +49,8 @@ pub enum ExportKind {
     /// A zip of face crops.
     Crops,
     Folder,
+    /// A find-yourself gallery: the app and sealed photos.
+    Gallery,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,12 +99,12 @@ impl Exports {
         self.cancel.set_value(true);
     }
 
-    fn running(&self) -> bool {
+    pub(super) fn running(&self) -> bool {
         self.status
             .with_untracked(|s| s.as_ref().is_some_and(|s| s.state == ExportState::Running))
     }
 
-    fn begin(&self, kind: ExportKind, target: &str, total: usize) {
+    pub(super) fn begin(&self, kind: ExportKind, target: &str, total: usize) {
         self.cancel.set_value(false);
         let number = self
             .status
@@ -121,7 +123,7 @@ impl Exports {
         }));
     }
 
-    fn advance(&self, bytes: u64, kept: bool) {
+    pub(super) fn advance(&self, bytes: u64, kept: bool) {
         self.status.update(|s| {
             if let Some(s) = s {
                 s.done += 1;
@@ -133,7 +135,7 @@ impl Exports {
 
     /// Counts a photo left out; each reason is told once (a folder the page
     /// may not read would otherwise be named once per photo).
-    fn leave_out(&self, why: DownloadError) {
+    pub(super) fn leave_out(&self, why: DownloadError) {
         let why = why.to_string();
         self.status.update(|s| {
             if let Some(s) = s {
@@ -146,7 +148,7 @@ impl Exports {
         });
     }
 
-    fn end(&self, state: ExportState) {
+    pub(super) fn end(&self, state: ExportState) {
         self.status.update(|s| {
             if let Some(s) = s {
                 s.state = state;
@@ -154,7 +156,7 @@ impl Exports {
         });
     }
 
-    fn cancelled(&self) -> bool {
+    pub(super) fn cancelled(&self) -> bool {
         self.cancel.get_value()
     }
 }
@@ -245,7 +247,7 @@ impl Item {
 }
 
 /// Whether an export goes on without this photo (it is named at the end).
-fn left_out(e: &DownloadError) -> bool {
+pub(super) fn left_out(e: &DownloadError) -> bool {
     matches!(
         e,
         DownloadError::Missing { .. }
@@ -266,16 +268,136 @@ async fn read(item: &Item, blob: &Blob) -> Result<Vec<u8>, DownloadError> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-/// Writes `items` as a zip into `sink`, with progress; stops on Cancel.
-async fn write_zip(
+/// A zip on its way to the user, an entry at a time: each entry's bytes go
+/// on to the sink as soon as they are written, so only one photo is ever in
+/// wasm memory. Gallery exports use it too.
+pub(super) struct ZipExport {
+    outbox: Outbox,
+    zip: ZipStream<Outbox>,
+    sink: Sink,
     exports: Exports,
+    file_name: String,
+    written: u64,
+}
+
+impl ZipExport {
+    /// Asks where to save `file_name` (where the browser can and `ask_where`)
+    /// and starts the export's progress; `None` when another export runs
+    /// (reported) or the user closed the picker.
+    pub(super) async fn start(
+        library: Library,
+        exports: Exports,
+        kind: ExportKind,
+        file_name: String,
+        total: usize,
+        ask_where: bool,
+    ) -> Option<ZipExport> {
+        if exports.running() {
+            library.report(Problem::Download(DownloadError::Busy));
+            return None;
+        }
+        let sink = if ask_where && window_function("showSaveFilePicker").is_some() {
+            match save_file_stream(&file_name).await {
+                Ok(Some((handle, stream))) => Sink::File(handle, stream),
+                Ok(None) => return None,
+                Err(e) => {
+                    library.report(Problem::Download(e));
+                    return None;
+                }
+            }
+        } else {
+            Sink::Parts(Array::new())
+        };
+        exports.begin(kind, &file_name, total);
+        let outbox = Outbox::default();
+        Some(ZipExport {
+            zip: ZipStream::new(outbox.clone()),
+            outbox,
+            sink,
+            exports,
+            file_name,
+            written: 0,
+        })
+    }
+
+    /// Bytes of the zip so far.
+    pub(super) fn written(&self) -> u64 {
+        self.written
+    }
+
+    pub(super) fn exports(&self) -> Exports {
+        self.exports
+    }
+
+    /// Adds one entry (without counting it as progress).
+    pub(super) async fn add(
+        &mut self,
+        folder: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), DownloadError> {
+        self.zip
+            .add(folder, name, bytes)
+            .map_err(|e| DownloadError::Zip(e.to_string()))?;
+        let bytes = self.outbox.take();
+        self.written += bytes.len() as u64;
+        self.sink.write(&bytes).await
+    }
+
+    /// Ends the export as `outcome` says (finished, cancelled, failed),
+    /// telling the user, and offers the zip when it is complete.
+    pub(super) async fn end(self, library: Library, outcome: Result<bool, DownloadError>) -> bool {
+        let ZipExport {
+            outbox,
+            zip,
+            sink,
+            exports,
+            file_name,
+            ..
+        } = self;
+        let outcome = match outcome {
+            Ok(true) => match zip.finish() {
+                Ok(_) => sink.write(&outbox.take()).await.map(|_| true),
+                Err(e) => Err(DownloadError::Zip(e.to_string())),
+            },
+            other => other,
+        };
+        let outcome = match outcome {
+            Ok(true) => sink.finish(&file_name).await.map(|_| true),
+            Ok(false) => {
+                sink.abandon().await;
+                Ok(false)
+            }
+            Err(e) => {
+                sink.abandon().await;
+                Err(e)
+            }
+        };
+        match outcome {
+            Ok(true) => {
+                exports.end(ExportState::Done);
+                true
+            }
+            Ok(false) => {
+                exports.end(ExportState::Cancelled);
+                false
+            }
+            Err(e) => {
+                exports.end(ExportState::Failed);
+                library.report(Problem::Download(e));
+                false
+            }
+        }
+    }
+}
+
+/// Writes `items` into the zip, with progress; stops on Cancel.
+async fn write_items(
+    zip: &mut ZipExport,
     folders: &[PickedFolder],
     items: Vec<Item>,
-    sink: &Sink,
 ) -> Result<bool, DownloadError> {
-    let outbox = Outbox::default();
-    let mut zip = ZipStream::new(outbox.clone());
-    let zip_error = |e: ExportError| DownloadError::Zip(e.to_string());
+    let exports = zip.exports();
     for item in &items {
         if exports.cancelled() {
             return Ok(false);
@@ -289,14 +411,9 @@ async fn write_zip(
             Err(e) => return Err(e),
         };
         let bytes = read(item, &blob).await?;
-        zip.add(&item.folder, &item.name, &bytes)
-            .map_err(zip_error)?;
-        drop(bytes);
-        sink.write(&outbox.take()).await?;
+        zip.add(&item.folder, &item.name, &bytes).await?;
         exports.advance(blob.size() as u64, false);
     }
-    zip.finish().map_err(zip_error)?;
-    sink.write(&outbox.take()).await?;
     Ok(true)
 }
 
@@ -309,42 +426,14 @@ async fn export_zip(
     file_name: String,
     ask_where: bool,
 ) {
-    if exports.running() {
-        library.report(Problem::Download(DownloadError::Busy));
+    let Some(mut zip) =
+        ZipExport::start(library, exports, kind, file_name, items.len(), ask_where).await
+    else {
         return;
-    }
-    let sink = if ask_where && window_function("showSaveFilePicker").is_some() {
-        match save_file_stream(&file_name).await {
-            Ok(Some((handle, stream))) => Sink::File(handle, stream),
-            Ok(None) => return,
-            Err(e) => {
-                library.report(Problem::Download(e));
-                return;
-            }
-        }
-    } else {
-        Sink::Parts(Array::new())
     };
-    exports.begin(kind, &file_name, items.len());
     let folders = library.folders().get_untracked();
-    match write_zip(exports, &folders, items, &sink).await {
-        Ok(true) => match sink.finish(&file_name).await {
-            Ok(()) => exports.end(ExportState::Done),
-            Err(e) => {
-                exports.end(ExportState::Failed);
-                library.report(Problem::Download(e));
-            }
-        },
-        Ok(false) => {
-            sink.abandon().await;
-            exports.end(ExportState::Cancelled);
-        }
-        Err(e) => {
-            sink.abandon().await;
-            exports.end(ExportState::Failed);
-            library.report(Problem::Download(e));
-        }
-    }
+    let outcome = write_items(&mut zip, &folders, items).await;
+    zip.end(library, outcome).await;
 }
 
 /// Asks where to save `file_name`; `None` when the user closed the picker.

@@ -690,12 +690,13 @@ impl Service {
     /// A stored photo as the page keeps it.
     fn record(&self, stored: StoredPhoto, original: Original) -> Photo {
         let report = stored.report;
+        let thumb = blob(&report.thumbnail_jpeg, "image/jpeg");
         let view = PhotoView {
             id: stored.seq,
             name: stored.name,
             seen: Seen::of(report.taken_ms, local_wall_ms(stored.last_modified_ms)),
             added_ms: local_wall_ms(stored.added_ms),
-            thumb_url: object_url(&report.thumbnail_jpeg),
+            thumb_url: web_sys::Url::create_object_url_with_blob(&thumb).unwrap_or_default(),
             width: report.width,
             height: report.height,
             faces: Vec::new(),
@@ -727,6 +728,7 @@ impl Service {
                 ..view
             },
             original,
+            thumb,
             faces,
         }
     }

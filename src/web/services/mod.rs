@@ -2,9 +2,11 @@
 //! the library (photos, who is who, storage, workers) and applies commands;
 //! the rest are what it is built from, plus downloads and exports.
 
+pub mod crypto;
 pub mod download;
 pub mod error;
 pub mod export;
+pub mod gallery;
 pub mod import;
 pub mod library;
 pub mod originals;

@@ -18,6 +18,8 @@ use std::collections::HashMap;
 pub struct Photo {
     pub view: PhotoView,
     pub original: Original,
+    /// The thumbnail `view.thumb_url` shows, as a JPEG the browser holds.
+    pub thumb: web_sys::Blob,
     /// In face order, like `view.faces`.
     pub faces: Vec<KeptFace>,
 }

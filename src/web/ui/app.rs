@@ -14,7 +14,20 @@ use crate::web::services::views::Phase;
 use leptos::ev;
 use leptos::prelude::*;
 
+/// Mounts the app, or a guest's page when this `index.html` belongs to an
+/// exported gallery (it names the gallery's header in a `<meta>`).
 pub fn mount() {
+    let gallery = document()
+        .query_selector(&format!(
+            "meta[name=\"{}\"]",
+            crate::wire::gallery::META_NAME
+        ))
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_attribute("content"));
+    if let Some(header) = gallery {
+        return super::guest::mount(header);
+    }
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(App);
 }

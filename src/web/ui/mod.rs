@@ -10,6 +10,7 @@ mod context;
 mod edits;
 mod exports;
 mod find;
+mod guest;
 mod history;
 mod import;
 mod originals;
@@ -18,6 +19,7 @@ mod people_files;
 mod photo;
 mod progress;
 mod search;
+mod share;
 pub mod words;
 
 pub use app::mount;

@@ -3,6 +3,7 @@
 
 use super::context::{correct, use_app, Screen};
 use super::exports::ExportButtons;
+use super::share::ShareGallery;
 use super::words::{face_count, photo_count};
 use crate::people::cluster::PersonId;
 use crate::people::edit::Correction;
@@ -36,6 +37,7 @@ pub fn PeopleGrid() -> impl IntoView {
                     </button>
                     <ExportButtons />
                 </div>
+                <ShareGallery />
                 <MergeBar selected=selected />
                 <ul role="list" aria-label="People" class="grid">
                     <For

@@ -98,7 +98,7 @@ fn sentence(text: &str) -> String {
 /// How an export is going or how it ended.
 pub fn export_status(s: &ExportStatus) -> String {
     let (target, count): (String, fn(usize) -> String) = match s.kind {
-        ExportKind::Zip => (s.target.clone(), photo_count),
+        ExportKind::Zip | ExportKind::Gallery => (s.target.clone(), photo_count),
         ExportKind::Crops => (s.target.clone(), face_count),
         ExportKind::Folder => (format!("the folder {}", s.target), photo_count),
     };

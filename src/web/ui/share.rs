@@ -1,0 +1,143 @@
+//! "Share a gallery": the organiser picks a code and exports a sealed
+//! find-yourself gallery (see `services::gallery`); the page then shows the
+//! codes to hand out, which are never written into the gallery.
+
+use super::context::use_app;
+use super::words::photo_count;
+use crate::web::js::blob;
+use crate::web::services::crypto::random_bytes;
+use crate::web::services::download;
+use crate::web::services::export::Exports;
+use crate::web::services::gallery::{self, GalleryMade, GalleryOptions};
+use crate::web::services::store::bytes;
+use crate::web::services::views::Phase;
+use crate::wire::gallery::code_from;
+use leptos::ev;
+use leptos::prelude::*;
+
+fn fresh_code() -> String {
+    random_bytes(16).map(|r| code_from(&r)).unwrap_or_default()
+}
+
+/// The codes as a text file for the organiser (kept apart from the gallery).
+fn codes_text(room: &str, made: &GalleryMade) -> String {
+    let mut text = format!("Facesort gallery codes\n\nRoom (everyone): {room}\n");
+    if !made.albums.is_empty() {
+        text.push_str("\nAlbums (one person's photos each):\n");
+        for (name, code) in &made.albums {
+            text.push_str(&format!("{name}: {code}\n"));
+        }
+    }
+    text
+}
+
+#[component]
+pub fn ShareGallery() -> impl IntoView {
+    let (library, _) = use_app();
+    let exports = expect_context::<Exports>();
+    let title = RwSignal::new(String::from("Our photos"));
+    let code = RwSignal::new(fresh_code());
+    let names = RwSignal::new(false);
+    let albums = RwSignal::new(false);
+    let made = RwSignal::new(None::<(String, GalleryMade)>);
+    let anyone_named = move || {
+        library
+            .book()
+            .with(|b| b.people().any(|p| p.name.is_some() && !p.hidden))
+    };
+    let export = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        made.set(None);
+        let options = GalleryOptions {
+            title: title.get_untracked(),
+            code: code.get_untracked(),
+            names: names.get_untracked(),
+            albums: albums.get_untracked(),
+        };
+        let room = options.code.trim().to_string();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(m) = gallery::export(library, exports, options).await {
+                made.set(Some((room, m)));
+            }
+        });
+    };
+    let save_codes = move |_| {
+        if let Some((room, m)) = made.get_untracked() {
+            let text = codes_text(&room, &m);
+            download::save(
+                &blob(text.as_bytes(), "text/plain"),
+                "Facesort gallery codes.txt",
+            );
+        }
+    };
+    view! {
+        <Show when=move || library.phase().get() == Phase::Done>
+            <details class="share">
+                <summary>"Share a gallery…"</summary>
+                <p class="hint">
+                    "A folder to put on any web host: guests type a code, take a selfie, and get the photos they are in. Photos, faces and names are encrypted with the code; the host sees none of them, and guests' selfies never leave their device."
+                </p>
+                <form on:submit=export aria-label="Share a gallery">
+                    <label>
+                        "Gallery title " <input type="text" bind:value=title maxlength="80" />
+                    </label>
+                    <label>
+                        "Room code "
+                        <input
+                            type="text"
+                            bind:value=code
+                            minlength="8"
+                            autocomplete="off"
+                            spellcheck="false"
+                        />
+                    </label>
+                    <button type="button" on:click=move |_| code.set(fresh_code())>
+                        "New code"
+                    </button>
+                    <label>
+                        <input type="checkbox" bind:checked=names />
+                        " Put people's names in it"
+                    </label>
+                    <Show when=anyone_named>
+                        <label>
+                            <input type="checkbox" bind:checked=albums />
+                            " Also an album for each named person, with its own code"
+                        </label>
+                    </Show>
+                    <button type="submit">"Export gallery (zip)"</button>
+                </form>
+                <div role="status" aria-live="polite" data-testid="gallery-made">
+                    {move || {
+                        made.get()
+                            .map(|(room, m)| {
+                                let albums = m.albums.clone();
+                                view! {
+                                    <p>
+                                        {format!(
+                                            "Gallery saved: {} ({}). Guests open it and type the room code {room}. Keep the code apart from the gallery: it is not in it.",
+                                            photo_count(m.photos),
+                                            bytes(m.bytes as f64),
+                                        )}
+                                    </p>
+                                    <Show when={
+                                        let any = !albums.is_empty();
+                                        move || any
+                                    }>
+                                        <ul aria-label="Album codes">
+                                            {albums
+                                                .iter()
+                                                .map(|(name, code)| {
+                                                    view! { <li>{format!("{name}: {code}")}</li> }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    </Show>
+                                    <button on:click=save_codes>"Save the codes"</button>
+                                }
+                            })
+                    }}
+                </div>
+            </details>
+        </Show>
+    }
+}

@@ -1,0 +1,184 @@
+// Find-yourself galleries: a sorted dev-set library is exported as a gallery (the app and
+// sealed photos), which is unzipped into another folder and served on another port. Without
+// the code nothing in it is readable (no photo, thumbnail, descriptor, file or person name);
+// a wrong code is told so; the right code and a selfie that is not in the gallery find that
+// person's photos on the guest's side, and their zip holds exactly those photos, byte for
+// byte; a person's album code opens only their photos. No request leaves 127.0.0.1.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, button, download, fileFromDisk, guardedContext, openAlbum,
+  readPeople, rename, sel, serveApp, sharedBrowser, singleFaceIdentities, waitForRunAfter, withAppAt,
+} from './lib.mjs';
+import { startServer } from './server.mjs';
+import { verifyZipFile } from './zip.mjs';
+
+const app = serveApp({ before, after });
+const ROOM_CODE = 'Wedding-Guests-2026';
+const NAME = 'Annabel Testperson';
+
+/** Where `haystack` holds `needle` (a Buffer), or -1. */
+const find = (haystack, needle) => haystack.indexOf(needle);
+
+/** The album files of the person labelled `name`. */
+async function filesOf(page, name) {
+  const { files } = await openAlbum(page, page.getByRole('button', { name: new RegExp(`^${name}, \\d+ photos?$`) }));
+  await page.getByRole('button', { name: 'Back to people' }).click();
+  return files.map((f) => path.basename(f));
+}
+
+/** A guest's page on the gallery at `url`, in its own guarded context. */
+async function guest(url) {
+  const guard = await guardedContext(await sharedBrowser());
+  const page = await guard.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e.stack || e)));
+  await page.goto(url);
+  await page.waitForFunction(() => document.body?.dataset.state === 'locked', null, { timeout: 30_000 });
+  return { guard, page, errors };
+}
+
+async function enterCode(page, code) {
+  await page.getByRole('textbox', { name: 'Code' }).fill(code);
+  await button(page, 'Open').click();
+  await page.waitForFunction(() => ['open', 'locked'].includes(document.body.dataset.state)
+    && document.querySelector('form.unlock button')?.disabled !== true, null, { timeout: 60_000 });
+}
+
+const shownFiles = async (page) => (await page.getByRole('list', { name: 'Your photos' })
+  .locator('[role=listitem] .name').allTextContents()).sort();
+
+test('a gallery reveals nothing without its code, and finds a guest from a selfie on the guest\'s side',
+  { timeout: SORT_TIMEOUT * 2 + 300_000, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist` },
+  (t) => withAppAt(t, app.url, async (page) => {
+    // Three people, three photos each in the library; each one's fourth photo is a selfie.
+    const people = singleFaceIdentities(DEV_SET, 3, 4);
+    const inLibrary = people.flatMap((p) => p.files.slice(0, 3));
+    const since = await page.evaluate(() => performance.now());
+    await page.locator(sel.photosInput).setInputFiles(inLibrary.map((f) => fileFromDisk(path.join(DEV_SET, f))));
+    await waitForRunAfter(page, since);
+    const [ann] = people;
+    let annLabel = null;
+    for (const p of await readPeople(page)) {
+      if ((await filesOf(page, p.name)).includes(path.basename(ann.files[0]))) annLabel = p.name;
+    }
+    assert.ok(annLabel, 'the first person was sorted');
+    await rename(page, annLabel, NAME);
+
+    // The organiser exports it: their code, names in, and an album per named person.
+    await page.getByText('Share a gallery…').click();
+    await page.getByRole('textbox', { name: 'Room code' }).fill(ROOM_CODE);
+    await page.getByRole('checkbox', { name: "Put people's names in it" }).check();
+    await page.getByRole('checkbox', { name: 'Also an album for each named person, with its own code' }).check();
+    const started = Date.now();
+    const saved = await download(page, button(page, 'Export gallery (zip)'), 'gallery.zip');
+    t.diagnostic(`gallery of ${inLibrary.length} photos: ${(saved.bytes.length / 1e6).toFixed(1)} MB, exported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    assert.equal(saved.suggested, 'Facesort gallery.zip');
+    await page.getByTestId('gallery-made').getByText(/Gallery saved: 9 photos/).waitFor();
+    const albumCodes = await page.getByRole('list', { name: 'Album codes' }).getByRole('listitem').allTextContents();
+    assert.equal(albumCodes.length, 1, `one named person, one album: ${albumCodes}`);
+    const annCode = albumCodes[0].slice(`${NAME}: `.length);
+    assert.match(annCode, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+
+    // What the host gets: the app, and ciphertext.
+    const { files } = verifyZipFile(saved.file, saved.bytes);
+    for (const f of ['index.html', 'sw.js', 'gallery/gallery.json', 'models/yunet_s_dynamic.onnx']) {
+      assert.ok(files.has(f), `the gallery has ${f}: ${[...files.keys()].join(', ')}`);
+    }
+    const header = JSON.parse(files.get('gallery/gallery.json').toString('utf8'));
+    assert.deepEqual(Object.keys(header).sort(), ['format', 'kdf', 'locks', 'version']);
+    assert.equal(header.locks.length, 2, 'the room and one album');
+    assert.ok(header.kdf.iterations >= 600_000);
+    const secrets = [
+      ...[NAME, ROOM_CODE, ROOM_CODE.toLowerCase(), annCode]
+        .map((s) => [s, Buffer.from(s, 'utf8')]),
+      ...inLibrary.map((f) => [f, Buffer.from(path.basename(f), 'utf8')]),
+      // A photo's bytes: any 48 from its middle.
+      ...inLibrary.map((f) => {
+        const bytes = fs.readFileSync(path.join(DEV_SET, f));
+        return [`bytes of ${f}`, bytes.subarray(bytes.length >> 1, (bytes.length >> 1) + 48)];
+      }),
+    ];
+    for (const [what, needle] of secrets) {
+      assert.equal(find(saved.bytes, needle), -1, `${what} is readable in the gallery`);
+    }
+    const sealed = [...files].filter(([n]) => n.startsWith('gallery/') && n !== 'gallery/gallery.json');
+    assert.equal(sealed.length, 2 * inLibrary.length + 2, 'an original and a thumbnail per photo, and two locks');
+    for (const [n, data] of sealed) {
+      for (const field of ['"embedding"', '"name"', '"key"', '"photos"']) {
+        assert.equal(find(data, Buffer.from(field)), -1, `${field} is readable in ${n}`);
+      }
+      assert.notDeepEqual([...data.subarray(12, 15)], [0xff, 0xd8, 0xff], `${n} is a plain JPEG`);
+      assert.ok(!/^\s*[{[]/.test(data.subarray(0, 16).toString('latin1')), `${n} is plain JSON`);
+    }
+
+    // Served from another folder and port, as any static host would.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-gallery-'));
+    for (const [n, data] of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
+      fs.writeFileSync(path.join(dir, n), data);
+    }
+    const host = await startServer({ root: dir });
+    assert.notEqual(new URL(host.url).port, new URL(app.url).port);
+    try {
+      const visit = await guest(host.url);
+      try {
+        const { page: g } = visit;
+        await enterCode(g, 'not-the-code-at-all');
+        assert.match(await g.getByTestId('code-error').textContent(), /does not open this gallery/);
+
+        // The right code, typed as a phone might (capitals, spaces), then a selfie.
+        const opening = Date.now();
+        await enterCode(g, ' wedding guests 2026 ');
+        assert.equal(await g.evaluate(() => document.body.dataset.state), 'open');
+        const opened = Date.now();
+        const selfie = ann.files[3];
+        await g.getByLabel('Your photo', { exact: true }).setInputFiles(fileFromDisk(path.join(DEV_SET, selfie)));
+        await g.getByTestId('guest-status').getByText(/^You are in \d+ photos?\.$/).waitFor({ timeout: 120_000 });
+        const found = Date.now();
+        t.diagnostic(`guest: code to open ${((opened - opening) / 1000).toFixed(1)} s, selfie to photos ${((found - opened) / 1000).toFixed(1)} s, code to photos ${((found - opening) / 1000).toFixed(1)} s`);
+        const expected = ann.files.slice(0, 3).map((f) => path.basename(f)).sort();
+        assert.deepEqual(await shownFiles(g), expected, 'exactly the selfie person\'s photos');
+        const captions = await g.getByRole('list', { name: 'Your photos' }).locator('.people').allTextContents();
+        assert.ok(captions.length === 3 && captions.every((c) => c === NAME), `names shown: ${captions}`);
+        // Thumbnails open in the page.
+        await g.waitForFunction(() => [...document.querySelectorAll('ul[aria-label="Your photos"] img')]
+          .every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30_000 });
+
+        const zip = await download(g, g.getByRole('button', { name: /^Download these 3 photos \(zip\)$/ }), 'guest.zip');
+        assert.equal(zip.suggested, 'My photos.zip');
+        const got = verifyZipFile(zip.file, zip.bytes).files;
+        assert.deepEqual([...got.keys()].sort(), expected);
+        for (const f of ann.files.slice(0, 3)) {
+          assert.ok(got.get(path.basename(f)).equals(fs.readFileSync(path.join(DEV_SET, f))), `${f} byte for byte`);
+        }
+        // The gallery's own service worker installs (its list names the guest's index.html).
+        const active = await g.evaluate(async () => !!(await navigator.serviceWorker.ready).active);
+        assert.ok(active, 'the gallery\'s service worker is active');
+        visit.guard.assertPrivate();
+        assert.deepEqual(visit.errors, []);
+      } finally {
+        await visit.guard.context.close();
+      }
+
+      // The album code opens Annabel's photos, and nothing else.
+      const albumVisit = await guest(host.url);
+      try {
+        const { page: g } = albumVisit;
+        await enterCode(g, annCode.toUpperCase());
+        await g.getByText(`Photos of ${NAME}: 3.`).waitFor();
+        assert.deepEqual(await shownFiles(g), ann.files.slice(0, 3).map((f) => path.basename(f)).sort());
+        assert.equal(await g.getByLabel('Your photo', { exact: true }).count(), 0, 'an album needs no selfie');
+        albumVisit.guard.assertPrivate();
+        assert.deepEqual(albumVisit.errors, []);
+      } finally {
+        await albumVisit.guard.context.close();
+      }
+    } finally {
+      await host.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }));
