@@ -91,8 +91,13 @@ pub enum Recognised {
         here: String,
         in_pack: String,
     },
-    /// Someone who does not match already has this name: the user decides.
-    NameTaken { name: String, person: PersonId },
+    /// The matching person is unnamed, but someone else here (`named`)
+    /// already has this name: the user decides (merging them, perhaps).
+    NameTaken {
+        name: String,
+        named: PersonId,
+        matching: PersonId,
+    },
     /// Nobody matches yet: the name waits for photos of them.
     Waiting { name: String },
 }
@@ -213,7 +218,8 @@ pub fn recognise(known: &[PackedPerson], library: &[Candidate]) -> Vec<Recognise
                     {
                         Some(other) => Recognised::NameTaken {
                             name,
-                            person: other.id,
+                            named: other.id,
+                            matching: c.id,
                         },
                         None => Recognised::Name { person: c.id, name },
                     },
@@ -393,7 +399,8 @@ mod tests {
                 },
                 Recognised::NameTaken {
                     name: "Dee".into(),
-                    person: PersonId(14)
+                    named: PersonId(14),
+                    matching: PersonId(13),
                 },
                 Recognised::Waiting { name: "Eve".into() },
             ]

@@ -1,7 +1,7 @@
 // People files: the named people saved as a small file (names and a few face descriptors,
 // no photos), the library cleared, the file imported, and photos added afterwards join the
 // named person; the naming is an edit that Undo takes back; a person named otherwise here is
-// shown, not renamed; a file that is not a people file is refused with a sentence.
+// shown, not renamed, until the user takes the offered rename (undoable too); a file that is not a people file is refused with a sentence.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -95,6 +95,13 @@ test('named people go into a people file and come back in an empty library: new 
     await page.locator(importInput).setInputFiles(saved.file);
     await expectNote(page, /^From people\.json: Annie looks like Ann in the file: rename them if it is the same person\.$/);
     assert.deepEqual(await labels(page), ['Annie, 2 photos', 'Bo, 2 photos']);
+    // The user settles it with one click, an edit like any other: Undo takes it back.
+    await button(page, 'Rename Annie to Ann').click();
+    await page.getByRole('button', { name: 'Ann, 2 photos', exact: true }).waitFor({ timeout: 10_000 });
+    assert.equal(await button(page, 'Rename Annie to Ann').count(), 0, 'a settled match offers nothing more');
+    await page.locator('body').press('Control+z');
+    await page.getByRole('button', { name: 'Annie, 2 photos', exact: true }).waitFor({ timeout: 10_000 });
+    await button(page, 'Rename Annie to Ann').waitFor({ timeout: 10_000 });
 
     // Not a people file.
     await page.locator(importInput).setInputFiles(asFile(a.files[0]));

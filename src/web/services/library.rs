@@ -16,8 +16,8 @@ use super::store::{
 };
 use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
-    group_people, FailedFile, KeptFace, Original, PackNote, PersonView, Phase, Photo, Progress,
-    Recognition,
+    group_people, FailedFile, KeptFace, NameTaken, NamedOtherwise, Original, PackNote, PersonView,
+    Phase, Photo, Progress, Recognition,
 };
 use super::views::{FaceView, PhotoView};
 use crate::face::detection::DetectorConfig;
@@ -1223,10 +1223,24 @@ impl Service {
                     }
                 }
                 Recognised::Same { .. } => {}
-                Recognised::NamedOtherwise { here, in_pack, .. } => {
-                    recognition.differ.push((here, in_pack))
-                }
-                Recognised::NameTaken { name, .. } => recognition.taken.push(name),
+                Recognised::NamedOtherwise {
+                    person,
+                    here,
+                    in_pack,
+                } => recognition.differ.push(NamedOtherwise {
+                    person,
+                    here,
+                    in_file: in_pack,
+                }),
+                Recognised::NameTaken {
+                    name,
+                    named,
+                    matching,
+                } => recognition.taken.push(NameTaken {
+                    name,
+                    named,
+                    matching,
+                }),
                 Recognised::Waiting { name } => recognition.waiting.push(name),
             }
         }

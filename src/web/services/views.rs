@@ -188,10 +188,27 @@ pub struct Recognition {
     pub named: Vec<String>,
     /// Names nobody here matches yet.
     pub waiting: Vec<String>,
-    /// (name here, name in the file) of a match named otherwise here.
-    pub differ: Vec<(String, String)>,
+    /// Matches named otherwise here.
+    pub differ: Vec<NamedOtherwise>,
     /// Names in a file that someone else here already has.
-    pub taken: Vec<String>,
+    pub taken: Vec<NameTaken>,
+}
+
+/// A person here who matches someone of a file called otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedOtherwise {
+    pub person: PersonId,
+    pub here: String,
+    pub in_file: String,
+}
+
+/// An unnamed person here (`matching`) matches a file's `name`, which
+/// another person here (`named`) already has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameTaken {
+    pub name: String,
+    pub named: PersonId,
+    pub matching: PersonId,
 }
 
 /// What the page says about people files.

@@ -323,7 +323,7 @@ fn Results(
         <p class="error" role="alert">
             {move || problem.get()}
         </p>
-        <ul role="list" aria-label="Your photos" class="grid">
+        <ul role="list" aria-label="Your photos" class="guest-photos">
             <For each=move || photos.get() key=|(i, _)| *i let:found>
                 {
                     let (i, similarity) = found;

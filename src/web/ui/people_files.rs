@@ -1,10 +1,12 @@
 //! People files: the named people saved for another browser or device, and
 //! imported here so the same people are named wherever photos of them are.
 
-use super::context::use_app;
+use super::context::{correct, use_app};
 use super::words::pack_note;
+use crate::people::edit::Correction;
 use crate::web::js::blob;
 use crate::web::services::download;
+use crate::web::services::views::PackNote;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -55,6 +57,72 @@ pub fn PeopleFiles() -> impl IntoView {
             <p role="status" aria-live="polite" data-testid="people-file-note">
                 {move || library.pack_note().get().map(|n| pack_note(&n))}
             </p>
+            <Resolutions />
         </div>
+    }
+}
+
+/// One button per conflict of the last import that still stands: the
+/// file's name for a person named otherwise here, or a merge with the person
+/// here who already has the name. Each is an ordinary edit, so Undo takes it
+/// back.
+#[component]
+fn Resolutions() -> impl IntoView {
+    let (library, _) = use_app();
+    let standing = move || {
+        let Some(PackNote::Imported { recognition, .. }) = library.pack_note().get() else {
+            return Vec::new();
+        };
+        library.book().with(|book| {
+            let named = |id| book.person(id).and_then(|p| p.name.clone());
+            let mut fixes = Vec::new();
+            for d in recognition.differ {
+                if named(d.person).as_deref() == Some(d.here.as_str()) {
+                    let label = format!("Rename {} to {}", d.here, d.in_file);
+                    fixes.push((
+                        label,
+                        Correction::Rename {
+                            person: d.person,
+                            name: d.in_file,
+                        },
+                    ));
+                }
+            }
+            for t in recognition.taken {
+                if book.person(t.matching).is_some_and(|p| p.name.is_none())
+                    && named(t.named).is_some_and(|n| n == t.name)
+                {
+                    let label = format!("Merge the match into {}", t.name);
+                    fixes.push((
+                        label,
+                        Correction::Merge {
+                            people: vec![t.named, t.matching],
+                            name: None,
+                        },
+                    ));
+                }
+            }
+            fixes
+        })
+    };
+    view! {
+        <Show when=move || !standing().is_empty()>
+            <div class="resolutions" role="group" aria-label="Resolve people-file matches">
+                {move || {
+                    standing()
+                        .into_iter()
+                        .map(|(label, fix)| {
+                            view! {
+                                <button on:click=move |_| correct(
+                                    library,
+                                    fix.clone(),
+                                    |_| {},
+                                )>{label}</button>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+        </Show>
     }
 }

@@ -163,12 +163,14 @@ pub fn pack_note(note: &PackNote) -> String {
                     names(&r.waiting)
                 ));
             }
-            for (here, in_file) in &r.differ {
+            for d in &r.differ {
                 said.push(format!(
-                    "{here} looks like {in_file} in the file: rename them if it is the same person."
+                    "{} looks like {} in the file: rename them if it is the same person.",
+                    d.here, d.in_file
                 ));
             }
-            for name in &r.taken {
+            for t in &r.taken {
+                let name = &t.name;
                 said.push(format!(
                     "{name} matches someone here, but another person here is already called {name}: merge or rename them if they are the same."
                 ));
