@@ -11,7 +11,8 @@
 // - the new worker then waits; the page offers "Reload to update", which posts
 //   "skip-waiting"; on the very first install it takes control at once;
 // - activate: deletes every other facesort- cache;
-// - fetch: same-origin GETs of listed files are answered from this version's cache, and a
+// - fetch: same-origin GETs of listed files (and of sw.js itself, which a gallery export
+//   copies) are answered from this version's cache, and a
 //   page load of the scope itself ("./", e.g. /facesort/) with its index.html; everything
 //   else (other origins included) is left to the network, untouched.
 // An sw.js the hook did not process (PRECACHE null) and the one `trunk serve` gets (dev)
@@ -26,6 +27,7 @@ const SCOPE = self.registration.scope;
 // Relative path (as listed) -> absolute URL, and the set of listed URLs.
 const URLS = new Map(ACTIVE ? PRECACHE.files.map(([file, sha256]) => [new URL(file, SCOPE).href, sha256]) : []);
 const INDEX = new URL('index.html', SCOPE).href;
+const SELF = new URL(self.location.href).origin + new URL(self.location.href).pathname;
 
 async function deleteCaches(keep) {
   const names = await caches.keys();
@@ -45,6 +47,11 @@ async function precache() {
     if (digest !== sha256) throw new Error(`precache: ${url} is not the file this version lists (SHA-256 ${digest}, expected ${sha256})`);
     return [url, response];
   }));
+  // This script too, unlisted (it cannot hold its own hash): a gallery exported offline copies
+  // the app from the cache, this worker included. The browser's update checks never come here.
+  const self_ = await fetch(SELF, { cache: 'no-cache', credentials: 'same-origin' });
+  if (!self_.ok) throw new Error(`precache: ${SELF} answered ${self_.status}`);
+  fetched.push([SELF, self_]);
   const cache = await caches.open(CACHE);
   try {
     await Promise.all(fetched.map(([url, response]) => cache.put(url, response)));
@@ -93,7 +100,7 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   url.search = '';
   url.hash = '';
-  if (URLS.has(url.href)) {
+  if (URLS.has(url.href) || url.href === SELF) {
     event.respondWith(fromCache(request, url.href));
   } else if (request.mode === 'navigate' && url.href === SCOPE) {
     event.respondWith(fromCache(request, INDEX));

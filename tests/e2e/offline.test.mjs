@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import crypto from 'node:crypto';
 import { startServer } from './server.mjs';
 import {
   DIST, PHOTOS, PREFIX, button, download, fileFromDisk, gotoApp, guardedContext, launchBrowser, readPeople, sel,
@@ -26,6 +27,8 @@ const COLLINS = 'eileen_collins_nasa.png';
 const CAMERAMAN = 'cameraman_cc0.png';
 const ROCKET = 'rocket_spacex_pd.jpg';
 const photos = () => [COLLINS, CAMERAMAN, ROCKET].map((f) => fileFromDisk(path.join(PHOTOS, f)));
+
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /** The precache list the build hook wrote into DIR/sw.js: { version, dev, files: [[path, sha256]] }. */
 function precacheOf(dir) {
@@ -67,10 +70,13 @@ async function offlineState(page, timeout = 90_000) {
   }, timeout);
 }
 
-/** Asserts that exactly one facesort cache exists, for `dir`'s version, holding every file of `dir`. */
+/**
+ * Asserts that exactly one facesort cache exists, for `dir`'s version, holding every file of
+ * `dir` (the listed ones, and sw.js itself, which a gallery exported offline copies).
+ */
 function assertPrecached(state, dir, url) {
   const { version } = precacheOf(dir);
-  const expected = distFiles(dir).map((f) => new URL(f, url).href).sort();
+  const expected = [...distFiles(dir), 'sw.js'].map((f) => new URL(f, url).href).sort();
   assert.deepEqual(Object.keys(state.caches), [`facesort-${version}`], 'facesort caches');
   assert.deepEqual(state.caches[`facesort-${version}`], expected, 'the cache does not hold exactly the files of the build');
   return version;
@@ -134,6 +140,15 @@ test('after one visit the app reloads, sorts and zips with the server down and t
       assert.equal(byName.get(ROCKET).entry, `no-faces/${ROCKET}`);
       assert.equal(byName.get(CAMERAMAN).entry, `other-faces/${CAMERAMAN}`);
       for (const f of photos()) assert.ok(byName.get(f.name).data.equals(f.buffer), `${f.name} is not byte-identical in the zip`);
+
+      // A gallery copies the app from the cache: every file of the build, with the guest's page.
+      await page.getByText('Share a gallery…').click();
+      const gallery = await download(page, button(page, 'Export gallery (zip)'), 'offline-gallery.zip');
+      const copied = verifyZipFile(gallery.file, gallery.bytes).files;
+      for (const f of distFiles(DIST)) assert.ok(copied.has(decodeURIComponent(f)), `the offline gallery lacks ${f}`);
+      assert.match(copied.get('index.html').toString('utf8'), /<meta name="facesort-gallery" content="gallery\/gallery.json">/);
+      assert.ok(copied.get('sw.js').toString('utf8').includes(`"${sha256(copied.get('index.html'))}"`), 'the gallery\'s sw.js lists its index.html');
+      assert.ok(copied.has('gallery/gallery.json'));
       assert.deepEqual(leaks, [], 'requests reached the network after it was cut');
     });
   } finally {
