@@ -51,6 +51,10 @@ async function precache() {
   // the app from the cache, this worker included. The browser's update checks never come here.
   const self_ = await fetch(SELF, { cache: 'no-cache', credentials: 'same-origin' });
   if (!self_.ok) throw new Error(`precache: ${SELF} answered ${self_.status}`);
+  // A deployment during the install would give another sw.js, listing other files.
+  if (!(await self_.clone().text()).includes(`"version":"${PRECACHE.version}"`)) {
+    throw new Error(`precache: ${SELF} is not the version installing (${PRECACHE.version})`);
+  }
   fetched.push([SELF, self_]);
   const cache = await caches.open(CACHE);
   try {

@@ -37,7 +37,9 @@ pub const SALT_BYTES: usize = 16;
 pub const KEY_BYTES: usize = 32;
 pub const NONCE_BYTES: usize = 12;
 /// Characters a code keeps after [`normalise_code`]; shorter ones are refused.
-pub const MIN_CODE_CHARS: usize = 8;
+/// Anyone with the files can guess codes offline, so an organiser's own code
+/// must be long; the generated ones have 16.
+pub const MIN_CODE_CHARS: usize = 12;
 /// The `<meta name>` that makes the app's page a guest's page.
 pub const META_NAME: &str = "facesort-gallery";
 
@@ -201,6 +203,16 @@ impl GuestIndex {
         }
     }
 
+    /// The index without names: no people, and no face says whose it is
+    /// (which faces are one person would otherwise be told too).
+    pub fn without_names(mut self) -> GuestIndex {
+        self.people.clear();
+        for face in self.photos.iter_mut().flat_map(|p| p.faces.iter_mut()) {
+            face.person = None;
+        }
+        self
+    }
+
     /// Photos with a face like the references, most similar first (the
     /// photo's position in `photos` is its [`PhotoId`]).
     pub fn find(&self, references: &[&Embedding]) -> Vec<Match> {
@@ -344,7 +356,13 @@ pub fn guest_service_worker(
     let old = files
         .sha256_of("index.html")
         .ok_or(GalleryError::NoAppFiles)?;
-    let version = format!("g{}", &index_sha256[..15.min(index_sha256.len())]);
+    // Both the app's version and the guest page: two galleries of one build,
+    // or one gallery page over two builds, never share a cache name.
+    let version = format!(
+        "{}-g{}",
+        files.version,
+        &index_sha256[..8.min(index_sha256.len())]
+    );
     let line = sw_js
         .lines()
         .find(|l| l.starts_with(PRECACHE_LINE) && l.ends_with(PRECACHE_END))
@@ -444,6 +462,21 @@ mod tests {
     }
 
     #[test]
+    fn without_names_nothing_says_who_is_who_but_search_still_works() {
+        let index = room().without_names();
+        assert!(index.people.is_empty());
+        assert!(index
+            .photos
+            .iter()
+            .flat_map(|p| &p.faces)
+            .all(|f| f.person.is_none()));
+        let json = String::from_utf8(serde_json::to_vec(&index).unwrap()).unwrap();
+        assert!(!json.contains("Ann") && !json.contains("Bo"));
+        assert_eq!(index.find(&[&e(0.0)]).len(), 3);
+        assert!(index.names_in(&index.photos[1]).is_empty());
+    }
+
+    #[test]
     fn indexes_round_trip_and_damage_is_an_error() {
         let index = room();
         let bytes = serde_json::to_vec(&index).unwrap();
@@ -487,6 +520,7 @@ mod tests {
     fn codes_ignore_case_spaces_and_dashes_and_must_be_long_enough() {
         assert_eq!(normalise_code(" K7QX-m2pa 9fzt ").unwrap(), "k7qxm2pa9fzt");
         assert_eq!(normalise_code("abc-def"), Err(GalleryError::ShortCode));
+        assert_eq!(normalise_code("password"), Err(GalleryError::ShortCode));
         let code = code_from(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255]);
         assert_eq!(code.len(), 19);
         assert_eq!(code.matches('-').count(), 3);
@@ -514,7 +548,7 @@ mod tests {
         let again = AppFiles::from_service_worker(&sw).unwrap();
         assert_eq!(again.sha256_of("index.html"), Some("33333333333333333333"));
         assert_eq!(again.sha256_of("app.js"), Some("11"));
-        assert_eq!(again.version, "g333333333333333");
+        assert_eq!(again.version, "abcdef0123456789-g33333333");
         assert!(sw.starts_with("// header\n") && sw.ends_with("const X = 1;\n"));
         let template = "const PRECACHE = null; // written by scripts/sw-precache.mjs";
         assert_eq!(

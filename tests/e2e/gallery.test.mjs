@@ -30,12 +30,23 @@ async function filesOf(page, name) {
   return files.map((f) => path.basename(f));
 }
 
-/** A guest's page on the gallery at `url`, in its own guarded context. */
-async function guest(url) {
+/**
+ * A guest's page on the gallery at `url`, in its own guarded context. `files` are the
+ * gallery's: the guest may only GET those (the selfie is never sent, even to the host).
+ */
+async function guest(url, files) {
   const guard = await guardedContext(await sharedBrowser());
   const page = await guard.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e.stack || e)));
+  guard.context.on('request', (r) => {
+    const at = new URL(r.url());
+    if (at.protocol === 'blob:' || at.protocol === 'data:') return;
+    const file = decodeURIComponent(at.pathname.slice(1)) || 'index.html';
+    if (r.method() !== 'GET' || at.origin !== new URL(url).origin || !files.has(file)) {
+      errors.push(`a request that is not a GET of the gallery's files: ${r.method()} ${r.url()}`);
+    }
+  });
   await page.goto(url);
   await page.waitForFunction(() => document.body?.dataset.state === 'locked', null, { timeout: 30_000 });
   return { guard, page, errors };
@@ -124,7 +135,7 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
     const host = await startServer({ root: dir });
     assert.notEqual(new URL(host.url).port, new URL(app.url).port);
     try {
-      const visit = await guest(host.url);
+      const visit = await guest(host.url, files);
       try {
         const { page: g } = visit;
         await enterCode(g, 'not-the-code-at-all');
@@ -165,7 +176,7 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
       }
 
       // The album code opens Annabel's photos, and nothing else.
-      const albumVisit = await guest(host.url);
+      const albumVisit = await guest(host.url, files);
       try {
         const { page: g } = albumVisit;
         await enterCode(g, annCode.toUpperCase());

@@ -329,16 +329,18 @@ impl ZipExport {
         self.exports
     }
 
-    /// Adds one entry (without counting it as progress).
+    /// Adds one entry (without counting it as progress). Takes the bytes so
+    /// they are let go before the zipped copy is written out.
     pub(super) async fn add(
         &mut self,
         folder: &str,
         name: &str,
-        bytes: &[u8],
+        bytes: Vec<u8>,
     ) -> Result<(), DownloadError> {
         self.zip
-            .add(folder, name, bytes)
+            .add(folder, name, &bytes)
             .map_err(|e| DownloadError::Zip(e.to_string()))?;
+        drop(bytes);
         let bytes = self.outbox.take();
         self.written += bytes.len() as u64;
         self.sink.write(&bytes).await
@@ -411,7 +413,7 @@ async fn write_items(
             Err(e) => return Err(e),
         };
         let bytes = read(item, &blob).await?;
-        zip.add(&item.folder, &item.name, &bytes).await?;
+        zip.add(&item.folder, &item.name, bytes).await?;
         exports.advance(blob.size() as u64, false);
     }
     Ok(true)

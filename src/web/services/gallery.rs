@@ -181,15 +181,15 @@ async fn write_app(zip: &mut ZipExport) -> Result<(), DownloadError> {
         .await
         .map_err(gallery_error)?;
     let guest_sw = guest_service_worker(&sw, &files, &index_sha).map_err(gallery_error)?;
-    zip.add("", "index.html", index.as_bytes()).await?;
-    zip.add("", "sw.js", guest_sw.as_bytes()).await?;
+    zip.add("", "index.html", index.into_bytes()).await?;
+    zip.add("", "sw.js", guest_sw.into_bytes()).await?;
     for (listed, _) in files.files.iter().filter(|(f, _)| f != "index.html") {
         if zip.exports().cancelled() {
             return Ok(());
         }
         let bytes = fetch_bytes(listed).await.map_err(gallery_error)?;
         let (folder, name) = folder_and_name(listed);
-        zip.add(&folder, &name, &bytes).await?;
+        zip.add(&folder, &name, bytes).await?;
     }
     Ok(())
 }
@@ -261,6 +261,9 @@ async fn write_gallery(
 ) -> Result<Option<GalleryMade>, DownloadError> {
     let exports = zip.exports();
     write_app(zip).await?;
+    if exports.cancelled() {
+        return Ok(None);
+    }
     let folders = library.folders().get_untracked();
     let mut photos = Vec::with_capacity(chosen.len());
     for (n, Chosen { photo, faces }) in chosen.into_iter().enumerate() {
@@ -277,12 +280,14 @@ async fn write_gallery(
             Err(e) => return Err(e),
         };
         let (sealed, key) = seal_new(&blob_bytes(&original, &name).await?).await?;
+        let mut size = sealed.len();
         let file = format!("{n:05}.bin");
-        zip.add(FOLDER, &file, &sealed).await?;
-        let (sealed_thumb, thumb_key) = seal_new(&blob_bytes(&photo.thumb, &name).await?).await?;
+        zip.add(FOLDER, &file, sealed).await?;
+        let (sealed, thumb_key) = seal_new(&blob_bytes(&photo.thumb, &name).await?).await?;
+        size += sealed.len();
         let thumb_file = format!("{n:05}t.bin");
-        zip.add(FOLDER, &thumb_file, &sealed_thumb).await?;
-        exports.advance((sealed.len() + sealed_thumb.len()) as u64, false);
+        zip.add(FOLDER, &thumb_file, sealed).await?;
+        exports.advance(size as u64, false);
         photos.push(GuestPhoto {
             name,
             width: photo.view.width,
@@ -324,31 +329,32 @@ async fn write_gallery(
         }
     }
     let photo_count = full.photos.len();
-    let mut room = full;
-    if !options.names {
-        room.people.clear();
-        for face in room.photos.iter_mut().flat_map(|p| p.faces.iter_mut()) {
-            face.person = None;
-        }
-    }
+    let room = if options.names {
+        full
+    } else {
+        full.without_names()
+    };
     indexes.push((code.to_string(), room));
     shuffle(&mut indexes)?;
     let salt = crypto::random_bytes(SALT_BYTES).map_err(gallery_error)?;
     let mut locks = Vec::new();
     for (i, (code, index)) in indexes.iter().enumerate() {
+        if exports.cancelled() {
+            return Ok(None);
+        }
         let key = crypto::derive_key(code, &salt, ITERATIONS)
             .await
             .map_err(gallery_error)?;
         let json = serde_json::to_vec(index).map_err(gallery_error)?;
         let sealed = crypto::seal(&key, &json).await.map_err(gallery_error)?;
         let file = format!("lock-{}.bin", i + 1);
-        zip.add(FOLDER, &file, &sealed).await?;
+        zip.add(FOLDER, &file, sealed).await?;
         locks.push(file);
     }
     let header = GalleryHeader::new(&salt, locks);
     let header = serde_json::to_vec_pretty(&header).map_err(gallery_error)?;
-    zip.add(FOLDER, HEADER, &header).await?;
-    zip.add("", "HOW TO SHARE.txt", HOW_TO_SHARE.as_bytes())
+    zip.add(FOLDER, HEADER, header).await?;
+    zip.add("", "HOW TO SHARE.txt", HOW_TO_SHARE.as_bytes().to_vec())
         .await?;
     Ok(Some(GalleryMade {
         photos: photo_count,

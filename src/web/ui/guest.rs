@@ -13,6 +13,8 @@ use crate::web::services::import::accept_attribute;
 use crate::wire::gallery::{GalleryHeader, GuestIndex, GuestPhoto, Sealed};
 use leptos::ev;
 use leptos::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Where the guest is, for `<body data-state>` (tests wait on it).
 #[derive(Clone, Debug, PartialEq)]
@@ -365,14 +367,26 @@ fn Results(
 #[component]
 fn SealedImage(sealed: Sealed, alt: String) -> impl IntoView {
     let url = RwSignal::new(None::<String>);
+    // Opening may finish after the image left the page: its URL is then let
+    // go at once rather than never.
+    let gone = Arc::new(AtomicBool::new(false));
+    let gone_later = gone.clone();
     wasm_bindgen_futures::spawn_local(async move {
         if let Ok(bytes) = gallery::open_file(&sealed).await {
             let image = blob(&bytes, "image/jpeg");
-            url.set(web_sys::Url::create_object_url_with_blob(&image).ok());
+            let Ok(u) = web_sys::Url::create_object_url_with_blob(&image) else {
+                return;
+            };
+            if gone_later.load(Ordering::Relaxed) {
+                let _ = web_sys::Url::revoke_object_url(&u);
+            } else {
+                url.set(Some(u));
+            }
         }
     });
     on_cleanup(move || {
-        if let Some(u) = url.get_untracked() {
+        gone.store(true, Ordering::Relaxed);
+        if let Some(u) = url.try_get_untracked().flatten() {
             let _ = web_sys::Url::revoke_object_url(&u);
         }
     });

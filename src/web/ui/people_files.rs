@@ -90,7 +90,7 @@ fn Resolutions() -> impl IntoView {
             }
             for t in recognition.taken {
                 if book.person(t.matching).is_some_and(|p| p.name.is_none())
-                    && named(t.named).is_some_and(|n| n == t.name)
+                    && named(t.named).is_some_and(|n| n.trim().eq_ignore_ascii_case(t.name.trim()))
                 {
                     let label = format!("Merge the match into {}", t.name);
                     fixes.push((

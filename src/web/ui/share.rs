@@ -86,7 +86,7 @@ pub fn ShareGallery() -> impl IntoView {
                         <input
                             type="text"
                             bind:value=code
-                            minlength="8"
+                            minlength="12"
                             autocomplete="off"
                             spellcheck="false"
                         />
