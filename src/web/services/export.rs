@@ -258,11 +258,11 @@ pub(super) fn left_out(e: &DownloadError) -> bool {
 }
 
 /// Reads a Blob into wasm memory (one photo at a time).
-async fn read(item: &Item, blob: &Blob) -> Result<Vec<u8>, DownloadError> {
+pub(super) async fn read(name: &str, blob: &Blob) -> Result<Vec<u8>, DownloadError> {
     let buffer = JsFuture::from(blob.array_buffer())
         .await
         .map_err(|e| DownloadError::Read {
-            name: item.name.clone(),
+            name: name.to_string(),
             detail: describe(&e),
         })?;
     Ok(Uint8Array::new(&buffer).to_vec())
@@ -412,7 +412,7 @@ async fn write_items(
             }
             Err(e) => return Err(e),
         };
-        let bytes = read(item, &blob).await?;
+        let bytes = read(&item.name, &blob).await?;
         zip.add(&item.folder, &item.name, bytes).await?;
         exports.advance(blob.size() as u64, false);
     }

@@ -10,7 +10,7 @@
 
 use super::crypto::{self, CryptoError};
 use super::error::{DownloadError, PhotoError, PoolError, Problem};
-use super::export::{ExportKind, Exports, ZipExport};
+use super::export::{read, ExportKind, Exports, ZipExport};
 use super::library::Library;
 use super::originals;
 use super::pool::WorkerPool;
@@ -133,16 +133,6 @@ fn choose(photos: &[Photo], book: &Book) -> Vec<Chosen> {
             })
         })
         .collect()
-}
-
-async fn blob_bytes(blob: &Blob, name: &str) -> Result<Vec<u8>, DownloadError> {
-    let buffer = JsFuture::from(blob.array_buffer())
-        .await
-        .map_err(|e| DownloadError::Read {
-            name: name.to_string(),
-            detail: describe(&e),
-        })?;
-    Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// Seals `plain` under a fresh key; the key goes into the indexes.
@@ -279,11 +269,11 @@ async fn write_gallery(
             }
             Err(e) => return Err(e),
         };
-        let (sealed, key) = seal_new(&blob_bytes(&original, &name).await?).await?;
+        let (sealed, key) = seal_new(&read(&name, &original).await?).await?;
         let mut size = sealed.len();
         let file = format!("{n:05}.bin");
         zip.add(FOLDER, &file, sealed).await?;
-        let (sealed, thumb_key) = seal_new(&blob_bytes(&photo.thumb, &name).await?).await?;
+        let (sealed, thumb_key) = seal_new(&read(&name, &photo.thumb).await?).await?;
         size += sealed.len();
         let thumb_file = format!("{n:05}t.bin");
         zip.add(FOLDER, &thumb_file, sealed).await?;
@@ -476,18 +466,12 @@ pub async fn analyse_selfie(
         name: name.clone(),
         error,
     };
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| failed(PhotoError::Read(describe(&e))))?;
     let pool = pool.await.map_err(|e| failed(e.into()))?;
     let request = AnalyseRequest {
         detector: DetectorConfig::DEFAULT,
         browser_decode: false,
     };
-    let report = pool
-        .analyse(js_sys::ArrayBuffer::from(buffer), request)
-        .await
-        .map_err(|e| failed(e.into()))?;
+    let report = pool.analyse_file(file, request).await.map_err(failed)?;
     report
         .faces
         .into_iter()

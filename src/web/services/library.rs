@@ -370,15 +370,11 @@ impl Library {
     /// Finds the faces of a photo that is not added to the library (a
     /// reference for a search), with the library's own settings.
     pub async fn analyse_reference(&self, file: &web_sys::File) -> Result<PhotoReport, PhotoError> {
-        let buffer = JsFuture::from(file.array_buffer())
-            .await
-            .map_err(|e| PhotoError::Read(crate::web::js::describe(&e)))?;
-        let pool = self.pool().await?;
         let request = AnalyseRequest {
             detector: self.settings.detector,
             browser_decode: self.settings.browser_decode,
         };
-        Ok(pool.analyse(ArrayBuffer::from(buffer), request).await?)
+        self.pool().await?.analyse_file(file, request).await
     }
 }
 

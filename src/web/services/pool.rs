@@ -3,7 +3,7 @@
 //! kind is checked against the request's own reply type
 //! ([`WorkerRequest`]).
 
-use super::error::{AskError, PoolError};
+use super::error::{AskError, PhotoError, PoolError};
 use crate::people::cluster::Clustering;
 use crate::web::js::describe;
 use crate::wire::grouping::GroupingError;
@@ -196,6 +196,19 @@ impl WorkerPool {
         request: AnalyseRequest,
     ) -> Result<PhotoReport, AskError<AnalyseError>> {
         self.ask(request, Some(bytes)).await
+    }
+
+    /// Reads a file the user chose and analyses it (a reference photo or a
+    /// guest's selfie: photos that are not added to a library).
+    pub async fn analyse_file(
+        &self,
+        file: &web_sys::File,
+        request: AnalyseRequest,
+    ) -> Result<PhotoReport, PhotoError> {
+        let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|e| PhotoError::Read(describe(&e)))?;
+        Ok(self.analyse(ArrayBuffer::from(buffer), request).await?)
     }
 
     /// Groups faces on a worker, so the page never computes distances.
