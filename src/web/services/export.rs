@@ -174,7 +174,7 @@ async fn wait(promise: js_sys::Promise) -> Result<JsValue, DownloadError> {
 }
 
 /// Where a zip's bytes go as it is written.
-enum Sink {
+pub(super) enum Sink {
     /// A file the user picked: written as the zip grows.
     File(FileSystemFileHandle, FileSystemWritableFileStream),
     /// Blob parts the browser keeps (moving large ones to disk), offered as
@@ -183,7 +183,12 @@ enum Sink {
 }
 
 impl Sink {
-    async fn write(&self, bytes: &[u8]) -> Result<(), DownloadError> {
+    /// Blob parts offered as one download when finished.
+    pub(super) fn download() -> Sink {
+        Sink::Parts(Array::new())
+    }
+
+    pub(super) async fn write(&self, bytes: &[u8]) -> Result<(), DownloadError> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -203,7 +208,7 @@ impl Sink {
         }
     }
 
-    async fn finish(self, file_name: &str) -> Result<(), DownloadError> {
+    pub(super) async fn finish(self, file_name: &str) -> Result<(), DownloadError> {
         match self {
             Sink::File(_, stream) => wait(stream.close()).await.map(|_| ()),
             Sink::Parts(parts) => {
@@ -306,7 +311,7 @@ impl ZipExport {
                 }
             }
         } else {
-            Sink::Parts(Array::new())
+            Sink::download()
         };
         exports.begin(kind, &file_name, total);
         let outbox = Outbox::default();

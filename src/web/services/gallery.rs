@@ -10,7 +10,7 @@
 
 use super::crypto::{self, CryptoError};
 use super::error::{DownloadError, PhotoError, PoolError, Problem};
-use super::export::{read, ExportKind, Exports, ZipExport};
+use super::export::{read, ExportKind, Exports, Sink, ZipExport};
 use super::library::Library;
 use super::originals;
 use super::pool::WorkerPool;
@@ -19,7 +19,7 @@ use crate::face::detection::DetectorConfig;
 use crate::face::embedding::Embedding;
 use crate::people::book::{Book, FaceKey};
 use crate::web::js::{describe, sha256_hex};
-use crate::wire::export::ZipStream;
+use crate::wire::export::{ExportError, Outbox, ZipStream};
 use crate::wire::gallery::{
     code_from, guest_index_html, guest_service_worker, normalise_code, to_hex, AppFiles,
     GalleryError, GalleryHeader, GuestFace, GuestIndex, GuestPerson, GuestPhoto, Sealed, FOLDER,
@@ -27,13 +27,13 @@ use crate::wire::gallery::{
 };
 use crate::wire::worker::AnalyseRequest;
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
-use js_sys::{Array, Uint8Array};
+use js_sys::Uint8Array;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, CryptoKey};
+use web_sys::CryptoKey;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum GuestError {
@@ -47,6 +47,8 @@ pub enum GuestError {
     Crypto(#[from] CryptoError),
     #[error("{name} could not be read: {error}")]
     Selfie { name: String, error: PhotoError },
+    #[error(transparent)]
+    Download(#[from] DownloadError),
     #[error("no face was found in {0}: try a photo where your face is clear, large and upright")]
     NoFace(String),
 }
@@ -417,30 +419,19 @@ pub async fn open_file(sealed: &Sealed) -> Result<Vec<u8>, GuestError> {
 /// The photos as one zip, offered as a download (built as Blob parts the
 /// browser holds, a photo at a time).
 pub async fn download_zip(photos: Vec<GuestPhoto>, file_name: &str) -> Result<(), GuestError> {
-    let outbox = crate::wire::export::Outbox::default();
+    let outbox = Outbox::default();
     let mut zip = ZipStream::new(outbox.clone());
-    let parts = Array::new();
-    let zip_failed = |e: crate::wire::export::ExportError| GuestError::Fetch {
-        file: file_name.to_string(),
-        detail: e.to_string(),
-    };
+    let sink = Sink::download();
+    let zip_failed = |e: ExportError| DownloadError::Zip(e.to_string());
     for photo in &photos {
         let bytes = open_file(&photo.original).await?;
         zip.add("", &photo.name, &bytes).map_err(zip_failed)?;
-        parts.push(&Uint8Array::from(outbox.take().as_slice()));
+        drop(bytes);
+        sink.write(&outbox.take()).await?;
     }
     zip.finish().map_err(zip_failed)?;
-    parts.push(&Uint8Array::from(outbox.take().as_slice()));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/zip");
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| {
-        GuestError::Fetch {
-            file: file_name.to_string(),
-            detail: describe(&e),
-        }
-    })?;
-    super::download::save(&blob, file_name);
-    Ok(())
+    sink.write(&outbox.take()).await?;
+    Ok(sink.finish(file_name).await?)
 }
 
 /// The guest's workers, started once (loading the models) when the gallery
