@@ -314,13 +314,18 @@ pub struct AppFiles {
 const PRECACHE_LINE: &str = "const PRECACHE = ";
 const PRECACHE_END: &str = "; // written by scripts/sw-precache.mjs";
 
+/// The line of the built `sw.js` that holds its file list.
+fn precache_line(sw_js: &str) -> Result<&str, GalleryError> {
+    sw_js
+        .lines()
+        .find(|l| l.starts_with(PRECACHE_LINE) && l.ends_with(PRECACHE_END))
+        .ok_or(GalleryError::NoAppFiles)
+}
+
 impl AppFiles {
     /// Reads the list from the built `sw.js`.
     pub fn from_service_worker(sw_js: &str) -> Result<AppFiles, GalleryError> {
-        let line = sw_js
-            .lines()
-            .find(|l| l.starts_with(PRECACHE_LINE) && l.ends_with(PRECACHE_END))
-            .ok_or(GalleryError::NoAppFiles)?;
+        let line = precache_line(sw_js)?;
         let json = &line[PRECACHE_LINE.len()..line.len() - PRECACHE_END.len()];
         let files: AppFiles = serde_json::from_str(json).map_err(|_| GalleryError::NoAppFiles)?;
         if files.dev || !files.files.iter().any(|(f, _)| f == "index.html") {
@@ -363,10 +368,7 @@ pub fn guest_service_worker(
         files.version,
         &index_sha256[..8.min(index_sha256.len())]
     );
-    let line = sw_js
-        .lines()
-        .find(|l| l.starts_with(PRECACHE_LINE) && l.ends_with(PRECACHE_END))
-        .ok_or(GalleryError::NoAppFiles)?;
+    let line = precache_line(sw_js)?;
     let fixed = line
         .replace(&format!("\"{old}\""), &format!("\"{index_sha256}\""))
         .replace(

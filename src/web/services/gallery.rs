@@ -370,24 +370,18 @@ pub async fn read_header(path: &str) -> Result<(GalleryHeader, Vec<u8>), GuestEr
     Ok(GalleryHeader::parse(&bytes)?)
 }
 
-/// An opened gallery: what the code showed and the folder it is in.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Opened {
-    pub index: GuestIndex,
-}
-
-/// Derives the code's key and opens the lock it fits.
-pub async fn unlock(header: &GalleryHeader, salt: &[u8], code: &str) -> Result<Opened, GuestError> {
+/// Derives the code's key and opens the lock it fits: what the code shows.
+pub async fn unlock(
+    header: &GalleryHeader,
+    salt: &[u8],
+    code: &str,
+) -> Result<GuestIndex, GuestError> {
     let code = normalise_code(code)?;
     let key = crypto::derive_key(&code, salt, header.kdf.iterations).await?;
     for lock in &header.locks {
         let sealed = fetch_bytes(&format!("{FOLDER}/{lock}")).await?;
         match crypto::open(&key, &sealed).await {
-            Ok(plain) => {
-                return Ok(Opened {
-                    index: GuestIndex::parse(&plain)?,
-                })
-            }
+            Ok(plain) => return Ok(GuestIndex::parse(&plain)?),
             Err(CryptoError::WrongKey) => continue,
             Err(e) => return Err(e.into()),
         }

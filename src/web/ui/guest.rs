@@ -8,7 +8,7 @@ use crate::face::embedding::Embedding;
 use crate::people::search::{Match, DEFAULT_MIN_SIMILARITY};
 use crate::web::js::blob;
 use crate::web::services::download;
-use crate::web::services::gallery::{self, start_pool, GuestError, GuestPool, Opened};
+use crate::web::services::gallery::{self, start_pool, GuestError, GuestPool};
 use crate::web::services::import::accept_attribute;
 use crate::wire::gallery::{GalleryHeader, GuestIndex, GuestPhoto, Sealed};
 use leptos::ev;
@@ -49,7 +49,7 @@ pub fn mount(header: String) {
 fn Guest(header: String) -> impl IntoView {
     let stage = RwSignal::new(Stage::Loading);
     let read = RwSignal::new_local(None::<(GalleryHeader, Vec<u8>)>);
-    let opened = RwSignal::new(None::<Opened>);
+    let opened = RwSignal::new(None::<GuestIndex>);
     let wrong = RwSignal::new(None::<String>);
     let code = RwSignal::new(String::new());
     let pool = StoredValue::new_local(None::<GuestPool>);
@@ -79,7 +79,7 @@ fn Guest(header: String) -> impl IntoView {
         wasm_bindgen_futures::spawn_local(async move {
             match gallery::unlock(&header, &salt, &typed).await {
                 Ok(open) => {
-                    if open.index.album.is_none() {
+                    if open.album.is_none() {
                         pool.set_value(Some(start_pool()));
                     }
                     opened.set(Some(open));
@@ -94,7 +94,7 @@ fn Guest(header: String) -> impl IntoView {
     };
     let title = move || {
         opened
-            .with(|o| o.as_ref().map(|o| o.index.title.clone()))
+            .with(|o| o.as_ref().map(|o| o.title.clone()))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| "A shared gallery".into())
     };
@@ -144,7 +144,7 @@ fn Guest(header: String) -> impl IntoView {
                         .into_any()
                 }
                 Stage::Open => {
-                    let index = opened.get_untracked().map(|o| o.index);
+                    let index = opened.get_untracked();
                     match index {
                         Some(index) if index.album.is_some() => {
                             view! { <Album index=index /> }.into_any()
