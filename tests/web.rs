@@ -153,7 +153,9 @@ mod services {
     use facesort::web::services::error::{PoolError, Problem};
     use facesort::web::services::library::{EditNote, Library, Settings};
     use facesort::web::services::pool::Inbox;
-    use facesort::web::services::store::{FolderId, FolderPath, PickedFolder, Store, StoredPhoto};
+    use facesort::web::services::store::{
+        FolderId, FolderPath, PickedFolder, Previews, Store, StoredPhoto,
+    };
     use facesort::web::services::views::Phase;
     use facesort::wire::grouping::GroupingError;
     use facesort::wire::worker::{FromWorker, RequestId};
@@ -219,6 +221,12 @@ mod services {
         }
     }
 
+    /// Stores a photo as the library does: its previews as Blobs beside it.
+    async fn save(store: &Store, mut photo: StoredPhoto, file: Option<&web_sys::Blob>, path: &str) {
+        let previews = Previews::take(&mut photo.report);
+        store.save(&photo, file, &previews, path).await.unwrap();
+    }
+
     /// A library in IndexedDB with one placed photo of person 0 and one
     /// damaged photo record.
     async fn saved_library() {
@@ -226,22 +234,20 @@ mod services {
         Store::open().await.unwrap().clear().await.unwrap();
         let store = Store::open().await.unwrap();
         let file = blob(&[1, 2, 3], "image/jpeg");
-        store
-            .save(
-                &stored(0, "ann.jpg", vec![0.1; 128]),
-                Some(&file),
-                "ann.jpg",
-            )
-            .await
-            .unwrap();
-        store
-            .save(
-                &stored(1, "damaged.jpg", vec![0.1; 3]),
-                Some(&file),
-                "damaged.jpg",
-            )
-            .await
-            .unwrap();
+        save(
+            &store,
+            stored(0, "ann.jpg", vec![0.1; 128]),
+            Some(&file),
+            "ann.jpg",
+        )
+        .await;
+        save(
+            &store,
+            stored(1, "damaged.jpg", vec![0.1; 3]),
+            Some(&file),
+            "damaged.jpg",
+        )
+        .await;
         let key = FaceKey {
             photo: PhotoId(0),
             index: 0,
@@ -309,25 +315,39 @@ mod services {
             folder: FolderId(3),
             path: "day 1/beach.jpg".into(),
         });
-        store
-            .save(&photo, None, "Holiday/day 1/beach.jpg")
-            .await
-            .unwrap();
+        save(&store, photo.clone(), None, "Holiday/day 1/beach.jpg").await;
         // Neither a copy nor a folder: nothing to download it from.
-        store
-            .save(&stored(901, "lost.jpg", vec![0.1; 128]), None, "lost.jpg")
-            .await
-            .unwrap();
+        save(
+            &store,
+            stored(901, "lost.jpg", vec![0.1; 128]),
+            None,
+            "lost.jpg",
+        )
+        .await;
 
         let loaded = store.load().await.unwrap();
-        let (back, copy) = loaded
+        let (back, copy, previews) = loaded
             .photos
             .iter()
-            .find(|(p, _)| p.seq == PhotoId(900))
+            .find(|(p, _, _)| p.seq == PhotoId(900))
             .expect("the photo kept in its folder");
         assert!(copy.is_none(), "a copy of a photo that stays in its folder");
         assert_eq!(back.in_folder, photo.in_folder);
-        assert!(!loaded.photos.iter().any(|(p, _)| p.seq == PhotoId(901)));
+        // The previews come back as the Blobs stored, not as bytes in the record.
+        assert!(back.report.thumbnail_jpeg.is_empty());
+        assert_eq!(
+            previews.thumb.size(),
+            photo.report.thumbnail_jpeg.len() as f64
+        );
+        let crop_sizes: Vec<f64> = previews.crops.iter().map(|c| c.size()).collect();
+        let expected: Vec<f64> = photo
+            .report
+            .faces
+            .iter()
+            .map(|f| f.crop_jpeg.len() as f64)
+            .collect();
+        assert_eq!(crop_sizes, expected);
+        assert!(!loaded.photos.iter().any(|(p, _, _)| p.seq == PhotoId(901)));
         assert!(loaded.damaged.contains(&"lost.jpg".to_string()));
         let kept = loaded.folders.iter().find(|f| f.id == FolderId(3)).unwrap();
         assert_eq!(kept.name, "Holiday");

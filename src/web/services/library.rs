@@ -12,7 +12,8 @@ use super::error::{GroupingFailure, PhotoError, PoolError, Problem, StorageError
 use super::import::PickedFile;
 use super::pool::{default_size, WorkerPool};
 use super::store::{
-    storage_summary, FolderId, FolderPath, PickedFolder, Store, StoredPhoto, SCHEMA_VERSION,
+    storage_summary, FolderId, FolderPath, PickedFolder, Previews, Store, StoredPhoto,
+    SCHEMA_VERSION,
 };
 use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
@@ -599,7 +600,7 @@ impl Service {
             self.out.book.set(loaded.book);
             return;
         }
-        let unplaced = loaded.photos.iter().any(|(photo, _)| {
+        let unplaced = loaded.photos.iter().any(|(photo, _, _)| {
             (0..photo.report.faces.len()).any(|i| {
                 loaded
                     .book
@@ -616,7 +617,7 @@ impl Service {
         let records: Vec<Photo> = loaded
             .photos
             .into_iter()
-            .filter_map(|(photo, file)| {
+            .filter_map(|(photo, file, previews)| {
                 self.hashes.insert(photo.hash.clone(), photo.seq);
                 self.next_id = self.next_id.max(photo.seq.0 + 1);
                 let original = match (&photo.in_folder, file) {
@@ -629,7 +630,7 @@ impl Service {
                     // Store::load keeps no such record.
                     (None, None) => return None,
                 };
-                Some(self.record(photo, original))
+                Some(self.record(photo, original, previews))
             })
             .collect();
         self.out.photos.set(records);
@@ -684,9 +685,9 @@ impl Service {
     }
 
     /// A stored photo as the page keeps it.
-    fn record(&self, stored: StoredPhoto, original: Original) -> Photo {
+    fn record(&self, stored: StoredPhoto, original: Original, previews: Previews) -> Photo {
         let report = stored.report;
-        let thumb = blob(&report.thumbnail_jpeg, "image/jpeg");
+        let Previews { thumb, crops } = previews;
         let view = PhotoView {
             id: stored.seq,
             name: stored.name,
@@ -697,14 +698,12 @@ impl Service {
             height: report.height,
             faces: Vec::new(),
         };
-        // Thumbnails and crops become Blobs the browser holds; their bytes
-        // leave wasm memory when `report` is dropped here.
         let rules = self.settings.quality;
         let (views, faces) = report
             .faces
             .into_iter()
-            .map(|f| {
-                let crop = blob(&f.crop_jpeg, "image/jpeg");
+            .zip(crops)
+            .map(|(f, crop)| {
                 let view = FaceView {
                     bbox: f.bbox,
                     crop_url: web_sys::Url::create_object_url_with_blob(&crop).unwrap_or_default(),
@@ -878,6 +877,8 @@ impl Service {
                     ),
                     None => (Some(file.clone()), Original::Kept(file)),
                 };
+                let mut report = report;
+                let previews = Previews::take(&mut report);
                 let stored = StoredPhoto {
                     hash,
                     seq: id,
@@ -889,7 +890,10 @@ impl Service {
                     in_folder: picked.kept_in.clone(),
                 };
                 if let Some(store) = &self.store {
-                    match store.save(&stored, copy.as_ref(), &picked.path).await {
+                    match store
+                        .save(&stored, copy.as_ref(), &previews, &picked.path)
+                        .await
+                    {
                         Ok(()) => {}
                         // The page shows only what is kept: the run stops here,
                         // and this photo and the rest wait for space.
@@ -911,7 +915,7 @@ impl Service {
                         })),
                     }
                 }
-                let record = self.record(stored, original);
+                let record = self.record(stored, original, previews);
                 self.run_faces += record.faces.len();
                 self.out.photos.update(|p| p.push(record));
                 self.since_grouping += 1;

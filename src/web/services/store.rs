@@ -10,9 +10,9 @@ use crate::people::book::{Book, Counters, Dirty, FaceKey, FaceState, Person};
 use crate::people::cluster::PhotoId;
 use crate::people::edit::Edit;
 use crate::people::pack::PackedPerson;
-use crate::web::js::describe;
+use crate::web::js::{blob, describe};
 use crate::wire::worker::PhotoReport;
-use js_sys::Reflect;
+use js_sys::{Array, Reflect};
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -36,6 +36,9 @@ const KNOWN: &str = "known";
 const COUNTERS: &str = "counters";
 /// The original file travels beside the serde part: IndexedDB stores Blobs natively.
 const FILE_FIELD: &str = "file";
+/// Fields of a photo record holding its [`Previews`] as Blobs.
+const THUMB_FIELD: &str = "thumb";
+const CROPS_FIELD: &str = "crops";
 /// So does a folder's handle (structured-cloneable, not serde).
 const HANDLE_FIELD: &str = "handle";
 
@@ -107,7 +110,7 @@ struct MetaRecord {
 /// What the library holds.
 pub struct Loaded {
     /// Each with its kept copy, unless the original is in a picked folder.
-    pub photos: Vec<(StoredPhoto, Option<web_sys::Blob>)>,
+    pub photos: Vec<(StoredPhoto, Option<web_sys::Blob>, Previews)>,
     pub folders: Vec<PickedFolder>,
     pub pending: Vec<String>,
     pub book: Book,
@@ -115,6 +118,47 @@ pub struct Loaded {
     pub known: Vec<PackedPerson>,
     /// Records that could not be read back, by name: skipped, never fatal.
     pub damaged: Vec<String>,
+}
+
+/// A photo's thumbnail and face crops as Blobs the browser holds. They are
+/// stored as Blobs too, so reopening a library hands them back without
+/// copying a byte through wasm or making a Blob per image (at 3,000 photos
+/// that copying was two thirds of the time to reopen).
+#[derive(Clone, Debug)]
+pub struct Previews {
+    pub thumb: web_sys::Blob,
+    /// In face order.
+    pub crops: Vec<web_sys::Blob>,
+}
+
+impl Previews {
+    /// Moves the report's JPEG bytes into Blobs, leaving the report without
+    /// them (so the record stored beside the Blobs does not repeat them).
+    pub fn take(report: &mut PhotoReport) -> Previews {
+        let thumb = blob(&std::mem::take(&mut report.thumbnail_jpeg), "image/jpeg");
+        let crops = report
+            .faces
+            .iter_mut()
+            .map(|f| blob(&std::mem::take(&mut f.crop_jpeg), "image/jpeg"))
+            .collect();
+        Previews { thumb, crops }
+    }
+
+    /// The Blobs stored with a record, when it has them all.
+    fn stored(row: &JsValue, faces: usize) -> Option<Previews> {
+        let thumb = Reflect::get(row, &THUMB_FIELD.into())
+            .ok()?
+            .dyn_into::<web_sys::Blob>()
+            .ok()?;
+        let crops: Vec<web_sys::Blob> = Reflect::get(row, &CROPS_FIELD.into())
+            .ok()?
+            .dyn_into::<Array>()
+            .ok()?
+            .iter()
+            .map(|c| c.dyn_into::<web_sys::Blob>().ok())
+            .collect::<Option<_>>()?;
+        (crops.len() == faces).then_some(Previews { thumb, crops })
+    }
 }
 
 impl StoredPhoto {
@@ -221,14 +265,19 @@ impl Store {
             // A record with neither its file nor a folder to find it in
             // cannot be downloaded again, and one with damaged faces cannot
             // be grouped: skip it rather than fail the library, and say so.
-            match serde_wasm_bindgen::from_value::<StoredPhoto>(row) {
-                Ok(photo) if photo.is_sound() && (file.is_some() || photo.in_folder.is_some()) => {
-                    photos.push((photo, file))
+            match serde_wasm_bindgen::from_value::<StoredPhoto>(row.clone()) {
+                Ok(mut photo)
+                    if photo.is_sound() && (file.is_some() || photo.in_folder.is_some()) =>
+                {
+                    // Records saved before previews were Blobs hold their bytes.
+                    let previews = Previews::stored(&row, photo.report.faces.len())
+                        .unwrap_or_else(|| Previews::take(&mut photo.report));
+                    photos.push((photo, file, previews))
                 }
                 _ => damaged.push(name),
             }
         }
-        photos.sort_by_key(|(p, _)| p.seq);
+        photos.sort_by_key(|(p, _, _)| p.seq);
         let mut pending: Vec<String> = pending.into_iter().map(|p| p.path).collect();
         pending.sort();
         Ok(Loaded {
@@ -305,12 +354,21 @@ impl Store {
         &self,
         photo: &StoredPhoto,
         file: Option<&web_sys::Blob>,
+        previews: &Previews,
         path: &str,
     ) -> Result<(), StorageError> {
         let value = serde_wasm_bindgen::to_value(photo)?;
-        if let Some(file) = file {
-            Reflect::set(&value, &FILE_FIELD.into(), file)
-                .map_err(|e| StorageError::Encode(describe(&e)))?;
+        let crops: Array = previews.crops.iter().collect();
+        let fields: [(&str, Option<&JsValue>); 3] = [
+            (FILE_FIELD, file.map(AsRef::as_ref)),
+            (THUMB_FIELD, Some(previews.thumb.as_ref())),
+            (CROPS_FIELD, Some(crops.as_ref())),
+        ];
+        for (field, blob) in fields {
+            if let Some(blob) = blob {
+                Reflect::set(&value, &field.into(), blob)
+                    .map_err(|e| StorageError::Encode(describe(&e)))?;
+            }
         }
         let tx = self.writing(&[PHOTOS, PENDING])?;
         tx.store(PHOTOS)
