@@ -14,7 +14,7 @@ use facesort::face::embedding::Embedding;
 use facesort::people::book::{Counters, FaceKey, FaceState, Person};
 use facesort::people::cluster::{ClusterConfig, PersonId, PhotoId};
 use facesort::people::edit::{Change, Edit, EditKind};
-use facesort::wire::grouping::{GroupingJob, JobFace, KnownGroup};
+use facesort::wire::grouping::{GroupingJob, JobFace, KnownFace, KnownGroup};
 use image::{DynamicImage, ImageFormat, RgbImage};
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -220,7 +220,16 @@ fn messages_and_stored_records_never_panic() {
     let job = GroupingJob {
         known: vec![KnownGroup {
             person: PersonId(0),
-            faces: vec![(PhotoId(0), e(0.1)), (PhotoId(1), e(0.2))],
+            faces: vec![
+                KnownFace {
+                    photo: PhotoId(0),
+                    embedding: e(0.1),
+                },
+                KnownFace {
+                    photo: PhotoId(1),
+                    embedding: e(0.2),
+                },
+            ],
         }],
         faces: vec![
             JobFace {

@@ -33,12 +33,20 @@ pub struct GroupingJob {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KnownGroup {
     pub person: PersonId,
-    pub faces: Vec<(PhotoId, Embedding)>,
+    pub faces: Vec<KnownFace>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KnownFace {
+    pub photo: PhotoId,
+    #[serde(with = "packed")]
+    pub embedding: Embedding,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobFace {
     pub photo: PhotoId,
+    #[serde(with = "packed")]
     pub embedding: Embedding,
     /// Unsure faces (see [`crate::face::quality`]) join people but never found one.
     pub sure: bool,
@@ -54,7 +62,10 @@ impl GroupingJob {
         sure: impl Fn(FaceKey) -> bool,
         config: ClusterConfig,
     ) -> GroupingJob {
-        let face = |key: &FaceKey| (key.photo, embedding(*key));
+        let face = |key: &FaceKey| KnownFace {
+            photo: key.photo,
+            embedding: embedding(*key),
+        };
         GroupingJob {
             known: request
                 .known
@@ -86,7 +97,7 @@ impl GroupingJob {
         let lengths = self
             .known
             .iter()
-            .flat_map(|k| k.faces.iter().map(|(_, e)| e))
+            .flat_map(|k| k.faces.iter().map(|f| &f.embedding))
             .chain(self.faces.iter().map(|f| &f.embedding))
             .map(Embedding::len);
         let mut lengths = lengths.collect::<Vec<_>>();
@@ -103,9 +114,9 @@ impl GroupingJob {
                 faces: k
                     .faces
                     .iter()
-                    .map(|(photo, embedding)| FaceToCluster {
-                        photo: *photo,
-                        embedding,
+                    .map(|f| FaceToCluster {
+                        photo: f.photo,
+                        embedding: &f.embedding,
                         // The user confirmed (or a finished run settled) these.
                         sure: true,
                     })
@@ -162,7 +173,7 @@ impl GroupingJob {
                     let d = k
                         .faces
                         .iter()
-                        .map(|(_, e)| e.distance(&face.embedding))
+                        .map(|f| f.embedding.distance(&face.embedding))
                         .fold(f32::INFINITY, f32::min);
                     (d, i)
                 })
@@ -178,5 +189,82 @@ impl GroupingJob {
             .filter(|(_, k)| *k)
             .map(|(g, _)| g)
             .collect()
+    }
+}
+
+/// Descriptors travel as bytes (little-endian `f32`s): to a page's
+/// serialiser each number of a descriptor is a JS value of its own, and a
+/// placing job carries thousands of descriptors every few photos.
+mod packed {
+    use crate::face::embedding::Embedding;
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(e: &Embedding, s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = e.as_slice().iter().flat_map(|v| v.to_le_bytes()).collect();
+        s.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Embedding, D::Error> {
+        let bytes = serde_bytes::ByteBuf::deserialize(d)?;
+        if bytes.len() % 4 != 0 {
+            return Err(D::Error::custom(format!(
+                "a descriptor of {} bytes is not a run of 4-byte numbers",
+                bytes.len()
+            )));
+        }
+        Ok(Embedding::new(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(embedding: Vec<f32>) -> GroupingJob {
+        GroupingJob {
+            known: vec![KnownGroup {
+                person: PersonId(1),
+                faces: vec![KnownFace {
+                    photo: PhotoId(1),
+                    embedding: Embedding::new(embedding.clone()),
+                }],
+            }],
+            faces: vec![JobFace {
+                photo: PhotoId(2),
+                embedding: Embedding::new(embedding),
+                sure: true,
+                rejected: Vec::new(),
+            }],
+            config: ClusterConfig::DEFAULT,
+            nearest_people: Some(5),
+        }
+    }
+
+    #[test]
+    fn descriptors_travel_as_bytes_exactly() {
+        let job = job(vec![0.25, -1.5e-7, f32::MAX, -0.0, 1.0 / 3.0]);
+        let json = serde_json::to_value(&job).unwrap();
+        // Bytes (one number per byte in JSON), not the five floats.
+        assert_eq!(json["faces"][0]["embedding"].as_array().unwrap().len(), 20);
+        let back: GroupingJob = serde_json::from_value(json).unwrap();
+        assert_eq!(back, job);
+        assert_eq!(
+            back.faces[0].embedding.as_slice()[3].to_bits(),
+            (-0.0f32).to_bits()
+        );
+    }
+
+    #[test]
+    fn a_descriptor_cut_mid_number_is_refused() {
+        let mut json = serde_json::to_value(job(vec![0.5, 0.5])).unwrap();
+        json["faces"][0]["embedding"].as_array_mut().unwrap().pop();
+        let e = serde_json::from_value::<GroupingJob>(json).unwrap_err();
+        assert!(e.to_string().contains("7 bytes"), "{e}");
     }
 }

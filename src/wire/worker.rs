@@ -231,10 +231,10 @@ mod tests {
             job: GroupingJob {
                 known: vec![crate::wire::grouping::KnownGroup {
                     person: crate::people::cluster::PersonId(3),
-                    faces: vec![(
-                        crate::people::cluster::PhotoId(1),
-                        Embedding::new(vec![0.5]),
-                    )],
+                    faces: vec![crate::wire::grouping::KnownFace {
+                        photo: crate::people::cluster::PhotoId(1),
+                        embedding: Embedding::new(vec![0.5]),
+                    }],
                 }],
                 faces: vec![crate::wire::grouping::JobFace {
                     photo: crate::people::cluster::PhotoId(2),
