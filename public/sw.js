@@ -84,9 +84,44 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(deleteCaches(CACHE).then(() => self.clients.claim()));
 });
 
+// Streamed downloads waiting for their frame's request, by id (one-shot).
+const STREAMS = new Map();
+const DOWNLOADS = new URL('download/', SCOPE).href;
+
 self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') self.skipWaiting();
+  // 'keep-alive' needs no answer: the event itself keeps this worker running while a
+  // download streams (browsers stop idle workers after about 30 s).
+  const data = event.data;
+  if (ACTIVE && data?.kind === 'stream-download' && typeof data.id === 'string' && event.ports[0]) {
+    const port = event.ports[0];
+    STREAMS.set(data.id, { port, name: String(data.name ?? 'download') });
+    port.postMessage({ kind: 'ready' });
+  }
 });
+
+function streamedDownload({ port, name }) {
+  const body = new ReadableStream({
+    start(controller) {
+      port.onmessage = ({ data }) => {
+        if (data.kind === 'chunk') controller.enqueue(new Uint8Array(data.bytes));
+        else if (data.kind === 'end') { controller.close(); port.close(); }
+        else if (data.kind === 'abort') { controller.error(new Error('the export was stopped')); port.close(); }
+      };
+      port.postMessage({ kind: 'started' });
+    },
+    // One chunk per pull: the page writes no faster than the download is saved.
+    pull() { port.postMessage({ kind: 'pull' }); },
+    cancel() { port.postMessage({ kind: 'cancelled' }); port.close(); },
+  }, { highWaterMark: 1 });
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'application/zip',
+      'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'X-Content-Type-Options': 'nosniff',
+    },
+  });
+}
 
 async function fromCache(request, url) {
   const cache = await caches.open(CACHE);
@@ -104,7 +139,13 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   url.search = '';
   url.hash = '';
-  if (URLS.has(url.href) || url.href === SELF) {
+  if (url.href.startsWith(DOWNLOADS)) {
+    const id = url.href.slice(DOWNLOADS.length);
+    const stream = STREAMS.get(id);
+    STREAMS.delete(id);
+    event.respondWith(stream ? streamedDownload(stream)
+      : new Response('This download is no longer available: export it again.', { status: 410, headers: { 'Content-Type': 'text/plain; charset=utf-8' } }));
+  } else if (URLS.has(url.href) || url.href === SELF) {
     event.respondWith(fromCache(request, url.href));
   } else if (request.mode === 'navigate' && url.href === SCOPE) {
     event.respondWith(fromCache(request, INDEX));

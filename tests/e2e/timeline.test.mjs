@@ -75,7 +75,10 @@ test('a person\'s page shows when they were seen; the library history shows addi
     await openAlbum(page, (await readPeople(page))[0].button);
     assert.equal(await page.locator('[data-testid="seen-span"]').textContent(), span);
 
+    // Worked out when opened (the toggle event), so the list fills a moment after the click.
     await page.getByText('Library history').click();
-    const history = await page.getByRole('list', { name: 'Library history' }).locator('li').allTextContents();
+    const items = page.getByRole('list', { name: 'Library history' }).locator('li');
+    await items.first().waitFor();
+    const history = await items.allTextContents();
     assert.deepEqual(history, [`${today}: 4 photos added, with ${people[0].name}`]);
   }));

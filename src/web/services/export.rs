@@ -7,6 +7,7 @@ use super::error::{DownloadError, Problem};
 use super::library::Library;
 use super::originals;
 use super::store::PickedFolder;
+use super::streamed::StreamedDownload;
 use super::views::{Original, PersonView, Photo};
 use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
@@ -177,18 +178,25 @@ async fn wait(promise: js_sys::Promise) -> Result<JsValue, DownloadError> {
 pub(super) enum Sink {
     /// A file the user picked: written as the zip grows.
     File(FileSystemFileHandle, FileSystemWritableFileStream),
-    /// Blob parts the browser keeps (moving large ones to disk), offered as
-    /// one download at the end.
+    /// A download the service worker streams to disk as the zip grows.
+    Stream(StreamedDownload),
+    /// Blob parts the browser keeps (Chromium and Firefox move large ones to
+    /// disk), offered as one download at the end: where there is no service
+    /// worker to stream through.
     Parts(Array),
 }
 
 impl Sink {
-    /// Blob parts offered as one download when finished.
-    pub(super) fn download() -> Sink {
-        Sink::Parts(Array::new())
+    /// A download: streamed through the service worker where the page has
+    /// one, else Blob parts offered when finished.
+    pub(super) async fn download(file_name: &str) -> Sink {
+        match StreamedDownload::open(file_name).await {
+            Some(stream) => Sink::Stream(stream),
+            None => Sink::Parts(Array::new()),
+        }
     }
 
-    pub(super) async fn write(&self, bytes: &[u8]) -> Result<(), DownloadError> {
+    pub(super) async fn write(&mut self, bytes: &[u8]) -> Result<(), DownloadError> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -199,6 +207,7 @@ impl Sink {
                     .map_err(|e| DownloadError::Write(describe(&e)))?;
                 wait(promise).await.map(|_| ())
             }
+            Sink::Stream(stream) => stream.write(bytes).await,
             Sink::Parts(parts) => {
                 let part = Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes)))
                     .map_err(|e| DownloadError::Write(describe(&e)))?;
@@ -211,6 +220,10 @@ impl Sink {
     pub(super) async fn finish(self, file_name: &str) -> Result<(), DownloadError> {
         match self {
             Sink::File(_, stream) => wait(stream.close()).await.map(|_| ()),
+            Sink::Stream(stream) => {
+                stream.finish();
+                Ok(())
+            }
             Sink::Parts(parts) => {
                 let options = web_sys::BlobPropertyBag::new();
                 options.set_type("application/zip");
@@ -224,7 +237,7 @@ impl Sink {
 
     /// Drops what was written. The picker already emptied the picked file
     /// (or made it), so it is removed rather than left empty.
-    async fn abandon(self) {
+    pub(super) async fn abandon(self) {
         if let Sink::File(handle, stream) = self {
             let _ = JsFuture::from(stream.abort()).await;
             let remove = Reflect::get(&handle, &"remove".into())
@@ -311,7 +324,7 @@ impl ZipExport {
                 }
             }
         } else {
-            Sink::download()
+            Sink::download(&file_name).await
         };
         exports.begin(kind, &file_name, total);
         let outbox = Outbox::default();
@@ -357,7 +370,7 @@ impl ZipExport {
         let ZipExport {
             outbox,
             zip,
-            sink,
+            mut sink,
             exports,
             file_name,
             ..
@@ -569,11 +582,11 @@ pub async fn crops_zip(library: Library, exports: Exports, person: PersonView) {
                 let photo = by_id.get(&face.photo)?;
                 let name = &photo.view.name;
                 let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-                let crop = photo.faces.get(face.index as usize)?;
+                let crop = photo.view.faces.get(face.index as usize)?;
                 Some(Item {
                     folder: String::new(),
                     name: format!("{stem}-face{}.jpg", face.index + 1),
-                    original: Original::Kept(crop.crop.clone()),
+                    original: Original::Kept(crop.crop.image().clone()),
                 })
             })
             .collect()

@@ -275,7 +275,7 @@ async fn write_gallery(
         let mut size = sealed.len();
         let file = format!("{n:05}.bin");
         zip.add(FOLDER, &file, sealed).await?;
-        let (sealed, thumb_key) = seal_new(&read(&name, &photo.thumb).await?).await?;
+        let (sealed, thumb_key) = seal_new(&read(&name, photo.view.thumb.image()).await?).await?;
         size += sealed.len();
         let thumb_file = format!("{n:05}t.bin");
         zip.add(FOLDER, &thumb_file, sealed).await?;
@@ -410,22 +410,30 @@ pub async fn open_file(sealed: &Sealed) -> Result<Vec<u8>, GuestError> {
     })
 }
 
-/// The photos as one zip, offered as a download (built as Blob parts the
-/// browser holds, a photo at a time).
+/// The photos as one zip, offered as a download (written a photo at a time).
 pub async fn download_zip(photos: Vec<GuestPhoto>, file_name: &str) -> Result<(), GuestError> {
+    let mut sink = Sink::download(file_name).await;
+    match write_zip(&photos, &mut sink).await {
+        Ok(()) => Ok(sink.finish(file_name).await?),
+        Err(e) => {
+            sink.abandon().await;
+            Err(e)
+        }
+    }
+}
+
+async fn write_zip(photos: &[GuestPhoto], sink: &mut Sink) -> Result<(), GuestError> {
     let outbox = Outbox::default();
     let mut zip = ZipStream::new(outbox.clone());
-    let sink = Sink::download();
     let zip_failed = |e: ExportError| DownloadError::Zip(e.to_string());
-    for photo in &photos {
+    for photo in photos {
         let bytes = open_file(&photo.original).await?;
         zip.add("", &photo.name, &bytes).map_err(zip_failed)?;
         drop(bytes);
         sink.write(&outbox.take()).await?;
     }
     zip.finish().map_err(zip_failed)?;
-    sink.write(&outbox.take()).await?;
-    Ok(sink.finish(file_name).await?)
+    Ok(sink.write(&outbox.take()).await?)
 }
 
 /// The guest's workers, started once (loading the models) when the gallery

@@ -20,7 +20,7 @@ use super::views::{
     group_people, FailedFile, KeptFace, NameTaken, NamedOtherwise, Original, PackNote, PersonView,
     Phase, Photo, Progress, Recognition,
 };
-use super::views::{FaceView, PhotoView};
+use super::views::{FaceView, PhotoView, Preview};
 use crate::face::detection::DetectorConfig;
 use crate::face::embedding::Embedding;
 use crate::face::quality::QualityRules;
@@ -132,6 +132,8 @@ enum Outcome {
     Photo {
         id: PhotoId,
         hash: String,
+        /// Bytes, as read (asking the file again costs a call to the browser's process).
+        size: f64,
         report: PhotoReport,
     },
     Duplicate,
@@ -693,7 +695,7 @@ impl Service {
             name: stored.name,
             seen: Seen::of(report.taken_ms, local_wall_ms(stored.last_modified_ms)),
             added_ms: local_wall_ms(stored.added_ms),
-            thumb_url: web_sys::Url::create_object_url_with_blob(&thumb).unwrap_or_default(),
+            thumb: Preview::new(thumb),
             width: report.width,
             height: report.height,
             faces: Vec::new(),
@@ -706,13 +708,12 @@ impl Service {
             .map(|(f, crop)| {
                 let view = FaceView {
                     bbox: f.bbox,
-                    crop_url: web_sys::Url::create_object_url_with_blob(&crop).unwrap_or_default(),
+                    crop: Preview::new(crop),
                 };
                 let kept = KeptFace {
                     // Faces saved before quality was judged count as sure.
                     sure: f.quality.is_none_or(|q| rules.is_sure(&q)),
                     embedding: f.embedding,
-                    crop,
                 };
                 (view, kept)
             })
@@ -723,7 +724,6 @@ impl Service {
                 ..view
             },
             original,
-            thumb,
             faces,
         }
     }
@@ -863,7 +863,12 @@ impl Service {
             }
         });
         match outcome {
-            Outcome::Photo { id, hash, report } => {
+            Outcome::Photo {
+                id,
+                hash,
+                size,
+                report,
+            } => {
                 let file: web_sys::Blob = picked.file.clone().into();
                 // A photo from a picked folder stays there: no copy is kept.
                 let (copy, original) = match &picked.kept_in {
@@ -871,7 +876,7 @@ impl Service {
                         None,
                         Original::InFolder {
                             at: at.clone(),
-                            size: picked.file.size(),
+                            size,
                             this_visit: Some(file),
                         },
                     ),
@@ -883,7 +888,7 @@ impl Service {
                     hash,
                     seq: id,
                     name: picked.file.name(),
-                    size: picked.file.size(),
+                    size,
                     last_modified_ms: picked.file.last_modified(),
                     added_ms: js_sys::Date::now(),
                     report,
@@ -1423,8 +1428,14 @@ async fn analyse(
     let Ok(Some(id)) = claimed.await else {
         return Outcome::Duplicate;
     };
+    let size = f64::from(buffer.byte_length());
     match pool.analyse(buffer, request).await {
-        Ok(report) => Outcome::Photo { id, hash, report },
+        Ok(report) => Outcome::Photo {
+            id,
+            hash,
+            size,
+            report,
+        },
         Err(e) => Outcome::Failed(e.into()),
     }
 }

@@ -13,5 +13,6 @@ pub mod originals;
 pub mod pool;
 pub mod stats;
 pub mod store;
+mod streamed;
 pub mod tabs;
 pub mod views;

@@ -11,6 +11,7 @@ use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::pack::PackError;
 use crate::people::timeline::Seen;
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 /// One photo of the library: what the page shows of it, the file itself, and
 /// what grouping and search need of its faces.
@@ -18,20 +19,61 @@ use std::collections::HashMap;
 pub struct Photo {
     pub view: PhotoView,
     pub original: Original,
-    /// The thumbnail `view.thumb_url` shows, as a JPEG the browser holds.
-    pub thumb: web_sys::Blob,
     /// In face order, like `view.faces`.
     pub faces: Vec<KeptFace>,
 }
 
 impl Photo {
-    /// Lets the browser free its thumbnail and face crops (the record is
+    /// Lets the browser free the URLs made for its previews (the record is
     /// being replaced by a fresh read of the library).
     pub fn revoke_urls(&self) {
-        let _ = web_sys::Url::revoke_object_url(&self.view.thumb_url);
+        self.view.thumb.revoke();
         for face in &self.view.faces {
-            let _ = web_sys::Url::revoke_object_url(&face.crop_url);
+            face.crop.revoke();
         }
+    }
+}
+
+/// A preview (thumbnail or face crop, a JPEG) the browser holds, not wasm
+/// memory. Its object URL is made the first time it is shown and kept for
+/// the record's life: one URL for every preview of a large library cost
+/// seconds when it opened, and most are never on screen.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    image: web_sys::Blob,
+    url: Arc<OnceLock<String>>,
+}
+
+impl Preview {
+    pub fn new(image: web_sys::Blob) -> Preview {
+        Preview {
+            image,
+            url: Arc::default(),
+        }
+    }
+
+    pub fn image(&self) -> &web_sys::Blob {
+        &self.image
+    }
+
+    pub fn url(&self) -> String {
+        self.url
+            .get_or_init(|| {
+                web_sys::Url::create_object_url_with_blob(&self.image).unwrap_or_default()
+            })
+            .clone()
+    }
+
+    fn revoke(&self) {
+        if let Some(url) = self.url.get() {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+    }
+}
+
+impl PartialEq for Preview {
+    fn eq(&self, other: &Preview) -> bool {
+        self.image == other.image
     }
 }
 
@@ -55,8 +97,6 @@ pub enum Original {
 #[derive(Clone, Debug)]
 pub struct KeptFace {
     pub embedding: Embedding,
-    /// The face's crop, as a JPEG the browser holds (not wasm memory).
-    pub crop: web_sys::Blob,
     /// Clear enough to found a person (see [`crate::face::quality`]).
     pub sure: bool,
 }
@@ -64,7 +104,7 @@ pub struct KeptFace {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaceView {
     pub bbox: FaceBox,
-    pub crop_url: String,
+    pub crop: Preview,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -72,7 +112,7 @@ pub struct PhotoView {
     pub id: PhotoId,
     /// File name, as downloads use it.
     pub name: String,
-    pub thumb_url: String,
+    pub thumb: Preview,
     /// When it was taken (or, failing that, the file's time).
     pub seen: Seen,
     /// When it joined the library (local wall-clock time, like `seen`).
@@ -87,7 +127,9 @@ pub struct PersonView {
     pub id: PersonId,
     pub name: String,
     pub hidden: bool,
-    pub cover_url: String,
+    /// The face shown for them, and its crop.
+    pub cover: FaceKey,
+    pub cover_crop: Preview,
     /// In order of arrival.
     pub photos: Vec<PhotoId>,
     pub faces: Vec<FaceKey>,
@@ -158,12 +200,14 @@ pub fn group_people(photos: &[Photo], book: &Book) -> Vec<PersonView> {
                 id: person.id,
                 name: person.display_name(),
                 hidden: person.hidden,
-                cover_url: face.crop_url.clone(),
+                cover: key,
+                cover_crop: face.crop.clone(),
                 photos: Vec::new(),
                 faces: Vec::new(),
             });
             if person.cover == Some(key) {
-                p.cover_url = face.crop_url.clone();
+                p.cover = key;
+                p.cover_crop = face.crop.clone();
             }
             p.faces.push(key);
             if p.photos.last() != Some(&photo.id) {

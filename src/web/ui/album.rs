@@ -140,7 +140,7 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
                                     <Framed
                                         photo=photo.clone()
                                         boxed=Some(boxed)
-                                        src=photo.thumb_url.clone()
+                                        src=photo.thumb.url()
                                     />
                                 </button>
                                 {selectable

@@ -305,7 +305,7 @@ fn MatchItem(found: Match) -> impl IntoView {
                 <Framed
                     photo=photo.clone()
                     boxed=Some(vec![found.face.index as usize])
-                    src=photo.thumb_url.clone()
+                    src=photo.thumb.url()
                 />
             </button>
             <span class="similarity">{similarity}</span>

@@ -7,7 +7,7 @@ use crate::people::book::FaceKey;
 use crate::people::cluster::PersonId;
 use crate::people::timeline::{day_label, Timeline};
 use leptos::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// On a person's page: when they were seen.
 #[component]
@@ -90,9 +90,13 @@ pub fn PersonTimeline(id: PersonId) -> impl IntoView {
 }
 
 /// The library's history: each day photos were added, how many, and who was in them.
+/// Worked out only while it is open: it reads every photo and face, and the
+/// library changes with every photo of a run.
 #[component]
 pub fn LibraryHistory() -> impl IntoView {
     let (library, _) = use_app();
+    let open = RwSignal::new(false);
+    let node = NodeRef::<leptos::html::Details>::new();
     let days = move || {
         let names: BTreeMap<PersonId, String> = library
             .people()
@@ -102,6 +106,7 @@ pub fn LibraryHistory() -> impl IntoView {
             .map(|p| (p.id, p.name))
             .collect();
         let mut by_day: Vec<(String, usize, Vec<String>)> = Vec::new();
+        let mut named: HashSet<PersonId> = HashSet::new();
         library.photos().with(|all| {
             let mut photos: Vec<_> = all.iter().map(|p| &p.view).collect();
             photos.sort_by(|a, b| b.added_ms.total_cmp(&a.added_ms));
@@ -110,18 +115,20 @@ pub fn LibraryHistory() -> impl IntoView {
                     let day = day_label(p.added_ms);
                     if by_day.last().is_none_or(|(d, _, _)| *d != day) {
                         by_day.push((day, 0, Vec::new()));
+                        named.clear();
                     }
                     let entry = by_day.last_mut().expect("pushed above");
                     entry.1 += 1;
                     for i in 0..p.faces.len() {
-                        let who = book
-                            .person_of(FaceKey {
-                                photo: p.id,
-                                index: i as u32,
-                            })
-                            .and_then(|id| names.get(&id));
-                        if let Some(name) = who {
-                            if !entry.2.contains(name) {
+                        let key = FaceKey {
+                            photo: p.id,
+                            index: i as u32,
+                        };
+                        let Some(id) = book.person_of(key) else {
+                            continue;
+                        };
+                        if let Some(name) = names.get(&id) {
+                            if named.insert(id) {
                                 entry.2.push(name.clone());
                             }
                         }
@@ -132,10 +139,17 @@ pub fn LibraryHistory() -> impl IntoView {
         by_day
     };
     view! {
-        <details class="history">
+        <details
+            class="history"
+            node_ref=node
+            on:toggle=move |_| open.set(node.get().is_some_and(|d| d.open()))
+        >
             <summary>"Library history"</summary>
             <ol aria-label="Library history">
                 {move || {
+                    if !open.get() {
+                        return Vec::new();
+                    }
                     days()
                         .into_iter()
                         .map(|(day, n, people)| {
@@ -146,7 +160,7 @@ pub fn LibraryHistory() -> impl IntoView {
                             };
                             view! { <li>{format!("{day}: {} added{who}", photo_count(n))}</li> }
                         })
-                        .collect_view()
+                        .collect::<Vec<_>>()
                 }}
             </ol>
         </details>

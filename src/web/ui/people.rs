@@ -42,7 +42,7 @@ pub fn PeopleGrid() -> impl IntoView {
                 <ul role="list" aria-label="People" class="grid">
                     <For
                         each=visible
-                        key=|p| (p.id, p.photos.len(), p.name.clone(), p.cover_url.clone())
+                        key=|p| (p.id, p.photos.len(), p.name.clone(), p.cover)
                         let:person
                     >
                         {
@@ -57,7 +57,7 @@ pub fn PeopleGrid() -> impl IntoView {
                                         aria-label=format!("{}, {}", person.name, count)
                                         on:click=move |_| ui.open(Screen::Album(id))
                                     >
-                                        <img src=person.cover_url.clone() alt="" />
+                                        <img src=person.cover_crop.url() alt="" />
                                         <span class="name">{person.name.clone()}</span>
                                         <span class="count">{count.clone()}</span>
                                     </button>
@@ -223,7 +223,7 @@ fn HiddenPeople() -> impl IntoView {
                             };
                             view! {
                                 <li role="listitem">
-                                    <img src=person.cover_url.clone() alt="" />
+                                    <img src=person.cover_crop.url() alt="" />
                                     <span class="name">{person.name.clone()}</span>
                                     <button on:click=move |_| correct(
                                         library,

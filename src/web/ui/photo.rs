@@ -47,12 +47,7 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
     // orientation), from the library or the folder it stays in; released
     // when the viewer closes. Until then, or if it cannot be read, the
     // thumbnail.
-    let src = RwSignal::new(
-        photo
-            .as_ref()
-            .map(|p| p.thumb_url.clone())
-            .unwrap_or_default(),
-    );
+    let src = RwSignal::new(photo.as_ref().map(|p| p.thumb.url()).unwrap_or_default());
     let unreadable = RwSignal::new(None::<String>);
     let made = StoredValue::new(None::<String>);
     if let (Some(original), Some(p)) = (library.original(id), photo.clone()) {
