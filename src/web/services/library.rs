@@ -126,6 +126,8 @@ struct Grouped {
     version: u64,
     settle: bool,
     result: Result<Clustering, GroupingFailure>,
+    /// From sending the job to its reply.
+    took_ms: f64,
 }
 
 enum Outcome {
@@ -895,10 +897,14 @@ impl Service {
                     in_folder: picked.kept_in.clone(),
                 };
                 if let Some(store) = &self.store {
-                    match store
+                    let since = now_ms();
+                    let saved = store
                         .save(&stored, copy.as_ref(), &previews, &picked.path)
-                        .await
-                    {
+                        .await;
+                    self.out
+                        .progress
+                        .update_untracked(|p| p.saving_ms += now_ms() - since);
+                    match saved {
                         Ok(()) => {}
                         // The page shows only what is kept: the run stops here,
                         // and this photo and the rest wait for space.
@@ -1003,6 +1009,7 @@ impl Service {
                 version: self.version,
                 settle,
                 result: Ok(Clustering::default()),
+                took_ms: 0.0,
             })
             .await;
             return;
@@ -1010,6 +1017,7 @@ impl Service {
         self.grouping = Some(settle);
         let (tx, start, version) = (self.tx.clone(), self.pool_start(), self.version);
         spawn_local(async move {
+            let since = now_ms();
             let result = match start.await {
                 Ok(pool) => pool.group(job).await.map_err(GroupingFailure::from),
                 Err(e) => Err(GroupingFailure::Pool(e)),
@@ -1019,6 +1027,7 @@ impl Service {
                 version,
                 settle,
                 result,
+                took_ms: now_ms() - since,
             })));
         });
     }
@@ -1030,7 +1039,11 @@ impl Service {
             version,
             settle,
             result,
+            took_ms,
         } = grouped;
+        self.out
+            .progress
+            .update_untracked(|p| p.grouping_ms += took_ms);
         if version != self.version {
             // The user changed who is who meanwhile: group the book as it is now.
             let next = self.grouping_next.take().unwrap_or(false) || settle;

@@ -19,6 +19,8 @@ pub fn publish(p: &Progress, workers: usize) {
     set("decodeMs", p.stages.decode_ms);
     set("detectMs", p.stages.detect_ms);
     set("embedMs", p.stages.embed_ms);
+    set("savingMs", p.saving_ms);
+    set("groupingMs", p.grouping_ms);
     if let Some(w) = web_sys::window() {
         let _ = Reflect::set(&w, &"facesortStats".into(), &stats);
     }

@@ -152,6 +152,10 @@ pub struct Progress {
     pub started_ms: f64,
     pub finished_ms: Option<f64>,
     pub stages: StageTimings,
+    /// Time the library service spent waiting for photos to be saved, and
+    /// workers spent grouping (for the benchmarks: both grow with a library).
+    pub saving_ms: f64,
+    pub grouping_ms: f64,
     /// The user asked to stop: files not started are dropped.
     pub cancelled: bool,
     /// Another tab is sorting into the library: this run starts after it.
