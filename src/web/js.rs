@@ -41,11 +41,9 @@ pub async fn sha256_hex(data: &Uint8Array) -> Result<String, String> {
         .digest_with_str_and_buffer_source("SHA-256", data)
         .map_err(|e| describe(&e))?;
     let digest = JsFuture::from(promise).await.map_err(|e| describe(&e))?;
-    Ok(Uint8Array::new(&digest)
-        .to_vec()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::wire::gallery::to_hex(
+        &Uint8Array::new(&digest).to_vec(),
+    ))
 }
 
 /// A Blob of the given bytes and MIME type.

@@ -9,23 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { PeakMemory, perThousand } from './measure.mjs';
+import { PeakMemory, perThousand, perThousandOf } from './measure.mjs';
 import { DEV_SET, DIST, PREFIX, gotoApp, guardedContext, launchBrowser, peopleList, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const n = Number(process.argv[2] || 1000);
-
-/** A cumulative figure (column `col` of [done, …] samples) over each successive 1,000 photos. */
-function perThousandOf(samples, col, show) {
-  const out = [];
-  let from = [0, 0, 0];
-  for (const s of samples) {
-    if (s[0] - from[0] >= 1000 || (s === samples.at(-1) && s[0] > from[0])) {
-      out.push(show(s[col] - from[col], s[0] - from[0]));
-      from = s;
-    }
-  }
-  return out.join(', ') || 'n/a';
-}
 const setDir = process.argv[3] ? path.resolve(process.argv[3]) : DEV_SET;
 const sources = setImages(setDir);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-library-'));
@@ -80,8 +67,8 @@ try {
   console.log('| measure | value |\n|---|---|');
   console.log(`| photos sorted (first visit) | ${n} in ${sortS.toFixed(1)} s (${(n / sortS).toFixed(1)} photos/s) |`);
   console.log(`| photos/s over each 1,000 photos | ${perThousand(progress)} |`);
-  console.log(`| waiting for a photo's save, ms per photo, over each 1,000 | ${perThousandOf(waits, 1, (ms, photos) => (ms / photos).toFixed(1))} |`);
-  console.log(`| grouping jobs (send to reply), s per 1,000 photos | ${perThousandOf(waits, 2, (ms, photos) => (ms / photos).toFixed(2))} |`);
+  console.log(`| waiting for a photo's save, ms per photo, over each 1,000 | ${perThousandOf(waits, 1, (ms, photos) => (ms / photos).toFixed(1), [0, 0, 0])} |`);
+  console.log(`| grouping jobs (send to reply), s per 1,000 photos | ${perThousandOf(waits, 2, (ms, photos) => (ms / photos).toFixed(2), [0, 0, 0])} |`);
   console.log(`| Chromium peak memory (sum of PSS), MiB, by process at the peak | ${peak} |`);
   console.log(`| page long tasks > 50 ms / > 200 ms / longest | ${long.length} / ${long.filter((d) => d > 200).length} / ${Math.max(0, ...long).toFixed(0)} ms |`);
   console.log(`| library after sorting | ${kept.trim()} |`);

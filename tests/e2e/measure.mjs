@@ -49,16 +49,24 @@ export class PeakMemory {
   }
 }
 
-/** "9.8, 9.6, 9.9": photos per second over each successive 1,000 photos (and the rest). */
-export function perThousand(samples) {
-  if (samples.length < 2) return 'n/a';
-  const rates = [];
-  let [t0, d0] = samples[0];
-  for (const [t, d] of samples.slice(1)) {
-    if (d - d0 >= 1000 || (d === samples.at(-1)[1] && t === samples.at(-1)[0] && d > d0)) {
-      rates.push(((d - d0) / ((t - t0) / 1000)).toFixed(1));
-      [t0, d0] = [t, d];
+/**
+ * A figure over each successive 1,000 photos (and the rest). `samples` are [done, …figures]
+ * taken during a run; `show(change in column col, photos)` writes one stretch, from `origin`.
+ */
+export function perThousandOf(samples, col, show, origin = samples[0]) {
+  const out = [];
+  let from = origin;
+  for (const s of samples) {
+    if (s[0] - from[0] >= 1000 || (s === samples.at(-1) && s[0] > from[0])) {
+      out.push(show(s[col] - from[col], s[0] - from[0]));
+      from = s;
     }
   }
-  return rates.join(', ') || 'n/a';
+  return out.join(', ') || 'n/a';
+}
+
+/** "9.8, 9.6, 9.9": photos per second over each successive 1,000 photos, from [ms, done] samples. */
+export function perThousand(samples) {
+  if (samples.length < 2) return 'n/a';
+  return perThousandOf(samples.map(([t, d]) => [d, t]), 1, (ms, photos) => (photos / (ms / 1000)).toFixed(1));
 }

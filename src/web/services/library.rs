@@ -10,7 +10,7 @@
 
 use super::error::{GroupingFailure, PhotoError, PoolError, Problem, StorageError};
 use super::import::PickedFile;
-use super::pool::{default_size, WorkerPool};
+use super::pool::{default_size, read_file, WorkerPool};
 use super::store::{
     storage_summary, FolderId, FolderPath, PickedFolder, Previews, Store, StoredPhoto,
     SCHEMA_VERSION,
@@ -36,7 +36,7 @@ use crate::wire::worker::{AnalyseRequest, PhotoReport};
 use futures::channel::{mpsc, oneshot};
 use futures::future::{LocalBoxFuture, Shared};
 use futures::{FutureExt, StreamExt};
-use js_sys::{ArrayBuffer, Uint8Array};
+use js_sys::Uint8Array;
 use leptos::prelude::*;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -1428,9 +1428,9 @@ async fn analyse(
     picked: &PickedFile,
     request: AnalyseRequest,
 ) -> Outcome {
-    let buffer = match JsFuture::from(picked.file.array_buffer()).await {
-        Ok(b) => ArrayBuffer::from(b),
-        Err(e) => return Outcome::Failed(PhotoError::Read(crate::web::js::describe(&e))),
+    let buffer = match read_file(&picked.file).await {
+        Ok(b) => b,
+        Err(e) => return Outcome::Failed(e),
     };
     let hash = match sha256_hex(&Uint8Array::new(&buffer)).await {
         Ok(h) => h,

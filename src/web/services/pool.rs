@@ -205,10 +205,7 @@ impl WorkerPool {
         file: &web_sys::File,
         request: AnalyseRequest,
     ) -> Result<PhotoReport, PhotoError> {
-        let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
-            .await
-            .map_err(|e| PhotoError::Read(describe(&e)))?;
-        Ok(self.analyse(ArrayBuffer::from(buffer), request).await?)
+        Ok(self.analyse(read_file(file).await?, request).await?)
     }
 
     /// Groups faces on a worker, so the page never computes distances.
@@ -289,4 +286,12 @@ impl Slot {
             _on_error: on_error,
         })
     }
+}
+
+/// A photo file's bytes, read for a worker.
+pub async fn read_file(file: &web_sys::File) -> Result<ArrayBuffer, PhotoError> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| PhotoError::Read(describe(&e)))?;
+    Ok(ArrayBuffer::from(buffer))
 }

@@ -12,6 +12,7 @@
 
 use super::crypto::random_bytes;
 use super::error::DownloadError;
+use crate::wire::gallery::to_hex;
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt};
 use gloo::timers::callback::{Interval, Timeout};
@@ -82,13 +83,8 @@ impl StreamedDownload {
         });
         let port = channel.port1();
         port.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-        let id: String = random_bytes(16)
-            .ok()?
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"kind".into(), &"stream-download".into());
+        let id = to_hex(&random_bytes(16).ok()?);
+        let message = message("stream-download");
         let _ = Reflect::set(&message, &"id".into(), &id.as_str().into());
         let _ = Reflect::set(&message, &"name".into(), &file_name.into());
         worker
@@ -133,8 +129,7 @@ impl StreamedDownload {
             _ => return Err(DownloadError::Write("the download stopped".into())),
         }
         let chunk = Uint8Array::from(bytes);
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"kind".into(), &"chunk".into());
+        let message = message("chunk");
         let _ = Reflect::set(&message, &"bytes".into(), &chunk.buffer());
         self.port
             .post_message_with_transferable(&message, &Array::of1(&chunk.buffer()))
@@ -148,9 +143,7 @@ impl StreamedDownload {
     }
 
     fn say(&self, kind: &str) {
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"kind".into(), &kind.into());
-        let _ = self.port.post_message(&message);
+        let _ = self.port.post_message(&message(kind));
     }
 }
 
@@ -166,6 +159,13 @@ impl Drop for StreamedDownload {
         let frame = self.frame.clone();
         Timeout::new(FRAME_LINGER_MS, move || frame.remove()).forget();
     }
+}
+
+/// A message to the service worker: `{kind}`, to which a caller may add fields.
+fn message(kind: &str) -> Object {
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"kind".into(), &kind.into());
+    message
 }
 
 fn keep_alive(worker: ServiceWorker) -> Interval {
