@@ -154,7 +154,7 @@ mod services {
     use facesort::web::services::library::{EditNote, Library, Settings};
     use facesort::web::services::pool::Inbox;
     use facesort::web::services::store::{
-        FolderId, FolderPath, PickedFolder, Previews, Store, StoredPhoto,
+        FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Store, StoredPhoto,
     };
     use facesort::web::services::views::Phase;
     use facesort::wire::grouping::GroupingError;
@@ -221,31 +221,43 @@ mod services {
         }
     }
 
-    /// Stores a photo as the library does: its previews as Blobs beside it.
-    async fn save(store: &Store, mut photo: StoredPhoto, file: Option<&web_sys::Blob>, path: &str) {
-        let previews = Previews::take(&mut photo.report);
-        store.save(&photo, file, &previews, path).await.unwrap();
+    /// Stores photos as the library does, in one save: each with its
+    /// previews as Blobs beside it, forgotten as pending under its path.
+    async fn save(store: &Store, photos: Vec<(StoredPhoto, Option<&web_sys::Blob>, &str)>) {
+        let photos: Vec<NewPhoto> = photos
+            .into_iter()
+            .map(|(mut stored, file, path)| NewPhoto {
+                previews: Previews::take(&mut stored.report),
+                stored,
+                copy: file.cloned(),
+                path: path.into(),
+            })
+            .collect();
+        store
+            .save(&photos.iter().collect::<Vec<_>>())
+            .await
+            .unwrap();
     }
 
-    /// A library in IndexedDB with one placed photo of person 0 and one
-    /// damaged photo record.
+    /// A library in IndexedDB with one placed photo of person 0, one
+    /// damaged photo record (both saved together), and a file still pending.
     async fn saved_library() {
         // Start from nothing: tests share the browser profile.
         Store::open().await.unwrap().clear().await.unwrap();
         let store = Store::open().await.unwrap();
+        let pending = ["ann.jpg", "damaged.jpg", "later.jpg"].map(String::from);
+        store.add_pending(&pending).await.unwrap();
         let file = blob(&[1, 2, 3], "image/jpeg");
         save(
             &store,
-            stored(0, "ann.jpg", vec![0.1; 128]),
-            Some(&file),
-            "ann.jpg",
-        )
-        .await;
-        save(
-            &store,
-            stored(1, "damaged.jpg", vec![0.1; 3]),
-            Some(&file),
-            "damaged.jpg",
+            vec![
+                (stored(0, "ann.jpg", vec![0.1; 128]), Some(&file), "ann.jpg"),
+                (
+                    stored(1, "damaged.jpg", vec![0.1; 3]),
+                    Some(&file),
+                    "damaged.jpg",
+                ),
+            ],
         )
         .await;
         let key = FaceKey {
@@ -315,13 +327,15 @@ mod services {
             folder: FolderId(3),
             path: "day 1/beach.jpg".into(),
         });
-        save(&store, photo.clone(), None, "Holiday/day 1/beach.jpg").await;
+        save(
+            &store,
+            vec![(photo.clone(), None, "Holiday/day 1/beach.jpg")],
+        )
+        .await;
         // Neither a copy nor a folder: nothing to download it from.
         save(
             &store,
-            stored(901, "lost.jpg", vec![0.1; 128]),
-            None,
-            "lost.jpg",
+            vec![(stored(901, "lost.jpg", vec![0.1; 128]), None, "lost.jpg")],
         )
         .await;
 
@@ -363,6 +377,8 @@ mod services {
         until(|| library.phase().get_untracked() == Phase::Done).await;
         // The sound photo is back with its person; the damaged one is named.
         assert_eq!(library.photos().with_untracked(|p| p.len()), 1);
+        // The two saved together are no longer pending; the third still is.
+        assert_eq!(library.pending().get_untracked(), vec!["later.jpg"]);
         assert_eq!(library.people().get_untracked()[0].name, "Person 1");
         assert_eq!(
             library.problem().get_untracked(),

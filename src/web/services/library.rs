@@ -12,7 +12,7 @@ use super::error::{GroupingFailure, PhotoError, PoolError, Problem, StorageError
 use super::import::PickedFile;
 use super::pool::{default_size, read_file, WorkerPool};
 use super::store::{
-    storage_summary, FolderId, FolderPath, PickedFolder, Previews, Store, StoredPhoto,
+    storage_summary, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Store, StoredPhoto,
     SCHEMA_VERSION,
 };
 use super::tabs::{LibraryLock, TabMessage, Tabs};
@@ -36,11 +36,16 @@ use crate::wire::worker::{AnalyseRequest, PhotoReport};
 use futures::channel::{mpsc, oneshot};
 use futures::future::{LocalBoxFuture, Shared};
 use futures::{FutureExt, StreamExt};
+use gloo::timers::callback::Timeout;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+/// How often the progress panel is redrawn while photos are counted.
+const REDRAW_EVERY_MS: u32 = 250;
 
 /// A worker pool on its way: shared, so every caller gets the same one.
 pub type PoolStart = Shared<LocalBoxFuture<'static, Result<Rc<WorkerPool>, PoolError>>>;
@@ -118,6 +123,21 @@ enum Command {
     Finished(PickedFile, Box<Outcome>),
     NextBatch(oneshot::Sender<Vec<PickedFile>>),
     Grouped(Box<Grouped>),
+    Saved(Saved),
+}
+
+/// A sorted photo on its way into the library: the page shows it once kept.
+struct Unsaved {
+    photo: NewPhoto,
+    picked: PickedFile,
+    original: Original,
+}
+
+/// What a save of photos did.
+struct Saved {
+    photos: Vec<Unsaved>,
+    result: Result<(), StorageError>,
+    took_ms: f64,
 }
 
 struct Grouped {
@@ -462,6 +482,19 @@ struct Service {
     version: u64,
     /// People from imported people files, named here when photos match.
     known: Vec<PackedPerson>,
+    /// Sorted photos waiting for the save under way to end; saved together
+    /// by the next. Saving never holds up the next photo's claim.
+    unsaved: Vec<Unsaved>,
+    /// A save of photos is under way.
+    saving: bool,
+    /// The run ended while photos were being saved: settle once they are.
+    settle_when_saved: bool,
+    /// Kept photos the views have not taken yet: they take them in batches,
+    /// at each grouping, as recomputing and redrawing every view for each
+    /// photo cost the page's thread more than sorting did, thousands in.
+    shown_later: Vec<Photo>,
+    /// A redraw of the progress panel is due (see [`Service::count`]).
+    redraw_due: Rc<Cell<bool>>,
 }
 
 impl Service {
@@ -494,6 +527,11 @@ impl Service {
             grouping_next: None,
             version: 0,
             known: Vec::new(),
+            unsaved: Vec::new(),
+            saving: false,
+            settle_when_saved: false,
+            shown_later: Vec::new(),
+            redraw_due: Rc::new(Cell::new(false)),
         }
     }
 
@@ -551,11 +589,16 @@ impl Service {
                 let batch = std::mem::take(&mut self.queue);
                 if batch.is_empty() {
                     self.running = false;
-                    self.group(true).await;
+                    if self.saving {
+                        self.settle_when_saved = true;
+                    } else {
+                        self.group(true).await;
+                    }
                 }
                 let _ = reply.send(batch);
             }
             Command::Grouped(grouped) => self.grouped(*grouped).await,
+            Command::Saved(saved) => self.saved(saved).await,
         }
     }
 
@@ -841,18 +884,25 @@ impl Service {
 
     async fn finished(&mut self, picked: PickedFile, outcome: Outcome) {
         if let Outcome::Dropped = outcome {
-            self.out.progress.update(|p| p.total -= 1);
+            self.count(|p| p.total -= 1);
             // Stopped because storage is full (not by Cancel): it waits too.
             if !self.held.is_empty() {
                 self.hold(picked);
             }
             return;
         }
-        // Whatever happened, this file is no longer waiting.
-        self.out
+        // Whatever happened, this file is no longer waiting (only files of
+        // an earlier visit are listed: most runs have none to tell).
+        if self
+            .out
             .pending
-            .update(|p| p.retain(|path| *path != picked.path));
-        self.out.progress.update(|p| {
+            .with_untracked(|p| p.contains(&picked.path))
+        {
+            self.out
+                .pending
+                .update(|p| p.retain(|path| *path != picked.path));
+        }
+        self.count(|p| {
             p.done += 1;
             match &outcome {
                 Outcome::Failed(error) => p.failed.push(FailedFile {
@@ -896,51 +946,147 @@ impl Service {
                     report,
                     in_folder: picked.kept_in.clone(),
                 };
-                if let Some(store) = &self.store {
-                    let since = now_ms();
-                    let saved = store
-                        .save(&stored, copy.as_ref(), &previews, &picked.path)
-                        .await;
-                    self.out
-                        .progress
-                        .update_untracked(|p| p.saving_ms += now_ms() - since);
-                    match saved {
-                        Ok(()) => {}
-                        // The page shows only what is kept: the run stops here,
-                        // and this photo and the rest wait for space.
-                        Err(StorageError::Full) => {
-                            self.hashes.remove(&stored.hash);
-                            self.out.progress.update(|p| {
-                                p.done -= 1;
-                                p.total -= 1;
-                                p.cancelled = true;
-                            });
-                            self.hold(picked);
-                            self.publish_stats();
-                            return;
-                        }
-                        // Another failure: the photo stays sorted in this page.
-                        Err(error) => self.out.problem.set(Some(Problem::KeepPhoto {
-                            path: picked.path.clone(),
-                            error,
-                        })),
-                    }
-                }
-                let record = self.record(stored, original, previews);
-                self.run_faces += record.faces.len();
-                self.out.photos.update(|p| p.push(record));
-                self.since_grouping += 1;
-                if self.since_grouping >= self.settings.run.every {
-                    self.group(false).await;
-                }
+                let photo = NewPhoto {
+                    stored,
+                    copy,
+                    previews,
+                    path: picked.path.clone(),
+                };
+                self.unsaved.push(Unsaved {
+                    photo,
+                    picked,
+                    original,
+                });
+                self.save_unsaved().await;
             }
             _ => {
-                if let Some(store) = &self.store {
-                    let _ = store.forget_pending(&picked.path).await;
+                if let Some(store) = self.store.clone() {
+                    spawn_local(async move {
+                        // Should this fail, a reload lists the file as pending: harmless.
+                        let _ = store.forget_pending(&picked.path).await;
+                    });
                 }
             }
         }
         self.publish_stats();
+    }
+
+    /// Saves the photos waiting, in one transaction, unless a save is under
+    /// way: photos arriving meanwhile go with the next. A save's own task
+    /// reports with [`Command::Saved`].
+    async fn save_unsaved(&mut self) {
+        if self.saving || self.unsaved.is_empty() {
+            return;
+        }
+        let photos = std::mem::take(&mut self.unsaved);
+        let Some(store) = self.store.clone() else {
+            // No library (it could not be opened): photos are sorted in this page only.
+            let saved = Saved {
+                photos,
+                result: Ok(()),
+                took_ms: 0.0,
+            };
+            return Box::pin(self.saved(saved)).await;
+        };
+        self.saving = true;
+        let tx = self.tx.clone();
+        spawn_local(async move {
+            let since = now_ms();
+            let batch: Vec<&NewPhoto> = photos.iter().map(|u| &u.photo).collect();
+            let result = store.save(&batch).await;
+            let took_ms = now_ms() - since;
+            let _ = tx.unbounded_send(Command::Saved(Saved {
+                photos,
+                result,
+                took_ms,
+            }));
+        });
+    }
+
+    /// Shows the photos a save kept, then saves the ones that came meanwhile.
+    async fn saved(&mut self, saved: Saved) {
+        self.saving = false;
+        let Saved {
+            photos,
+            result,
+            took_ms,
+        } = saved;
+        self.out.progress.update_untracked(|p| {
+            p.saving_ms += took_ms;
+            p.saves += 1;
+        });
+        match result {
+            // The page shows only what is kept: the run stops here, and these
+            // photos and the rest wait for space.
+            Err(StorageError::Full) => {
+                self.out.progress.update(|p| {
+                    p.done -= photos.len();
+                    p.total -= photos.len();
+                    p.cancelled = true;
+                });
+                for unsaved in photos {
+                    self.hashes.remove(&unsaved.photo.stored.hash);
+                    self.hold(unsaved.picked);
+                }
+            }
+            result => {
+                // Another failure: the photos stay sorted in this page.
+                if let Err(error) = result {
+                    let what = match photos.as_slice() {
+                        [one] => one.picked.path.clone(),
+                        [first, rest @ ..] => format!(
+                            "{} and {} other photo{}",
+                            first.picked.path,
+                            rest.len(),
+                            if rest.len() == 1 { "" } else { "s" }
+                        ),
+                        [] => String::new(),
+                    };
+                    self.out
+                        .problem
+                        .set(Some(Problem::KeepPhoto { what, error }));
+                }
+                let records: Vec<Photo> = photos
+                    .into_iter()
+                    .map(|u| self.record(u.photo.stored, u.original, u.photo.previews))
+                    .collect();
+                self.run_faces += records.iter().map(|r| r.faces.len()).sum::<usize>();
+                self.since_grouping += records.len();
+                self.shown_later.extend(records);
+                if self.since_grouping >= self.settings.run.every {
+                    self.group(false).await;
+                }
+            }
+        }
+        self.save_unsaved().await;
+        if !self.saving && self.settle_when_saved {
+            self.settle_when_saved = false;
+            self.group(true).await;
+        }
+        self.publish_stats();
+    }
+
+    /// Hands the views the photos kept since they last took some.
+    fn show_kept(&mut self) {
+        if !self.shown_later.is_empty() {
+            let kept = std::mem::take(&mut self.shown_later);
+            self.out.photos.update(|p| p.extend(kept));
+        }
+    }
+
+    /// Counts a photo, redrawing the progress panel at most every
+    /// [`REDRAW_EVERY_MS`]: a redraw per photo re-laid out the whole page
+    /// (its grid of people included) a dozen times a second.
+    fn count(&self, f: impl FnOnce(&mut Progress)) {
+        self.out.progress.update_untracked(f);
+        if !self.redraw_due.replace(true) {
+            let (progress, due) = (self.out.progress, self.redraw_due.clone());
+            Timeout::new(REDRAW_EVERY_MS, move || {
+                due.set(false);
+                progress.notify();
+            })
+            .forget();
+        }
     }
 
     /// Holds a photo back until space is freed, and says how many wait.
@@ -958,6 +1104,7 @@ impl Service {
     /// the run's people from all its faces. Settling makes the people of the
     /// run settled: later runs add to them, never re-form them.
     async fn group(&mut self, settle: bool) {
+        self.show_kept();
         if self.grouping.is_some() {
             self.grouping_next = Some(self.grouping_next.unwrap_or(false) || settle);
             return;
@@ -1311,7 +1458,7 @@ impl Service {
                 if let Some(store) = &self.store {
                     if let Err(error) = store.save_folder(&folder).await {
                         self.out.problem.set(Some(Problem::KeepPhoto {
-                            path: folder.name.clone(),
+                            what: folder.name.clone(),
                             error,
                         }));
                     }
@@ -1337,7 +1484,7 @@ impl Service {
     }
 
     async fn clear(&mut self) {
-        if self.running || self.grouping.is_some() {
+        if self.running || self.saving || self.grouping.is_some() {
             return self.out.problem.set(Some(Problem::Busy));
         }
         let Some(store) = self.store.take() else {

@@ -20,6 +20,7 @@ pub fn publish(p: &Progress, workers: usize) {
     set("detectMs", p.stages.detect_ms);
     set("embedMs", p.stages.embed_ms);
     set("savingMs", p.saving_ms);
+    set("saves", p.saves as f64);
     set("groupingMs", p.grouping_ms);
     if let Some(w) = web_sys::window() {
         let _ = Reflect::set(&w, &"facesortStats".into(), &stats);

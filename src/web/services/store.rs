@@ -15,6 +15,7 @@ use crate::wire::worker::PhotoReport;
 use js_sys::{Array, Reflect};
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
 const DB_NAME: &str = "facesort";
@@ -161,6 +162,26 @@ impl Previews {
     }
 }
 
+impl NewPhoto {
+    /// The record with its Blobs beside the serde part.
+    fn to_value(&self) -> Result<JsValue, StorageError> {
+        let value = serde_wasm_bindgen::to_value(&self.stored)?;
+        let crops: Array = self.previews.crops.iter().collect();
+        let fields: [(&str, Option<&JsValue>); 3] = [
+            (FILE_FIELD, self.copy.as_ref().map(AsRef::as_ref)),
+            (THUMB_FIELD, Some(self.previews.thumb.as_ref())),
+            (CROPS_FIELD, Some(crops.as_ref())),
+        ];
+        for (field, blob) in fields {
+            if let Some(blob) = blob {
+                Reflect::set(&value, &field.into(), blob)
+                    .map_err(|e| StorageError::Encode(describe(&e)))?;
+            }
+        }
+        Ok(value)
+    }
+}
+
 impl StoredPhoto {
     /// Whether everything the page relies on is sound: every face has a
     /// descriptor of the shipped model.
@@ -169,9 +190,33 @@ impl StoredPhoto {
     }
 }
 
-/// The IndexedDB database of one library.
+/// The IndexedDB database of one library. Cloned handles share one
+/// connection, so photos' saves can run beside the service's other work.
+#[derive(Clone)]
 pub struct Store {
-    db: Rexie,
+    db: Rc<Connection>,
+}
+
+/// Closed when its last handle goes: a save under way keeps it open until
+/// its photos are written.
+struct Connection(Option<Rexie>);
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(db) = self.0.take() {
+            db.close();
+        }
+    }
+}
+
+/// A sorted photo to keep: its record, a copy of its file (unless the
+/// original stays in a picked folder), its previews, and the path it was
+/// pending under.
+pub struct NewPhoto {
+    pub stored: StoredPhoto,
+    pub copy: Option<web_sys::Blob>,
+    pub previews: Previews,
+    pub path: String,
 }
 
 impl Store {
@@ -189,14 +234,16 @@ impl Store {
             .build()
             .await
             .map_err(StorageError::from)?;
-        Ok(Store { db })
+        Ok(Store {
+            db: Rc::new(Connection(Some(db))),
+        })
     }
 
     /// Every stored photo with its file, in order of arrival, the paths of
     /// files that were queued but not finished, and who is who.
     pub async fn load(&self) -> Result<Loaded, StorageError> {
         let tx = self
-            .db
+            .db()?
             .transaction(
                 &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META, FOLDERS, KNOWN],
                 TransactionMode::ReadOnly,
@@ -347,36 +394,21 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a sorted photo (with a copy of its file, unless the original
-    /// stays in a picked folder) and forgets it as pending, in one
-    /// transaction: a crash leaves either both or neither.
-    pub async fn save(
-        &self,
-        photo: &StoredPhoto,
-        file: Option<&web_sys::Blob>,
-        previews: &Previews,
-        path: &str,
-    ) -> Result<(), StorageError> {
-        let value = serde_wasm_bindgen::to_value(photo)?;
-        let crops: Array = previews.crops.iter().collect();
-        let fields: [(&str, Option<&JsValue>); 3] = [
-            (FILE_FIELD, file.map(AsRef::as_ref)),
-            (THUMB_FIELD, Some(previews.thumb.as_ref())),
-            (CROPS_FIELD, Some(crops.as_ref())),
-        ];
-        for (field, blob) in fields {
-            if let Some(blob) = blob {
-                Reflect::set(&value, &field.into(), blob)
-                    .map_err(|e| StorageError::Encode(describe(&e)))?;
-            }
-        }
+    /// Stores sorted photos and forgets them as pending, in one transaction:
+    /// a crash leaves each photo either kept or still pending, never kept
+    /// and pending, nor neither. One transaction for many photos because
+    /// its commit, not the records, is most of a save's cost.
+    pub async fn save(&self, photos: &[&NewPhoto]) -> Result<(), StorageError> {
+        let values = photos
+            .iter()
+            .map(|p| p.to_value())
+            .collect::<Result<Vec<_>, _>>()?;
         let tx = self.writing(&[PHOTOS, PENDING])?;
-        tx.store(PHOTOS)
-            .map_err(StorageError::from)?
-            .put(&value, None)
-            .await
-            .map_err(StorageError::from)?;
-        unqueue(&tx, path).await?;
+        let store = tx.store(PHOTOS).map_err(StorageError::from)?;
+        for (photo, value) in photos.iter().zip(&values) {
+            store.put(value, None).await.map_err(StorageError::from)?;
+            unqueue(&tx, &photo.path).await?;
+        }
         finish(tx).await?;
         Ok(())
     }
@@ -430,19 +462,27 @@ impl Store {
     }
 
     fn writing(&self, stores: &[&str]) -> Result<rexie::Transaction, StorageError> {
-        self.db
+        self.db()?
             .transaction(stores, TransactionMode::ReadWrite)
             .map_err(StorageError::from)
     }
 
+    fn db(&self) -> Result<&Rexie, StorageError> {
+        // `None` only while the connection is being dropped.
+        self.db
+            .0
+            .as_ref()
+            .ok_or_else(|| StorageError::Failed("the library was closed".into()))
+    }
+
     /// Lets go of the database (another connection may then delete it).
     pub fn close(self) {
-        self.db.close();
+        drop(self);
     }
 
     /// Deletes the whole library.
     pub async fn clear(self) -> Result<(), StorageError> {
-        self.db.close();
+        drop(self);
         Rexie::delete(DB_NAME).await.map_err(StorageError::from)
     }
 }

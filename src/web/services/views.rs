@@ -152,9 +152,11 @@ pub struct Progress {
     pub started_ms: f64,
     pub finished_ms: Option<f64>,
     pub stages: StageTimings,
-    /// Time the library service spent waiting for photos to be saved, and
-    /// workers spent grouping (for the benchmarks: both grow with a library).
+    /// Time saves of photos took (beside the run, not holding it up), how
+    /// many saves there were, and time workers spent grouping: for the
+    /// benchmarks, as all three change with a library's size.
     pub saving_ms: f64,
+    pub saves: usize,
     pub grouping_ms: f64,
     /// The user asked to stop: files not started are dropped.
     pub cancelled: bool,
