@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
 import { PeakMemory, perThousand } from './measure.mjs';
-import { DEV_SET, DIST, PREFIX, backToPeople, gotoApp, guardedContext, launchBrowser, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
+import { DEV_SET, DIST, PREFIX, backToPeople, gotoApp, guardedProfile, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
 if (!setDir || !fs.existsSync(setDir)) {
@@ -29,10 +29,11 @@ if (!images.length) {
 const timeout = Number(process.env.FACESORT_BENCH_TIMEOUT_S || 1800) * 1000;
 
 const server = await startServer({ root: DIST, prefix: PREFIX });
-const browser = await launchBrowser();
+// A profile on disk, as a user's: an off-the-record one keeps IndexedDB (originals
+// included) in the browser process's memory.
+const guard = await guardedProfile();
 let exitCode = 0;
 try {
-  const guard = await guardedContext(browser);
   const page = await guard.context.newPage();
   await gotoApp(page, server.url);
   // Page-side clock: the input's change event (= the drop) and every data-state change.
@@ -110,18 +111,17 @@ try {
       : 'not supported'],
     ['requests (all to 127.0.0.1)', guard.requests.length],
   ];
-  console.log(`\nFacesort in-browser benchmark: ${path.basename(setDir)}, Chromium ${browser.version()}, ` +
+  console.log(`\nFacesort in-browser benchmark: ${path.basename(setDir)}, Chromium ${guard.version()}, ` +
     `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), harness wall clock ${wall.toFixed(1)} s\n`);
   console.log('| measure | value |\n|---|---|');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   console.log('\nstage figures are sums over photos from window.facesortStats divided by photos decoded; with several workers they overlap in time.');
   if (!stats) { console.error('window.facesortStats is missing'); exitCode = 1; }
-  await guard.context.close();
 } catch (e) {
   console.error(e);
   exitCode = 1;
 } finally {
-  await browser.close();
+  await guard.close();
   await server.close();
 }
 process.exit(exitCode);

@@ -83,7 +83,7 @@ test('a mixed batch of hostile files: each bad one named with why, the good ones
     assert.equal(page.workers().length, stats.workers, 'a worker was lost');
   }));
 
-test('a worker that dies mid-run fails only its photo, with a reason, and is replaced',
+test('a worker that dies mid-run loses no photo: the photos it held are tried again on another, and it is replaced',
   { timeout: 300_000 }, (t) => withAppAt(t, app.url, async (page) => {
     const collins = fileFromDisk(COLLINS);
     // Distinct bytes per copy (a trailing comment chunk is ignored by decoders).
@@ -102,12 +102,13 @@ test('a worker that dies mid-run fails only its photo, with a reason, and is rep
 
     const failed = (await failedList(page).getByRole('listitem', { includeHidden: true }).allTextContents())
       .map((s) => s.trim());
-    t.diagnostic(`failed: ${failed.join(' | ')}`);
-    assert.ok(failed.length <= 1, `at most the photo it was on fails: ${failed}`);
-    for (const f of failed) assert.match(f, /^collins-\d+\.png: the worker stopped: .*test: this worker fails/);
+    t.diagnostic(`failed: ${failed.join(' | ') || 'none'}`);
+    // The death was not the photos' doing: each photo it held (the one under way and
+    // the one queued behind it) is tried once more, on another worker.
+    assert.deepEqual(failed, [], 'no photo fails when a worker dies of something else');
     const people = await readPeople(page);
     assert.equal(people.length, 1);
-    assert.match(people[0].label, new RegExp(`, ${12 - failed.length} photos$`));
+    assert.match(people[0].label, /, 12 photos$/);
     // The next photos are sorted by as many workers as before, the dead one gone.
     const since = await page.evaluate(() => performance.now());
     await page.locator(sel.photosInput).setInputFiles([0, 1, 2].map((i) => ({

@@ -81,6 +81,8 @@ export async function guardedProfile(options = {}) {
   const guarded = await guard(context);
   return {
     ...guarded,
+    /** The browser's version, as Playwright's `browser.version()` gives it. */
+    version: () => execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).match(/\d[\d.]*/)?.[0] ?? 'unknown',
     async close() {
       await context.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { HERE, REPO, guardedContext, launchBrowser, setImages } from './lib.mjs';
+import { HERE, REPO, guardedProfile, setImages } from './lib.mjs';
 import { chromiumMiB } from './measure.mjs';
 
 const setDir = path.resolve(process.argv[2] || '');
@@ -50,10 +50,10 @@ const server = await startServer({
   root: PEER,
   headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
 });
-const browser = await launchBrowser();
+// On a profile on disk, as Facesort's bench.mjs is.
+const guard = await guardedProfile();
 let theirs;
 try {
-  const guard = await guardedContext(browser);
   const page = await guard.context.newPage();
   await page.goto(server.url);
   await page.waitForFunction(() => window.peer?.ready || window.peer?.error, null, { timeout: 300_000 });
@@ -66,7 +66,6 @@ try {
   clearInterval(sampler);
   const peer = await page.evaluate(() => window.peer);
   guard.assertPrivate();
-  await guard.context.close();
   const failed = Object.values(peer.results).filter((r) => !Array.isArray(r)).length;
   const seconds = (peer.finishedMs - peer.startedMs) / 1000;
   const predictions = { images: {} };
@@ -88,7 +87,7 @@ try {
     score: score(path.join(out, 'face-api.json')),
   };
 } finally {
-  await browser.close();
+  await guard.close();
   await server.close();
 }
 
@@ -107,7 +106,7 @@ const rows = [
   ['BCubed P / R / F1', bcubed(ourScore), bcubed(theirs.score)],
   ['pairwise P / R / F1', pairwise(ourScore), pairwise(theirs.score)],
 ];
-console.log(`\nPeer benchmark: ${path.basename(setDir)} (${images.length} photos), Chromium ${browser.version()}, ` +
+console.log(`\nPeer benchmark: ${path.basename(setDir)} (${images.length} photos), Chromium ${guard.version()}, ` +
   `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()})\n`);
 console.log('| measure | Facesort | face-api.js 1.7.15 (WASM) |\n|---|---|---|');
 for (const [k, a, b] of rows) console.log(`| ${k} | ${a} | ${b} |`);

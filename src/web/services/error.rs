@@ -69,6 +69,14 @@ pub enum PoolError {
     WrongReply,
 }
 
+impl PoolError {
+    /// The worker died with the request on it, under way or queued behind
+    /// the photo it was on: not necessarily this photo's doing.
+    pub fn worker_lost(&self) -> bool {
+        matches!(self, PoolError::Crashed(_) | PoolError::Stopped(_))
+    }
+}
+
 /// Why one photo was not sorted: shown next to its name.
 #[derive(Clone, Debug, Error, PartialEq)]
 pub enum PhotoError {

@@ -8,7 +8,7 @@
 //! as tasks on the worker pool that report back with commands. A grouping
 //! asked for before an edit is thrown away when it returns, and asked again.
 
-use super::error::{GroupingFailure, PhotoError, PoolError, Problem, StorageError};
+use super::error::{AskError, GroupingFailure, PhotoError, PoolError, Problem, StorageError};
 use super::import::PickedFile;
 use super::pool::{default_size, read_file, WorkerPool};
 use super::store::{
@@ -902,17 +902,22 @@ impl Service {
                 .pending
                 .update(|p| p.retain(|path| *path != picked.path));
         }
-        self.count(|p| {
-            p.done += 1;
-            match &outcome {
-                Outcome::Failed(error) => p.failed.push(FailedFile {
+        // A sorted photo is done once it is kept (see `saved`): a reload
+        // before then finds it pending, as it still is.
+        self.count(|p| match &outcome {
+            Outcome::Failed(error) => {
+                p.done += 1;
+                p.failed.push(FailedFile {
                     path: picked.path.clone(),
                     error: error.clone(),
-                }),
-                Outcome::Duplicate => p.duplicates += 1,
-                Outcome::Photo { report, .. } => p.stages += report.timings,
-                Outcome::Dropped => {}
+                });
             }
+            Outcome::Duplicate => {
+                p.done += 1;
+                p.duplicates += 1;
+            }
+            Outcome::Photo { report, .. } => p.stages += report.timings,
+            Outcome::Dropped => {}
         });
         match outcome {
             Outcome::Photo {
@@ -1020,7 +1025,6 @@ impl Service {
             // photos and the rest wait for space.
             Err(StorageError::Full) => {
                 self.out.progress.update(|p| {
-                    p.done -= photos.len();
                     p.total -= photos.len();
                     p.cancelled = true;
                 });
@@ -1030,26 +1034,18 @@ impl Service {
                 }
             }
             result => {
-                // Another failure: the photos stay sorted in this page.
                 if let Err(error) = result {
-                    let what = match photos.as_slice() {
-                        [one] => one.picked.path.clone(),
-                        [first, rest @ ..] => format!(
-                            "{} and {} other photo{}",
-                            first.picked.path,
-                            rest.len(),
-                            if rest.len() == 1 { "" } else { "s" }
-                        ),
-                        [] => String::new(),
-                    };
-                    self.out
-                        .problem
-                        .set(Some(Problem::KeepPhoto { what, error }));
+                    // Not kept for another reason: the photos stay sorted in this page.
+                    self.out.problem.set(Some(Problem::KeepPhoto {
+                        what: described(&photos),
+                        error,
+                    }));
                 }
                 let records: Vec<Photo> = photos
                     .into_iter()
                     .map(|u| self.record(u.photo.stored, u.original, u.photo.previews))
                     .collect();
+                self.count(|p| p.done += records.len());
                 self.run_faces += records.iter().map(|r| r.faces.len()).sum::<usize>();
                 self.since_grouping += records.len();
                 self.shown_later.extend(records);
@@ -1522,6 +1518,20 @@ impl Service {
     }
 }
 
+/// "a.jpg", or "a.jpg and 3 other photos".
+fn described(photos: &[Unsaved]) -> String {
+    match photos {
+        [] => String::new(),
+        [one] => one.picked.path.clone(),
+        [first, rest @ ..] => format!(
+            "{} and {} other photo{}",
+            first.picked.path,
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 /// One run: takes batches of queued files until none are left, analysing
 /// two per worker at a time (one analysing, one being read and hashed).
 async fn run(
@@ -1589,7 +1599,17 @@ async fn analyse(
         return Outcome::Duplicate;
     };
     let size = f64::from(buffer.byte_length());
-    match pool.analyse(buffer, request).await {
+    let mut analysed = pool.analyse(buffer, request).await;
+    // A worker that dies fails every photo it held, not only the one it was
+    // on: each gets one more try on another worker (the bytes went to the
+    // dead one, so they are read again). A photo that stops that one too
+    // fails, with the reason.
+    if matches!(&analysed, Err(AskError::Pool(e)) if e.worker_lost()) {
+        if let Ok(buffer) = read_file(&picked.file).await {
+            analysed = pool.analyse(buffer, request).await;
+        }
+    }
+    match analysed {
         Ok(report) => Outcome::Photo {
             id,
             hash,
