@@ -150,7 +150,7 @@ mod services {
     use facesort::people::cluster::{Clustering, PersonId, PhotoId};
     use facesort::people::edit::{Applied, Correction, EditError, EditKind};
     use facesort::web::js::blob;
-    use facesort::web::services::error::{PoolError, Problem};
+    use facesort::web::services::error::{PoolError, Problem, StorageError};
     use facesort::web::services::library::{EditNote, Library, Settings};
     use facesort::web::services::pool::Inbox;
     use facesort::web::services::store::{
@@ -204,6 +204,22 @@ mod services {
             Err(PoolError::Stopped("out of memory".into()))
         );
         assert!(inbox.wait_for(RequestId(4)).await.unwrap().is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn photos_not_kept_together_are_named_by_the_first_and_how_many_more() {
+        let said = |others| {
+            Problem::KeepPhoto {
+                path: "a/IMG_1.jpg".into(),
+                others,
+                error: StorageError::Failed("disk error".into()),
+            }
+            .to_string()
+        };
+        let tail = "could not be kept in your library: the browser's storage failed (disk error)";
+        assert_eq!(said(0), format!("a/IMG_1.jpg {tail}"));
+        assert_eq!(said(1), format!("a/IMG_1.jpg and 1 other photo {tail}"));
+        assert_eq!(said(3), format!("a/IMG_1.jpg and 3 other photos {tail}"));
     }
 
     fn stored(seq: u32, name: &str, embedding: Vec<f32>) -> StoredPhoto {

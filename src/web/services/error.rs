@@ -124,9 +124,13 @@ pub enum Problem {
     Read(StorageError),
     #[error("Your library could not note the new photos: {0}")]
     NotePending(StorageError),
-    /// `what`: a file's path, or the first of several and how many more.
-    #[error("{what} could not be kept in your library: {error}")]
-    KeepPhoto { what: String, error: StorageError },
+    /// `path` and `others` more photos saved with it.
+    #[error("{path}{} could not be kept in your library: {error}", match others { 0 => String::new(), 1 => " and 1 other photo".to_string(), n => format!(" and {n} other photos") })]
+    KeepPhoto {
+        path: String,
+        others: usize,
+        error: StorageError,
+    },
     /// Sorting stopped: nothing more fits. What was kept is complete.
     #[error("The browser's storage for this site is full, so sorting stopped: {} not added yet. Everything sorted before is kept. Free some space on this computer (or remove other sites' data), then try again.", if *held == 1 { "1 photo was".to_string() } else { format!("{held} photos were") })]
     Full { held: usize },

@@ -893,15 +893,11 @@ impl Service {
         }
         // Whatever happened, this file is no longer waiting (only files of
         // an earlier visit are listed: most runs have none to tell).
-        if self
-            .out
-            .pending
-            .with_untracked(|p| p.contains(&picked.path))
-        {
-            self.out
-                .pending
-                .update(|p| p.retain(|path| *path != picked.path));
-        }
+        self.out.pending.maybe_update(|p| {
+            let before = p.len();
+            p.retain(|path| *path != picked.path);
+            p.len() != before
+        });
         // A sorted photo is done once it is kept (see `saved`): a reload
         // before then finds it pending, as it still is.
         self.count(|p| match &outcome {
@@ -1034,10 +1030,11 @@ impl Service {
                 }
             }
             result => {
-                if let Err(error) = result {
+                if let (Err(error), Some(first)) = (result, photos.first()) {
                     // Not kept for another reason: the photos stay sorted in this page.
                     self.out.problem.set(Some(Problem::KeepPhoto {
-                        what: described(&photos),
+                        path: first.picked.path.clone(),
+                        others: photos.len() - 1,
                         error,
                     }));
                 }
@@ -1454,7 +1451,8 @@ impl Service {
                 if let Some(store) = &self.store {
                     if let Err(error) = store.save_folder(&folder).await {
                         self.out.problem.set(Some(Problem::KeepPhoto {
-                            what: folder.name.clone(),
+                            path: folder.name.clone(),
+                            others: 0,
                             error,
                         }));
                     }
@@ -1515,20 +1513,6 @@ impl Service {
         self.out
             .progress
             .with_untracked(|p| super::stats::publish(p, workers));
-    }
-}
-
-/// "a.jpg", or "a.jpg and 3 other photos".
-fn described(photos: &[Unsaved]) -> String {
-    match photos {
-        [] => String::new(),
-        [one] => one.picked.path.clone(),
-        [first, rest @ ..] => format!(
-            "{} and {} other photo{}",
-            first.picked.path,
-            rest.len(),
-            if rest.len() == 1 { "" } else { "s" }
-        ),
     }
 }
 
