@@ -191,6 +191,7 @@ fn end_to_end_photos_of_two_people_sort_into_two_people() {
             photo: *p,
             embedding: e,
             sure: true,
+            hood: None,
         })
         .collect();
     let people = cluster(&faces, &ClusterConfig::default());

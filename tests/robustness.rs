@@ -224,10 +224,12 @@ fn messages_and_stored_records_never_panic() {
                 KnownFace {
                     photo: PhotoId(0),
                     embedding: e(0.1),
+                    hood: None,
                 },
                 KnownFace {
                     photo: PhotoId(1),
                     embedding: e(0.2),
+                    hood: None,
                 },
             ],
         }],
@@ -237,16 +239,19 @@ fn messages_and_stored_records_never_panic() {
                 embedding: e(0.15),
                 sure: true,
                 rejected: vec![],
+                hood: None,
             },
             JobFace {
                 photo: PhotoId(2),
                 embedding: e(0.9),
                 sure: false,
                 rejected: vec![PersonId(0)],
+                hood: None,
             },
         ],
         config: ClusterConfig::default(),
         nearest_people: Some(4),
+        start: None,
     };
     let person = |id: u32, name: Option<&str>| Person {
         id: PersonId(id),

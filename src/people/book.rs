@@ -668,9 +668,27 @@ impl Book {
     /// What the next grouping must place: `all_faces` not yet placed, removed
     /// by the user, or in a provisional person; settled people are known.
     pub fn regroup_request(&self, all_faces: impl IntoIterator<Item = FaceKey>) -> RegroupRequest {
+        self.window_request(std::iter::empty(), all_faces)
+    }
+
+    /// What a re-forming of only the recent faces groups: `recent` faces are
+    /// formed again as [`Book::regroup_request`] would, while everyone with
+    /// `older` faces (this run's people too) is known by those faces, so
+    /// recent faces may join them but they are never formed again. Older
+    /// faces left with nobody stay so.
+    pub fn window_request(
+        &self,
+        older: impl IntoIterator<Item = FaceKey>,
+        recent: impl IntoIterator<Item = FaceKey>,
+    ) -> RegroupRequest {
         let mut known: BTreeMap<PersonId, Vec<FaceKey>> = BTreeMap::new();
         let mut request = RegroupRequest::default();
-        for key in all_faces {
+        for key in older {
+            if let Some(p) = self.person_of(key).filter(|p| self.people.contains_key(p)) {
+                known.entry(p).or_default().push(key);
+            }
+        }
+        for key in recent {
             let state = self.faces.get(&key);
             match state
                 .and_then(|f| f.person)
@@ -687,6 +705,18 @@ impl Book {
         }
         request.known = known.into_iter().collect();
         request
+    }
+
+    /// Where each face of `request` starts when a run's people are refined
+    /// ([`crate::people::cluster::cluster_from`]): with its person, or on
+    /// its own.
+    pub fn starting_groups(&self, request: &RegroupRequest) -> Vec<u32> {
+        request
+            .faces
+            .iter()
+            .enumerate()
+            .map(|(i, key)| self.person_of(*key).map_or(u32::MAX - i as u32, |p| p.0))
+            .collect()
     }
 
     /// Applies a grouping of `request`. New groups keep the id of the
@@ -1139,6 +1169,21 @@ mod tests {
 
     fn person_of(book: &Book, photo: u32, index: u32) -> PersonId {
         book.person_of(FaceKey::new(photo, index)).expect("placed")
+    }
+
+    /// Everyone in `book` is who grouping the world all at once makes them.
+    fn assert_as_at_once(book: &Book, world: &World) {
+        let at_once = sorted_book(world);
+        for key in world.keys() {
+            assert_eq!(
+                book.person_of(key)
+                    .map(|p| book.person(p).unwrap().display_name()),
+                at_once
+                    .person_of(key)
+                    .map(|p| at_once.person(p).unwrap().display_name()),
+                "{key:?}"
+            );
+        }
     }
 
     fn sorted_book(world: &World) -> Book {
@@ -1762,16 +1807,56 @@ mod tests {
         // Re-forming then settling gives what grouping all at once gives.
         world.regroup(&mut book);
         book.settle();
-        let at_once = sorted_book(&world);
-        for key in world.keys() {
-            assert_eq!(
-                book.person_of(key)
-                    .map(|p| book.person(p).unwrap().display_name()),
-                at_once
-                    .person_of(key)
-                    .map(|p| at_once.person(p).unwrap().display_name()),
-                "{key:?}"
-            );
-        }
+        assert_as_at_once(&book, &world);
+    }
+
+    #[test]
+    fn a_window_re_forms_only_the_latest_faces_and_settling_refines_the_run() {
+        let mut world = World {
+            photos: vec![vec![0], vec![0], vec![1]],
+        };
+        let mut book = Book::default();
+        world.regroup(&mut book);
+        let zero = person_of(&book, 0, 0);
+        world.photos.extend([vec![0], vec![1, 2], vec![2]]);
+        let keys = world.keys();
+        // The latest three faces (photos 4 and 5) are the window.
+        let request = book.window_request(keys[..4].iter().copied(), keys[4..].iter().copied());
+        assert_eq!(request.faces, keys[4..].to_vec());
+        assert_eq!(
+            request.known.iter().map(|(_, f)| f.len()).sum::<usize>(),
+            3,
+            "older grouped faces are known; photo 3's face was never grouped"
+        );
+        let job = GroupingJob::for_request(
+            &request,
+            |k| embedding(world.who(k), 0.01 * (k.photo.0 % 3) as f32),
+            |_| true,
+            ClusterConfig::DEFAULT,
+        );
+        book.apply_regroup(&request, &job.run().unwrap());
+        assert_eq!(
+            person_of(&book, 0, 0),
+            zero,
+            "older faces keep their person"
+        );
+        assert_eq!(person_of(&book, 4, 0), person_of(&book, 2, 0));
+        assert!(book.person_of(FaceKey::new(3, 0)).is_none());
+
+        // Settling refines the run's people from where they stand, through
+        // serde as on its way to a worker, and ends as grouping at once.
+        let request = book.regroup_request(world.keys());
+        let mut job = GroupingJob::for_request(
+            &request,
+            |k| embedding(world.who(k), 0.01 * (k.photo.0 % 3) as f32),
+            |_| true,
+            ClusterConfig::DEFAULT,
+        );
+        job.start = Some(book.starting_groups(&request));
+        let job: GroupingJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+        assert!(job.start.is_some());
+        book.apply_regroup(&request, &job.run().unwrap());
+        book.settle();
+        assert_as_at_once(&book, &world);
     }
 }

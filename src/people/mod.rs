@@ -7,6 +7,7 @@
 pub mod book;
 pub mod cluster;
 pub mod edit;
+pub mod nearest;
 pub mod pack;
 pub mod run;
 pub mod search;

@@ -4,12 +4,18 @@
 
 /// Every `every` photos, new faces are *placed*: they join the people so far
 /// (settled or made by this run) or make new ones, and nothing is formed
-/// again, so the cost stays with the new photos. When the run's faces have
-/// grown by `reform_growth` times since the last time, the run's people are
-/// *re-formed* from all its faces, as grouping everything at once would; the
-/// end of a run always re-forms. Re-forming at geometric steps bounds a run's
-/// total grouping work by a small multiple of one grouping of all its faces
-/// (re-forming every few photos made it grow with the cube of the run).
+/// again, so the cost stays with the new photos. Every `window / 2` faces
+/// (and while the run is small, whenever its faces have grown `reform_growth`
+/// times) the run's latest `window` faces are *re-formed* from single faces,
+/// everyone with older faces being known; so a re-forming costs the same
+/// at the 1,000th photo and the 13,000th. The end of a run *refines* its
+/// people: each is split where its faces no longer hold together, and the
+/// parts join as grouping everything at once would
+/// ([`crate::people::cluster::cluster_from`]). Every grouping measures
+/// shared neighbours in the whole library ([`crate::people::nearest`]),
+/// which the page keeps up to date as faces arrive.
+use crate::people::book::FaceKey;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RunPolicy {
     pub every: usize,
@@ -18,6 +24,9 @@ pub struct RunPolicy {
     pub per_person: usize,
     /// Known people each new face meets when placing (its nearest).
     pub nearest_people: usize,
+    /// A re-forming forms again only this many of the latest faces (0: all
+    /// of the run's, as before windows).
+    pub window: usize,
 }
 
 impl RunPolicy {
@@ -26,12 +35,29 @@ impl RunPolicy {
         reform_growth: 2.0,
         per_person: 8,
         nearest_people: 5,
+        window: 2_000,
     };
 
-    /// Whether a grouping now should re-form the run's people, given how
-    /// many of the run's faces the last re-forming saw and how many there are.
+    /// Whether a grouping now should re-form, given how many of the run's
+    /// faces there were at the last re-forming and how many there are.
     pub fn reform(&self, faces_at_last: usize, faces_now: usize) -> bool {
-        faces_at_last == 0 || faces_now as f32 >= faces_at_last as f32 * self.reform_growth
+        faces_at_last == 0
+            || faces_now as f32 >= faces_at_last as f32 * self.reform_growth
+            || (self.window > 0 && faces_now - faces_at_last >= self.window / 2)
+    }
+
+    /// Where a re-forming of `faces` (in the order they arrived) begins: the
+    /// latest `window` of them, moved back to a photo's first face so a
+    /// photo is never split (0: all).
+    pub fn window_start(&self, faces: &[FaceKey]) -> usize {
+        if self.window == 0 || faces.len() <= self.window {
+            return 0;
+        }
+        let mut start = faces.len() - self.window;
+        while start > 0 && faces[start - 1].photo == faces[start].photo {
+            start -= 1;
+        }
+        start
     }
 }
 
@@ -44,24 +70,45 @@ impl Default for RunPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::people::cluster::PhotoId;
 
     #[test]
-    fn re_forming_happens_at_geometric_steps() {
+    fn re_formings_are_geometric_then_bounded_windows() {
         let p = RunPolicy::PAGE;
         assert!(p.reform(0, 1));
         assert!(!p.reform(100, 199));
         assert!(p.reform(100, 200));
-        // Over a run of 16,000 faces, re-formings are few and their sizes
-        // add up to a small multiple of the last one.
+        assert!(!p.reform(5_000, 5_999));
+        assert!(p.reform(5_000, 6_000));
+        // Over a run of 16,000 faces, each re-forming sees at most a window,
+        // and their work grows with the run, not with its square.
         let (mut last, mut work, mut count) = (0usize, 0f64, 0);
         for now in (30..=16_000).step_by(30) {
             if p.reform(last, now) {
-                work += (now as f64).powi(2);
+                work += (now.min(p.window) as f64).powi(2);
                 last = now;
                 count += 1;
             }
         }
-        assert!(count < 20, "{count} re-formings");
-        assert!(work < 1.5 * 16_000f64.powi(2), "{work}");
+        assert!(count < 30, "{count} re-formings");
+        assert!(work < 20.0 * (p.window as f64).powi(2), "{work}");
+    }
+
+    #[test]
+    fn a_window_never_splits_a_photo() {
+        let key = |photo, index| FaceKey {
+            photo: PhotoId(photo),
+            index,
+        };
+        let faces = [key(0, 0), key(1, 0), key(1, 1), key(1, 2), key(2, 0)];
+        let p = |window| RunPolicy {
+            window,
+            ..RunPolicy::PAGE
+        };
+        assert_eq!(p(0).window_start(&faces), 0);
+        assert_eq!(p(9).window_start(&faces), 0);
+        assert_eq!(p(1).window_start(&faces), 4);
+        // The latest three faces begin inside photo 1: all of it comes.
+        assert_eq!(p(3).window_start(&faces), 1);
     }
 }

@@ -4,9 +4,10 @@
 use crate::face::embedding::Embedding;
 use crate::people::book::{FaceKey, RegroupRequest};
 use crate::people::cluster::{
-    cluster_with_corrections, ClusterConfig, Clustering, FaceToCluster, KnownPerson, NotPerson,
-    PersonId, PhotoId,
+    cluster_from, cluster_with_corrections, ClusterConfig, Clustering, FaceToCluster, Hood,
+    KnownPerson, NotPerson, PersonId, PhotoId,
 };
+use crate::people::nearest::FaceHoods;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -28,6 +29,11 @@ pub struct GroupingJob {
     /// meets everyone (`None`).
     #[serde(default)]
     pub nearest_people: Option<usize>,
+    /// When settling a run: the group each new face starts in (as the run
+    /// left it), so the last grouping refines the run's people rather than
+    /// forming them from single faces ([`cluster_from`]).
+    #[serde(default)]
+    pub start: Option<Vec<u32>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +47,25 @@ pub struct KnownFace {
     pub photo: PhotoId,
     #[serde(with = "packed")]
     pub embedding: Embedding,
+    #[serde(default)]
+    pub hood: Option<JobHood>,
+}
+
+/// A face's number and nearest faces in the whole library
+/// ([`crate::people::nearest`]), when the page keeps them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobHood {
+    pub number: u32,
+    pub nearest: Vec<u32>,
+}
+
+impl JobHood {
+    fn borrowed(&self) -> Hood<'_> {
+        Hood {
+            number: self.number,
+            nearest: &self.nearest,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,6 +76,8 @@ pub struct JobFace {
     /// Unsure faces (see [`crate::face::quality`]) join people but never found one.
     pub sure: bool,
     pub rejected: Vec<PersonId>,
+    #[serde(default)]
+    pub hood: Option<JobHood>,
 }
 
 impl GroupingJob {
@@ -62,9 +89,28 @@ impl GroupingJob {
         sure: impl Fn(FaceKey) -> bool,
         config: ClusterConfig,
     ) -> GroupingJob {
+        Self::with_hoods(request, embedding, sure, None, config)
+    }
+
+    /// As [`GroupingJob::for_request`], each face with its library-wide
+    /// neighbourhood (a face `hoods` lacks makes the worker find them among
+    /// the job's faces, as without).
+    pub fn with_hoods(
+        request: &RegroupRequest,
+        embedding: impl Fn(FaceKey) -> Embedding,
+        sure: impl Fn(FaceKey) -> bool,
+        hoods: Option<&FaceHoods>,
+        config: ClusterConfig,
+    ) -> GroupingJob {
+        let hood = |key: FaceKey| {
+            hoods
+                .and_then(|h| h.hood(key))
+                .map(|(number, nearest)| JobHood { number, nearest })
+        };
         let face = |key: &FaceKey| KnownFace {
             photo: key.photo,
             embedding: embedding(*key),
+            hood: hood(*key),
         };
         GroupingJob {
             known: request
@@ -84,10 +130,12 @@ impl GroupingJob {
                     embedding: embedding(*key),
                     sure: sure(*key),
                     rejected: rejected.clone(),
+                    hood: hood(*key),
                 })
                 .collect(),
             config,
             nearest_people: None,
+            start: None,
         }
     }
 
@@ -119,6 +167,7 @@ impl GroupingJob {
                         embedding: &f.embedding,
                         // The user confirmed (or a finished run settled) these.
                         sure: true,
+                        hood: f.hood.as_ref().map(JobHood::borrowed),
                     })
                     .collect(),
             })
@@ -130,6 +179,7 @@ impl GroupingJob {
                 photo: f.photo,
                 embedding: &f.embedding,
                 sure: f.sure,
+                hood: f.hood.as_ref().map(JobHood::borrowed),
             })
             .collect();
         let corrections: Vec<NotPerson> = self
@@ -142,7 +192,12 @@ impl GroupingJob {
                     .map(move |&person| NotPerson { face, person })
             })
             .collect();
-        let mut clustering = cluster_with_corrections(&known, &faces, &corrections, &self.config);
+        let mut clustering = match &self.start {
+            Some(start) if start.len() == faces.len() => {
+                cluster_from(&known, &faces, &corrections, start, &self.config)
+            }
+            _ => cluster_with_corrections(&known, &faces, &corrections, &self.config),
+        };
         // New people are numbered after every known id, left out or not.
         let first_new = self.known.iter().map(|k| k.person.0 + 1).max().unwrap_or(0);
         let shown = known.iter().map(|k| k.id.0 + 1).max().unwrap_or(0);
@@ -233,6 +288,7 @@ mod tests {
                 faces: vec![KnownFace {
                     photo: PhotoId(1),
                     embedding: Embedding::new(embedding.clone()),
+                    hood: None,
                 }],
             }],
             faces: vec![JobFace {
@@ -240,9 +296,11 @@ mod tests {
                 embedding: Embedding::new(embedding),
                 sure: true,
                 rejected: Vec::new(),
+                hood: None,
             }],
             config: ClusterConfig::DEFAULT,
             nearest_people: Some(5),
+            start: None,
         }
     }
 

@@ -234,6 +234,7 @@ mod tests {
                     faces: vec![crate::wire::grouping::KnownFace {
                         photo: crate::people::cluster::PhotoId(1),
                         embedding: Embedding::new(vec![0.5]),
+                        hood: None,
                     }],
                 }],
                 faces: vec![crate::wire::grouping::JobFace {
@@ -241,9 +242,11 @@ mod tests {
                     embedding: Embedding::new(vec![0.0]),
                     sure: false,
                     rejected: vec![crate::people::cluster::PersonId(3)],
+                    hood: None,
                 }],
                 config: crate::people::cluster::ClusterConfig::DEFAULT,
                 nearest_people: None,
+                start: None,
             },
         };
         assert_eq!(

@@ -22,6 +22,7 @@ pub fn cluster_batch(batch: &Batch, config: &ClusterConfig, rules: &QualityRules
                 photo: PhotoId(i as u32),
                 embedding: &f.embedding,
                 sure: rules.is_sure(&f.quality),
+                hood: None,
             })
         })
         .collect();

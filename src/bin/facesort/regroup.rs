@@ -9,6 +9,7 @@ use facesort::face::embedding::Embedding;
 use facesort::face::quality::FaceQuality;
 use facesort::people::book::{Book, FaceKey};
 use facesort::people::cluster::{cluster, ClusterConfig, FaceToCluster, PersonId, PhotoId};
+use facesort::people::nearest::FaceHoods;
 use facesort::people::run::RunPolicy;
 use facesort::wire::grouping::GroupingJob;
 use serde_json::Value;
@@ -36,6 +37,17 @@ pub struct AsPage {
     /// Photos arrive in a shuffled order (this seed) instead of by file name.
     #[arg(long)]
     shuffle: Option<u64>,
+    /// Re-form only this many of the run's latest faces (0: all).
+    #[arg(long, default_value_t = RunPolicy::PAGE.window)]
+    window: usize,
+    /// Measure shared neighbours among the faces of each grouping only, not
+    /// the whole library (as the page did before it kept them).
+    #[arg(long)]
+    local_neighbours: bool,
+    /// End the run by forming its people again from single faces (as the
+    /// page did before), instead of refining them as they stand.
+    #[arg(long)]
+    reform_at_end: bool,
 }
 
 struct Face {
@@ -107,14 +119,17 @@ fn at_once(photos: &[Vec<Face>], config: &ClusterConfig) -> Vec<Option<PersonId>
                 photo: PhotoId(p as u32),
                 embedding: &f.embedding,
                 sure: f.sure,
+                hood: None,
             })
         })
         .collect();
     cluster(&input, config).assignments
 }
 
-/// The page's run, replayed: photos arrive one by one, a grouping every
-/// `every` photos over the unsettled faces, windows settled as they fill.
+/// The page's run, replayed ([`RunPolicy`]): photos arrive one by one, each
+/// face's neighbourhood is kept up to date, new faces are placed every
+/// `every` photos, the latest faces re-formed now and then, and the run's
+/// people refined at the end.
 fn as_page(
     photos: &[Vec<Face>],
     page: &AsPage,
@@ -139,43 +154,57 @@ fn as_page(
         .collect();
     let mut book = Book::default();
     let mut arrived: Vec<FaceKey> = Vec::new();
-    let (mut groupings, mut total_ms, mut longest_ms, mut largest) = (0, 0.0f64, 0.0f64, 0);
-    let started = Instant::now();
     let policy = RunPolicy {
         every: page.every,
         reform_growth: page.reform_growth,
         per_person: page.per_person,
         nearest_people: page.nearest_people,
+        window: page.window,
     };
+    let mut hoods = FaceHoods::new(config.neighbours);
+    let mut cost = Cost::default();
+    let started = Instant::now();
     let mut reformed_at = 0;
-    let mut group = |book: &mut Book, arrived: &[FaceKey], last: bool| -> Result<(), String> {
-        let reform = last || policy.reform(reformed_at, arrived.len());
-        let mut request = if reform {
-            reformed_at = arrived.len();
+    let mut group = |book: &mut Book,
+                     arrived: &[FaceKey],
+                     hoods: &FaceHoods,
+                     cost: &mut Cost,
+                     last: bool|
+     -> Result<(), String> {
+        let refine = last && !page.reform_at_end;
+        let reform = !refine && (last || policy.reform(reformed_at, arrived.len()));
+        let mut request = if refine {
             book.regroup_request(arrived.iter().copied())
+        } else if reform {
+            reformed_at = arrived.len();
+            let start = policy.window_start(arrived);
+            book.window_request(
+                arrived[..start].iter().copied(),
+                arrived[start..].iter().copied(),
+            )
         } else {
             book.placing_request(arrived.iter().copied(), policy.per_person)
         };
         request.represent(policy.per_person);
         if !request.faces.is_empty() {
             let t0 = Instant::now();
-            let mut job = GroupingJob::for_request(
+            let mut job = GroupingJob::with_hoods(
                 &request,
                 |k| face_of[&k].embedding.clone(),
                 |k| face_of[&k].sure,
+                (!page.local_neighbours).then_some(hoods),
                 *config,
             );
-            if !reform {
+            if !reform && !refine {
                 job.nearest_people = Some(policy.nearest_people);
+            }
+            if refine {
+                job.start = Some(book.starting_groups(&request));
             }
             let clustering = job.run().map_err(|e| e.to_string())?;
             book.apply_regroup(&request, &clustering);
-            let ms = t0.elapsed().as_secs_f64() * 1e3;
-            groupings += 1;
-            total_ms += ms;
-            longest_ms = longest_ms.max(ms);
-            largest = largest
-                .max(request.faces.len() + request.known.iter().map(|k| k.1.len()).sum::<usize>());
+            let size = request.faces.len() + request.known.iter().map(|k| k.1.len()).sum::<usize>();
+            cost.grouped(t0.elapsed().as_secs_f64() * 1e3, size);
         }
         if last {
             book.settle();
@@ -183,28 +212,103 @@ fn as_page(
         Ok(())
     };
     for (n, &p) in order.iter().enumerate() {
-        arrived.extend((0..photos[p].len()).map(|i| FaceKey {
-            photo: PhotoId(p as u32),
-            index: i as u32,
-        }));
+        for (i, face) in photos[p].iter().enumerate() {
+            let key = FaceKey {
+                photo: PhotoId(p as u32),
+                index: i as u32,
+            };
+            arrived.push(key);
+            if !page.local_neighbours {
+                let t0 = Instant::now();
+                hoods.add(key, &face.embedding);
+                cost.neighbours_ms += t0.elapsed().as_secs_f64() * 1e3;
+            }
+        }
         if (n + 1) % page.every.max(1) == 0 {
-            group(&mut book, &arrived, false)?;
+            group(&mut book, &arrived, &hoods, &mut cost, false)?;
+        }
+        if (n + 1) % 1000 == 0 {
+            cost.thousand(arrived.len());
         }
     }
-    group(&mut book, &arrived, true)?;
+    group(&mut book, &arrived, &hoods, &mut cost, true)?;
+    cost.thousand(arrived.len());
     eprintln!(
-        "as the page: {} faces of {} photos, {groupings} groupings, {:.2} s grouping ({:.1} ms per photo, longest {:.0} ms, largest job {largest} faces), {:.2} s in all, peak memory {}",
+        "as the page: {} faces of {} photos, {} groupings, {:.2} s grouping ({:.1} ms per photo, longest {:.0} ms, largest job {} faces), neighbours {:.2} s, {:.2} s in all, peak memory {}",
         arrived.len(),
         photos.len(),
-        total_ms / 1e3,
-        total_ms / photos.len().max(1) as f64,
-        longest_ms,
+        cost.groupings,
+        cost.total_ms / 1e3,
+        cost.total_ms / photos.len().max(1) as f64,
+        cost.longest_ms,
+        cost.largest,
+        cost.all_neighbours_ms / 1e3,
         started.elapsed().as_secs_f64(),
         crate::bench::peak_rss().map_or("unknown".into(), |k| format!("{} MiB", k / 1024))
     );
+    if cost.rows.len() > 1 {
+        eprintln!("\n| photos | faces | grouping, s | neighbours, s | longest grouping, ms | largest job, faces |\n|---|---|---|---|---|---|");
+        for (i, r) in cost.rows.iter().enumerate() {
+            let upto = ((i + 1) * 1000).min(photos.len());
+            eprintln!(
+                "| {}–{upto} | {} | {:.2} | {:.2} | {:.0} | {} |",
+                i * 1000 + 1,
+                r.faces,
+                r.grouping_ms / 1e3,
+                r.neighbours_ms / 1e3,
+                r.longest_ms,
+                r.largest
+            );
+        }
+    }
     Ok(face_of_order(photos)
         .map(|key| book.person_of(key))
         .collect())
+}
+
+/// What grouping cost while photos arrived, in all and per 1,000 photos.
+#[derive(Default)]
+struct Cost {
+    groupings: usize,
+    total_ms: f64,
+    longest_ms: f64,
+    largest: usize,
+    all_neighbours_ms: f64,
+    neighbours_ms: f64,
+    this: Row,
+    rows: Vec<Row>,
+}
+
+#[derive(Default, Clone)]
+struct Row {
+    faces: usize,
+    grouping_ms: f64,
+    neighbours_ms: f64,
+    longest_ms: f64,
+    largest: usize,
+}
+
+impl Cost {
+    fn grouped(&mut self, ms: f64, size: usize) {
+        self.groupings += 1;
+        self.total_ms += ms;
+        self.longest_ms = self.longest_ms.max(ms);
+        self.largest = self.largest.max(size);
+        self.this.grouping_ms += ms;
+        self.this.longest_ms = self.this.longest_ms.max(ms);
+        self.this.largest = self.this.largest.max(size);
+    }
+
+    /// Closes a row of the table (the faces so far).
+    fn thousand(&mut self, faces: usize) {
+        let mut row = std::mem::take(&mut self.this);
+        row.faces = faces;
+        row.neighbours_ms = std::mem::take(&mut self.neighbours_ms);
+        self.all_neighbours_ms += row.neighbours_ms;
+        if row.grouping_ms > 0.0 || row.neighbours_ms > 0.0 {
+            self.rows.push(row);
+        }
+    }
 }
 
 fn face_of_order(photos: &[Vec<Face>]) -> impl Iterator<Item = FaceKey> + '_ {

@@ -27,6 +27,7 @@ use crate::face::quality::QualityRules;
 use crate::people::book::{Book, FaceKey, RegroupRequest};
 use crate::people::cluster::{ClusterConfig, Clustering, PersonId, PhotoId};
 use crate::people::edit::{Applied, Correction, EditError};
+use crate::people::nearest::FaceHoods;
 use crate::people::pack::{recognise, Candidate, PackedPerson, PeoplePack, Recognised};
 use crate::people::run::RunPolicy;
 use crate::people::timeline::Seen;
@@ -37,6 +38,7 @@ use futures::channel::{mpsc, oneshot};
 use futures::future::{LocalBoxFuture, Shared};
 use futures::{FutureExt, StreamExt};
 use gloo::timers::callback::Timeout;
+use gloo::timers::future::TimeoutFuture;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -46,6 +48,10 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 /// How often the progress panel is redrawn while photos are counted.
 const REDRAW_EVERY_MS: u32 = 250;
+
+/// How long numbering faces ([`Service::number_faces`]) may hold the page's
+/// thread before it lets other work in.
+const NUMBERING_SLICE_MS: f64 = 30.0;
 
 /// A worker pool on its way: shared, so every caller gets the same one.
 pub type PoolStart = Shared<LocalBoxFuture<'static, Result<Rc<WorkerPool>, PoolError>>>;
@@ -471,9 +477,13 @@ struct Service {
     before_loading: Phase,
     /// Photos added since the last grouping was asked for.
     since_grouping: usize,
-    /// Faces of the run so far, and how many the last re-forming saw.
+    /// Faces of the run so far, and how many there were at the last re-forming.
     run_faces: usize,
     reformed_at: usize,
+    /// Every face's nearest faces in the library, kept up to date as faces
+    /// arrive, so each grouping measures shared neighbours as grouping the
+    /// whole library would ([`crate::people::nearest`]).
+    hoods: FaceHoods,
     /// A grouping is on a worker (settling, or not).
     grouping: Option<bool>,
     /// Another grouping was asked for meanwhile (settling, or not).
@@ -523,6 +533,7 @@ impl Service {
             since_grouping: 0,
             run_faces: 0,
             reformed_at: 0,
+            hoods: FaceHoods::new(settings.grouping.neighbours),
             grouping: None,
             grouping_next: None,
             version: 0,
@@ -642,6 +653,7 @@ impl Service {
         self.out.folders.set(loaded.folders);
         self.known = loaded.known;
         self.refresh_storage();
+        self.hoods = FaceHoods::new(self.settings.grouping.neighbours);
         if loaded.photos.is_empty() {
             self.out.photos.set(Vec::new());
             self.out.book.set(loaded.book);
@@ -1059,6 +1071,38 @@ impl Service {
         self.publish_stats();
     }
 
+    /// Finds the nearest faces of every face not yet numbered (all of a
+    /// library just opened, else the photos kept since the last grouping).
+    /// Each face is compared with every other once; the page's thread is
+    /// let go every [`NUMBERING_SLICE_MS`], as a library opened with
+    /// thousands of faces takes seconds.
+    async fn number_faces(&mut self) {
+        let new: Vec<(FaceKey, Embedding)> = self.out.photos.with_untracked(|photos| {
+            photos
+                .iter()
+                .flat_map(|p| {
+                    p.faces.iter().enumerate().map(|(i, f)| {
+                        let key = FaceKey {
+                            photo: p.view.id,
+                            index: i as u32,
+                        };
+                        (key, f)
+                    })
+                })
+                .filter(|(key, _)| !self.hoods.knows(*key))
+                .map(|(key, f)| (key, f.embedding.clone()))
+                .collect()
+        });
+        let mut since = now_ms();
+        for (key, embedding) in new {
+            self.hoods.add(key, &embedding);
+            if now_ms() - since > NUMBERING_SLICE_MS {
+                TimeoutFuture::new(0).await;
+                since = now_ms();
+            }
+        }
+    }
+
     /// Hands the views the photos kept since they last took some.
     fn show_kept(&mut self) {
         if !self.shown_later.is_empty() {
@@ -1093,8 +1137,8 @@ impl Service {
     // ---- grouping -----------------------------------------------------------
 
     /// Asks a worker to group faces ([`RunPolicy`]): to place new faces among
-    /// the people so far, or at geometric steps and at the end, to re-form
-    /// the run's people from all its faces. Settling makes the people of the
+    /// the people so far, now and then to re-form the latest faces, and at
+    /// the end to refine the run's people. Settling makes the people of the
     /// run settled: later runs add to them, never re-form them.
     async fn group(&mut self, settle: bool) {
         self.show_kept();
@@ -1103,29 +1147,40 @@ impl Service {
             return;
         }
         self.since_grouping = 0;
+        self.number_faces().await;
         let policy = self.settings.run;
-        let reform = settle || policy.reform(self.reformed_at, self.run_faces);
+        let reform = !settle && policy.reform(self.reformed_at, self.run_faces);
         if reform {
             self.reformed_at = self.run_faces;
         }
         let (request, job) = self.out.photos.with_untracked(|photos| {
             let index = FaceIndex::new(photos);
-            let keys = photos.iter().flat_map(|p| {
-                (0..p.faces.len()).map(move |i| FaceKey {
-                    photo: p.view.id,
-                    index: i as u32,
+            let keys: Vec<FaceKey> = photos
+                .iter()
+                .flat_map(|p| {
+                    (0..p.faces.len()).map(move |i| FaceKey {
+                        photo: p.view.id,
+                        index: i as u32,
+                    })
                 })
-            });
-            let mut request = self.out.book.with_untracked(|b| {
-                if reform {
-                    b.regroup_request(keys)
+                .collect();
+            let (mut request, start) = self.out.book.with_untracked(|b| {
+                if settle {
+                    let request = b.regroup_request(keys);
+                    let start = b.starting_groups(&request);
+                    (request, Some(start))
+                } else if reform {
+                    let at = policy.window_start(&keys);
+                    let (older, recent) = keys.split_at(at);
+                    let request = b.window_request(older.iter().copied(), recent.iter().copied());
+                    (request, None)
                 } else {
-                    b.placing_request(keys, policy.per_person)
+                    (b.placing_request(keys, policy.per_person), None)
                 }
             });
             request.represent(policy.per_person);
             let face = |k: FaceKey| index.face(k);
-            let job = GroupingJob::for_request(
+            let job = GroupingJob::with_hoods(
                 &request,
                 // Every key comes from `photos`; an empty descriptor would be
                 // refused by the worker as damaged rather than grouped.
@@ -1135,10 +1190,12 @@ impl Service {
                         .unwrap_or_else(|| Embedding::new(Vec::new()))
                 },
                 |k| face(k).is_some_and(|f| f.sure),
+                Some(&self.hoods),
                 self.settings.grouping,
             );
             let job = GroupingJob {
-                nearest_people: (!reform).then_some(policy.nearest_people),
+                nearest_people: (!reform && !settle).then_some(policy.nearest_people),
+                start,
                 ..job
             };
             (request, job)
