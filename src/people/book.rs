@@ -16,6 +16,7 @@
 
 use super::edit::{Applied, Change, Correction, Edit, EditError, EditKind, MoveTo};
 use crate::people::cluster::{Clustering, PersonId, PhotoId};
+use crate::people::nearest::FaceHoods;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -734,11 +735,13 @@ impl Book {
         let mut groups: Vec<Vec<FaceKey>> = groups.into_values().collect();
         groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
 
-        // Provisional people a placing showed as known keep their faces.
-        let previous: BTreeSet<PersonId> = self
-            .provisional_ids()
-            .into_iter()
-            .filter(|p| !known.contains(p))
+        // The provisional people whose faces are grouped again; others (a
+        // placing showed them as known, or did not send them) keep theirs.
+        let previous: BTreeSet<PersonId> = request
+            .faces
+            .iter()
+            .filter_map(|k| self.person_of(*k))
+            .filter(|p| !known.contains(p) && self.people.get(p).is_some_and(|p| p.provisional))
             .collect();
         let mut overlaps: Vec<(usize, usize, PersonId)> = Vec::new();
         for (g, faces) in groups.iter().enumerate() {
@@ -817,10 +820,16 @@ impl Book {
     /// most `per_person` of their faces, spread over all of them (in photo
     /// order, so old and new photos both speak): the cost of placing a few
     /// photos stays with those photos, not with the run or the library.
+    ///
+    /// With the library's neighbourhoods (`hoods`), only the people who own
+    /// one of a new face's nearest faces (or, for a nearest face still to be
+    /// placed, one of its nearest) are sent: a job carried everyone's faces,
+    /// and a worker spent more time reading them than grouping.
     pub fn placing_request(
         &self,
         all_faces: impl IntoIterator<Item = FaceKey>,
         per_person: usize,
+        hoods: Option<&FaceHoods>,
     ) -> RegroupRequest {
         let mut known: BTreeMap<PersonId, Vec<FaceKey>> = BTreeMap::new();
         let mut request = RegroupRequest::default();
@@ -840,9 +849,36 @@ impl Book {
                 }
             }
         }
+        if let Some(near) = hoods.and_then(|h| self.people_near(&request.faces, h)) {
+            known.retain(|p, _| near.contains(p));
+        }
         request.known = known.into_iter().collect();
         request.represent(per_person);
         request
+    }
+
+    /// The people owning a nearest face of `faces`, looking one step further
+    /// through nearest faces that have no person yet; `None` if a face has
+    /// no neighbourhood to go by.
+    fn people_near(&self, faces: &[FaceKey], hoods: &FaceHoods) -> Option<BTreeSet<PersonId>> {
+        let mut near = BTreeSet::new();
+        for face in faces {
+            for n in hoods.nearest_keys(*face)? {
+                match self.person_of(n) {
+                    Some(p) => {
+                        near.insert(p);
+                    }
+                    None => near.extend(
+                        hoods
+                            .nearest_keys(n)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|m| self.person_of(m)),
+                    ),
+                }
+            }
+        }
+        Some(near)
     }
 
     /// The people a run made (provisional: not renamed, not touched) take the
@@ -1776,7 +1812,7 @@ mod tests {
         let (zero, one) = (person_of(&book, 0, 0), person_of(&book, 2, 0));
         // Placing: new faces join the provisional people, who keep theirs.
         world.photos.extend([vec![0], vec![1, 2], vec![2]]);
-        let request = book.placing_request(world.keys(), 1);
+        let request = book.placing_request(world.keys(), 1, None);
         assert_eq!(
             request.faces.len(),
             4,
@@ -1858,5 +1894,44 @@ mod tests {
         book.apply_regroup(&request, &job.run().unwrap());
         book.settle();
         assert_as_at_once(&book, &world);
+    }
+
+    #[test]
+    fn placing_with_neighbourhoods_sends_only_the_people_near_the_new_faces() {
+        let mut world = World {
+            photos: vec![vec![0], vec![0], vec![1], vec![1], vec![2], vec![2]],
+        };
+        let mut book = Book::default();
+        world.regroup(&mut book);
+        world.photos.extend([vec![0], vec![0]]);
+        let mut hoods = FaceHoods::new(2);
+        for key in world.keys() {
+            hoods.add(
+                key,
+                &embedding(world.who(key), 0.01 * (key.photo.0 % 3) as f32),
+            );
+        }
+        let all = book.placing_request(world.keys(), 8, None);
+        assert_eq!(all.known.len(), 3);
+        let near = book.placing_request(world.keys(), 8, Some(&hoods));
+        assert_eq!(near.faces, all.faces);
+        assert_eq!(
+            near.known.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+            vec![person_of(&book, 0, 0)]
+        );
+        // Everyone not sent keeps their faces.
+        let job = GroupingJob::for_request(
+            &near,
+            |k| embedding(world.who(k), 0.0),
+            |_| true,
+            ClusterConfig::DEFAULT,
+        );
+        book.apply_regroup(&near, &job.run().unwrap());
+        assert_eq!(person_of(&book, 6, 0), person_of(&book, 0, 0));
+        for photo in [2, 4] {
+            let p = person_of(&book, photo, 0);
+            assert!(book.person(p).is_some(), "person {p:?} was dropped");
+            assert_eq!(book.faces_of(p).len(), 2);
+        }
     }
 }

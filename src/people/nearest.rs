@@ -96,6 +96,8 @@ impl NearestFaces {
 pub struct FaceHoods {
     nearest: NearestFaces,
     numbers: HashMap<FaceKey, FaceNumber>,
+    /// Each number's face.
+    keys: Vec<FaceKey>,
 }
 
 impl FaceHoods {
@@ -103,6 +105,7 @@ impl FaceHoods {
         FaceHoods {
             nearest: NearestFaces::new(k),
             numbers: HashMap::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -123,7 +126,20 @@ impl FaceHoods {
         if !self.knows(key) {
             let number = self.nearest.add(key.photo, embedding);
             self.numbers.insert(key, number);
+            self.keys.push(key);
         }
+    }
+
+    /// The face's nearest faces, if it was added.
+    pub fn nearest_keys(&self, key: FaceKey) -> Option<Vec<FaceKey>> {
+        let n = self.numbers.get(&key)?;
+        Some(
+            self.nearest
+                .of(*n)
+                .into_iter()
+                .map(|m| self.keys[m as usize])
+                .collect(),
+        )
     }
 
     /// The face's number and nearest faces, if it was added.

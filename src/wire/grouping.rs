@@ -53,10 +53,35 @@ pub struct KnownFace {
 
 /// A face's number and nearest faces in the whole library
 /// ([`crate::people::nearest`]), when the page keeps them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// It travels as one run of bytes (little-endian `u32`s, the number first),
+/// like descriptors: a job carries thousands of them.
+#[derive(Clone, Debug, PartialEq)]
 pub struct JobHood {
     pub number: u32,
     pub nearest: Vec<u32>,
+}
+
+impl Serialize for JobHood {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = std::iter::once(self.number)
+            .chain(self.nearest.iter().copied())
+            .flat_map(u32::to_le_bytes)
+            .collect();
+        s.serialize_bytes(&bytes)
+    }
+}
+
+impl<'de> Deserialize<'de> for JobHood {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut numbers = words(d, "a face's neighbourhood")?.map(u32::from_le_bytes);
+        let number = numbers.next().ok_or_else(|| {
+            <D::Error as serde::de::Error>::custom("a face's neighbourhood is empty")
+        })?;
+        Ok(JobHood {
+            number,
+            nearest: numbers.collect(),
+        })
+    }
 }
 
 impl JobHood {
@@ -252,8 +277,7 @@ impl GroupingJob {
 /// placing job carries thousands of descriptors every few photos.
 mod packed {
     use crate::face::embedding::Embedding;
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(e: &Embedding, s: S) -> Result<S::Ok, S::Error> {
         let bytes: Vec<u8> = e.as_slice().iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -261,20 +285,32 @@ mod packed {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Embedding, D::Error> {
-        let bytes = serde_bytes::ByteBuf::deserialize(d)?;
-        if bytes.len() % 4 != 0 {
-            return Err(D::Error::custom(format!(
-                "a descriptor of {} bytes is not a run of 4-byte numbers",
-                bytes.len()
-            )));
-        }
-        Ok(Embedding::new(
-            bytes
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-        ))
+        let words = super::words(d, "a descriptor")?;
+        Ok(Embedding::new(words.map(f32::from_le_bytes).collect()))
     }
+}
+
+/// The 4-byte words of a run of bytes, which must be whole words.
+fn words<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    what: &str,
+) -> Result<impl Iterator<Item = [u8; 4]>, D::Error> {
+    use serde::de::Error;
+    let bytes = serde_bytes::ByteBuf::deserialize(d)?.into_vec();
+    if bytes.len() % 4 != 0 {
+        return Err(D::Error::custom(format!(
+            "{what} of {} bytes is not a run of 4-byte numbers",
+            bytes.len()
+        )));
+    }
+    Ok((0..bytes.len() / 4).map(move |i| {
+        [
+            bytes[4 * i],
+            bytes[4 * i + 1],
+            bytes[4 * i + 2],
+            bytes[4 * i + 3],
+        ]
+    }))
 }
 
 #[cfg(test)]
@@ -312,6 +348,21 @@ mod tests {
         assert_eq!(json["faces"][0]["embedding"].as_array().unwrap().len(), 20);
         let back: GroupingJob = serde_json::from_value(json).unwrap();
         assert_eq!(back, job);
+        // So do a face's neighbours.
+        let mut with_hood = job.clone();
+        with_hood.faces[0].hood = Some(JobHood {
+            number: 7,
+            nearest: vec![1, 70_000, u32::MAX],
+        });
+        let json = serde_json::to_value(&with_hood).unwrap();
+        assert_eq!(json["faces"][0]["hood"].as_array().unwrap().len(), 16);
+        assert_eq!(
+            serde_json::from_value::<GroupingJob>(json).unwrap(),
+            with_hood
+        );
+        let mut torn = serde_json::to_value(&with_hood).unwrap();
+        torn["faces"][0]["hood"].as_array_mut().unwrap().pop();
+        assert!(serde_json::from_value::<GroupingJob>(torn).is_err());
         assert_eq!(
             back.faces[0].embedding.as_slice()[3].to_bits(),
             (-0.0f32).to_bits()

@@ -183,7 +183,11 @@ fn as_page(
                 arrived[start..].iter().copied(),
             )
         } else {
-            book.placing_request(arrived.iter().copied(), policy.per_person)
+            book.placing_request(
+                arrived.iter().copied(),
+                policy.per_person,
+                (!page.local_neighbours).then_some(hoods),
+            )
         };
         request.represent(policy.per_person);
         if !request.faces.is_empty() {

@@ -51,7 +51,7 @@ const REDRAW_EVERY_MS: u32 = 250;
 
 /// How long numbering faces ([`Service::number_faces`]) may hold the page's
 /// thread before it lets other work in.
-const NUMBERING_SLICE_MS: f64 = 30.0;
+const NUMBERING_SLICE_MS: f64 = 20.0;
 
 /// A worker pool on its way: shared, so every caller gets the same one.
 pub type PoolStart = Shared<LocalBoxFuture<'static, Result<Rc<WorkerPool>, PoolError>>>;
@@ -1093,6 +1093,9 @@ impl Service {
                 .map(|(key, f)| (key, f.embedding.clone()))
                 .collect()
         });
+        if new.is_empty() {
+            return;
+        }
         let mut since = now_ms();
         for (key, embedding) in new {
             self.hoods.add(key, &embedding);
@@ -1101,6 +1104,8 @@ impl Service {
                 since = now_ms();
             }
         }
+        // The grouping job is built in a task of its own.
+        TimeoutFuture::new(0).await;
     }
 
     /// Hands the views the photos kept since they last took some.
@@ -1175,7 +1180,10 @@ impl Service {
                     let request = b.window_request(older.iter().copied(), recent.iter().copied());
                     (request, None)
                 } else {
-                    (b.placing_request(keys, policy.per_person), None)
+                    (
+                        b.placing_request(keys, policy.per_person, Some(&self.hoods)),
+                        None,
+                    )
                 }
             });
             request.represent(policy.per_person);
