@@ -37,10 +37,7 @@ impl Embedding {
     /// Euclidean distance. Descriptors of different lengths (another model, or
     /// a damaged record) are never comparable: infinitely far, never a panic.
     pub fn distance(&self, other: &Embedding) -> f32 {
-        if self.0.len() != other.0.len() {
-            return f32::INFINITY;
-        }
-        squared_distance(&self.0, &other.0).sqrt()
+        distance(&self.0, &other.0)
     }
 
     /// The point halfway between two descriptors (a face and its mirror image).
@@ -62,10 +59,19 @@ impl Embedding {
     }
 }
 
+/// [`Embedding::distance`] of descriptors as slices (a group's centre, a
+/// library's descriptors laid end to end).
+pub fn distance(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return f32::INFINITY;
+    }
+    squared_distance(a, b).sqrt()
+}
+
 /// Squared Euclidean distance of two equally long slices, summed in eight
 /// lanes so the compiler can use vector instructions (grouping compares
 /// millions of pairs).
-pub fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
+fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());

@@ -1188,14 +1188,18 @@ mod tests {
             self.photos[key.photo.0 as usize][key.index as usize]
         }
 
+        /// A face's descriptor: its person's, a little apart per photo.
+        fn face(&self, key: FaceKey) -> Embedding {
+            embedding(self.who(key), 0.01 * (key.photo.0 % 3) as f32)
+        }
+
+        fn job(&self, request: &RegroupRequest) -> GroupingJob {
+            GroupingJob::for_request(request, |k| self.face(k), |_| true, ClusterConfig::DEFAULT)
+        }
+
         fn regroup(&self, book: &mut Book) {
             let request = book.regroup_request(self.keys());
-            let job = GroupingJob::for_request(
-                &request,
-                |k| embedding(self.who(k), 0.01 * (k.photo.0 % 3) as f32),
-                |_| true,
-                ClusterConfig::DEFAULT,
-            );
+            let job = self.job(&request);
             // Through serde, as it travels to the worker.
             let job: GroupingJob =
                 serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
@@ -1822,12 +1826,7 @@ mod tests {
             request.known.iter().all(|(_, f)| f.len() == 1),
             "one face per person"
         );
-        let mut job = GroupingJob::for_request(
-            &request,
-            |k| embedding(world.who(k), 0.01 * (k.photo.0 % 3) as f32),
-            |_| true,
-            ClusterConfig::DEFAULT,
-        );
+        let mut job = world.job(&request);
         job.nearest_people = Some(1);
         book.apply_regroup(&request, &job.run().unwrap());
         assert_eq!(person_of(&book, 3, 0), zero);
@@ -1864,12 +1863,7 @@ mod tests {
             3,
             "older grouped faces are known; photo 3's face was never grouped"
         );
-        let job = GroupingJob::for_request(
-            &request,
-            |k| embedding(world.who(k), 0.01 * (k.photo.0 % 3) as f32),
-            |_| true,
-            ClusterConfig::DEFAULT,
-        );
+        let job = world.job(&request);
         book.apply_regroup(&request, &job.run().unwrap());
         assert_eq!(
             person_of(&book, 0, 0),
@@ -1882,12 +1876,7 @@ mod tests {
         // Settling refines the run's people from where they stand, through
         // serde as on its way to a worker, and ends as grouping at once.
         let request = book.regroup_request(world.keys());
-        let mut job = GroupingJob::for_request(
-            &request,
-            |k| embedding(world.who(k), 0.01 * (k.photo.0 % 3) as f32),
-            |_| true,
-            ClusterConfig::DEFAULT,
-        );
+        let mut job = world.job(&request);
         job.start = Some(book.starting_groups(&request));
         let job: GroupingJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
         assert!(job.start.is_some());
@@ -1920,12 +1909,7 @@ mod tests {
             vec![person_of(&book, 0, 0)]
         );
         // Everyone not sent keeps their faces.
-        let job = GroupingJob::for_request(
-            &near,
-            |k| embedding(world.who(k), 0.0),
-            |_| true,
-            ClusterConfig::DEFAULT,
-        );
+        let job = world.job(&near);
         book.apply_regroup(&near, &job.run().unwrap());
         assert_eq!(person_of(&book, 6, 0), person_of(&book, 0, 0));
         for photo in [2, 4] {

@@ -35,7 +35,7 @@
 //! need 32 MB) plus `k` neighbours per face; finding the neighbours compares
 //! every face with every other once.
 
-use crate::face::embedding::Embedding;
+use crate::face::embedding::{self, Embedding};
 use serde::{Deserialize, Serialize};
 
 /// Identifies the photo a face came from; faces sharing one are never joined.
@@ -242,7 +242,7 @@ fn group_faces(
                 if refused
                     || groups[i].faces.is_empty()
                     || groups[i].shares_photo(&groups[j])
-                    || euclid(&centres[i], &centres[j]) >= config.threshold
+                    || embedding::distance(&centres[i], &centres[j]) >= config.threshold
                 {
                     continue;
                 }
@@ -327,7 +327,9 @@ fn finish(
             .iter()
             .filter(|&&g| groups[g].photos.binary_search(&f.photo).is_err())
             .filter(|&&g| !groups[g].person.is_some_and(|p| rejected(i, p)))
-            .filter(|&&g| euclid(&centres[g], f.embedding.as_slice()) < config.attach_threshold)
+            .filter(|&&g| {
+                embedding::distance(&centres[g], f.embedding.as_slice()) < config.attach_threshold
+            })
             .map(|&g| {
                 (
                     g,
@@ -421,13 +423,6 @@ fn centre(all: &[FaceToCluster<'_>], faces: &[usize]) -> Vec<f32> {
     let n = faces.len().max(1) as f32;
     c.iter_mut().for_each(|c| *c /= n);
     c
-}
-
-fn euclid(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() {
-        return f32::INFINITY;
-    }
-    crate::face::embedding::squared_distance(a, b).sqrt()
 }
 
 fn mean(values: impl Iterator<Item = f32>) -> f32 {

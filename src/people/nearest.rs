@@ -5,7 +5,7 @@
 //! the library, where finding all neighbourhoods again for each grouping was
 //! quadratic.
 
-use crate::face::embedding::{squared_distance, Embedding};
+use crate::face::embedding::{distance, Embedding};
 use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
 use std::collections::HashMap;
@@ -36,14 +36,6 @@ impl NearestFaces {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.photos.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.photos.is_empty()
-    }
-
     /// Adds a face; its nearest faces, and those of every face it is nearer
     /// to than their farthest, are found exactly (faces of one photo are
     /// never each other's neighbours).
@@ -61,7 +53,7 @@ impl NearestFaces {
                 if self.photos[j] == photo {
                     continue;
                 }
-                let d = squared_distance(e, other).sqrt();
+                let d = distance(e, other);
                 insert(&mut mine, (d, j as u32), self.k);
                 insert(&mut self.nearest[j], (d, me), self.k);
             }
@@ -107,14 +99,6 @@ impl FaceHoods {
             numbers: HashMap::new(),
             keys: Vec::new(),
         }
-    }
-
-    pub fn len(&self) -> usize {
-        self.numbers.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.numbers.is_empty()
     }
 
     pub fn knows(&self, key: FaceKey) -> bool {

@@ -43,7 +43,7 @@ impl RunPolicy {
     pub fn reform(&self, faces_at_last: usize, faces_now: usize) -> bool {
         faces_at_last == 0
             || faces_now as f32 >= faces_at_last as f32 * self.reform_growth
-            || (self.window > 0 && faces_now - faces_at_last >= self.window / 2)
+            || (self.window > 0 && faces_now.saturating_sub(faces_at_last) >= self.window / 2)
     }
 
     /// Where a re-forming of `faces` (in the order they arrived) begins: the

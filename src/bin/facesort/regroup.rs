@@ -237,16 +237,17 @@ fn as_page(
     }
     group(&mut book, &arrived, &hoods, &mut cost, true)?;
     cost.thousand(arrived.len());
+    let total_ms = cost.total(|r| r.grouping_ms);
     eprintln!(
         "as the page: {} faces of {} photos, {} groupings, {:.2} s grouping ({:.1} ms per photo, longest {:.0} ms, largest job {} faces), neighbours {:.2} s, {:.2} s in all, peak memory {}",
         arrived.len(),
         photos.len(),
         cost.groupings,
-        cost.total_ms / 1e3,
-        cost.total_ms / photos.len().max(1) as f64,
-        cost.longest_ms,
-        cost.largest,
-        cost.all_neighbours_ms / 1e3,
+        total_ms / 1e3,
+        total_ms / photos.len().max(1) as f64,
+        cost.most(|r| r.longest_ms),
+        cost.most(|r| r.largest as f64),
+        cost.total(|r| r.neighbours_ms) / 1e3,
         started.elapsed().as_secs_f64(),
         crate::bench::peak_rss().map_or("unknown".into(), |k| format!("{} MiB", k / 1024))
     );
@@ -270,14 +271,11 @@ fn as_page(
         .collect())
 }
 
-/// What grouping cost while photos arrived, in all and per 1,000 photos.
+/// What grouping cost while photos arrived, per 1,000 photos (the run's
+/// totals are those of its rows).
 #[derive(Default)]
 struct Cost {
     groupings: usize,
-    total_ms: f64,
-    longest_ms: f64,
-    largest: usize,
-    all_neighbours_ms: f64,
     neighbours_ms: f64,
     this: Row,
     rows: Vec<Row>,
@@ -295,9 +293,6 @@ struct Row {
 impl Cost {
     fn grouped(&mut self, ms: f64, size: usize) {
         self.groupings += 1;
-        self.total_ms += ms;
-        self.longest_ms = self.longest_ms.max(ms);
-        self.largest = self.largest.max(size);
         self.this.grouping_ms += ms;
         self.this.longest_ms = self.this.longest_ms.max(ms);
         self.this.largest = self.this.largest.max(size);
@@ -308,10 +303,17 @@ impl Cost {
         let mut row = std::mem::take(&mut self.this);
         row.faces = faces;
         row.neighbours_ms = std::mem::take(&mut self.neighbours_ms);
-        self.all_neighbours_ms += row.neighbours_ms;
         if row.grouping_ms > 0.0 || row.neighbours_ms > 0.0 {
             self.rows.push(row);
         }
+    }
+
+    fn total(&self, of: impl Fn(&Row) -> f64) -> f64 {
+        self.rows.iter().map(of).sum()
+    }
+
+    fn most(&self, of: impl Fn(&Row) -> f64) -> f64 {
+        self.rows.iter().map(of).fold(0.0, f64::max)
     }
 }
 
