@@ -8,8 +8,10 @@
 mod common;
 
 use common::{jpeg, with_exif_orientation};
-use facesort::pipeline::decode::{DecodeError, Orientation};
-use facesort::web::worker::decode_in_browser;
+use facesort::pipeline::decode::{
+    decode_with_share, probe, DecodeError, DecodeOptions, Orientation,
+};
+use facesort::web::worker::{decode_in_browser, decode_scaled_in_browser};
 use image::{DynamicImage, Rgb, RgbImage};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -106,4 +108,58 @@ async fn what_is_not_a_photo_is_refused_by_the_header_check() {
         decode_in_browser(&scope(), b"just some text", 16_000_000).await,
         Err(DecodeError::UnsupportedFormat)
     ));
+}
+
+#[wasm_bindgen_test]
+async fn a_jpeg_scaled_by_the_browser_comes_out_upright_as_facesorts_own_would() {
+    // The reference at twice its size, so half of it is the reference again.
+    let big = image::imageops::resize(
+        &upright_reference(),
+        128,
+        64,
+        image::imageops::FilterType::Nearest,
+    );
+    for tag in 1..=8u8 {
+        let o = Orientation::from_exif(tag).unwrap();
+        let mut stored = DynamicImage::ImageRgb8(big.clone());
+        stored.apply_orientation(inverse(o));
+        let bytes = with_exif_orientation(&jpeg(&stored.to_rgb8(), 95), tag as u16);
+        let header = probe(&bytes).unwrap();
+        let photo = decode_scaled_in_browser(&bytes, &header, 2)
+            .await
+            .unwrap_or_else(|| panic!("tag {tag}: the browser did not decode it"));
+        assert_eq!(
+            photo.image.dimensions(),
+            (64, 32),
+            "tag {tag}: upright size"
+        );
+        assert_eq!(photo.upright_size(), (128, 64), "tag {tag}");
+        assert!(
+            is_red(photo.image.get_pixel(4, 4)),
+            "tag {tag}: red top-left"
+        );
+        assert!(
+            !is_red(photo.image.get_pixel(60, 28)),
+            "tag {tag}: blue bottom-right"
+        );
+        // Facesort's decoder at the same DCT scale: the same picture.
+        let own = decode_with_share(&bytes, &DecodeOptions::default(), 0.5).unwrap();
+        assert_eq!(
+            own.image.dimensions(),
+            photo.image.dimensions(),
+            "tag {tag}"
+        );
+        let diff: u64 = own
+            .image
+            .as_raw()
+            .iter()
+            .zip(photo.image.as_raw())
+            .map(|(a, b)| a.abs_diff(*b) as u64)
+            .sum();
+        let mean = diff as f64 / own.image.as_raw().len() as f64;
+        assert!(
+            mean < 6.0,
+            "tag {tag}: mean difference {mean:.1} from Facesort's decode"
+        );
+    }
 }

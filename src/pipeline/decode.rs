@@ -159,6 +159,18 @@ impl PhotoHeader {
 }
 
 impl DecodedPhoto {
+    /// A photo decoded elsewhere (by the browser) at any size, as stored:
+    /// the header's orientation is applied here.
+    pub fn from_stored(header: &PhotoHeader, stored: RgbImage) -> DecodedPhoto {
+        let mut upright = DynamicImage::ImageRgb8(stored);
+        upright.apply_orientation(header.orientation);
+        let image = match upright {
+            DynamicImage::ImageRgb8(image) => image,
+            other => other.to_rgb8(),
+        };
+        DecodedPhoto::from_upright(header, image)
+    }
+
     /// A photo decoded upright elsewhere (by the browser) at any size.
     pub fn from_upright(header: &PhotoHeader, image: RgbImage) -> DecodedPhoto {
         DecodedPhoto {
@@ -432,8 +444,19 @@ pub fn preview(
         return Ok(None);
     }
     let (header, _) = open(bytes)?;
+    match preview_scale(&header, detect_side) {
+        Some(denom) => scaled_jpeg(bytes, header, denom).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The DCT scale (2, 4 or 8: the photo is decoded at 1/`denom`) of a JPEG's
+/// preview for a detector of `detect_side` pixels, as [`preview`] decodes
+/// it; `None` for other formats and photos not large enough to gain from it.
+/// A decoder elsewhere (the browser's) decodes at the same scale.
+pub fn preview_scale(header: &PhotoHeader, detect_side: u32) -> Option<u32> {
     if header.format != "JPEG" {
-        return Ok(None);
+        return None;
     }
     let long = header.stored_width.max(header.stored_height) as f32;
     let min_side = detect_side as f32 * PREVIEW_SIDE_SHARE;
@@ -441,10 +464,7 @@ pub fn preview(
     while denom < 8 && long / (denom * 2) as f32 >= min_side {
         denom *= 2;
     }
-    if denom == 1 {
-        return Ok(None);
-    }
-    scaled_jpeg(bytes, header, denom).map(Some)
+    (denom > 1).then_some(denom)
 }
 
 /// The photo decoded with at least `share` of its full resolution (in
@@ -456,6 +476,17 @@ pub fn decode_with_share(
     share: f32,
 ) -> Result<DecodedPhoto, DecodeError> {
     let (header, _) = open(bytes)?;
+    match share_scale(&header, options, share) {
+        Some(denom) => scaled_jpeg(bytes, header, denom),
+        None => decode_photo(bytes, options),
+    }
+}
+
+/// The DCT scale (2, 4 or 8) at which a JPEG has at least `share` of its
+/// full resolution within the working-size cap, as [`decode_with_share`]
+/// decodes it; `None` where it is decoded whole (other formats, or a share
+/// of 1/2 or more).
+pub fn share_scale(header: &PhotoHeader, options: &DecodeOptions, share: f32) -> Option<u32> {
     let (w, h) = (header.stored_width as u64, header.stored_height as u64);
     let mut denom = 1;
     while denom < 8 && 1.0 / (denom * 2) as f32 >= share {
@@ -465,10 +496,7 @@ pub fn decode_with_share(
     while denom < 8 && w.div_ceil(denom as u64) * h.div_ceil(denom as u64) > options.max_pixels {
         denom *= 2;
     }
-    if header.format != "JPEG" || denom == 1 {
-        return decode_photo(bytes, options);
-    }
-    scaled_jpeg(bytes, header, denom)
+    (header.format == "JPEG" && denom > 1).then_some(denom)
 }
 
 fn scaled_jpeg(bytes: &[u8], header: PhotoHeader, denom: u32) -> Result<DecodedPhoto, DecodeError> {
@@ -476,12 +504,7 @@ fn scaled_jpeg(bytes: &[u8], header: PhotoHeader, denom: u32) -> Result<DecodedP
         format: header.format,
         detail,
     })?;
-    let mut upright = DynamicImage::ImageRgb8(rgb);
-    upright.apply_orientation(header.orientation);
-    let DynamicImage::ImageRgb8(image) = upright else {
-        unreachable!("orientation keeps the pixel type")
-    };
-    Ok(DecodedPhoto::from_upright(&header, image))
+    Ok(DecodedPhoto::from_stored(&header, rgb))
 }
 
 /// Decodes a JPEG at 1/`denom` of its size (1, 2, 4 or 8) in the DCT domain.

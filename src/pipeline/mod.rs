@@ -52,6 +52,24 @@ pub struct AnalysedPhoto {
     pub timings: StageTimings,
 }
 
+/// The faces found in a photo's preview, before they are aligned and embedded.
+pub struct Found {
+    pub preview: DecodedPhoto,
+    pub detections: Vec<DetectedFace>,
+    pub decode_ms: f64,
+    pub detect_ms: f64,
+}
+
+impl Found {
+    /// The share of full resolution the faces' chips need, when the preview
+    /// has less: the photo should be decoded again that large.
+    pub fn needs_share(&self) -> Option<f32> {
+        let have = self.preview.scale();
+        let needed = needed_share(&self.detections, have);
+        (needed > have).then_some(needed)
+    }
+}
+
 pub struct Pipeline {
     pub detector: Detector,
     pub embedder: Embedder,
@@ -123,36 +141,74 @@ impl Pipeline {
             let decode_ms = clock.now_ms() - t0;
             return self.analyse_decoded(photo, decode_ms, clock);
         };
-        let mut decode_ms = clock.now_ms() - t0;
-        let t1 = clock.now_ms();
-        let detections = self.detector.detect(&preview.image)?;
-        let detect_ms = clock.now_ms() - t1;
-        let needed = needed_share(&detections, preview.scale());
-        let (photo, detections) = if needed <= preview.scale() {
-            (preview, detections)
-        } else {
-            let t = clock.now_ms();
-            let finer = decode::decode_with_share(bytes, &self.decode, needed)?;
-            decode_ms += clock.now_ms() - t;
-            let kx = finer.image.width() as f32 / preview.image.width() as f32;
-            let ky = finer.image.height() as f32 / preview.image.height() as f32;
-            let moved = detections
-                .iter()
-                .map(|d| d.map(|p| Point::new(p.x * kx, p.y * ky)))
-                .collect();
-            (finer, moved)
+        let mut found = self.find(preview, clock.now_ms() - t0, clock)?;
+        let finer = match found.needs_share() {
+            Some(share) => {
+                let t = clock.now_ms();
+                let finer = decode::decode_with_share(bytes, &self.decode, share)?;
+                found.decode_ms += clock.now_ms() - t;
+                Some(finer)
+            }
+            None => None,
         };
-        let t2 = clock.now_ms();
-        let faces = self.embed_faces(&photo, detections)?;
-        let timings = StageTimings {
+        Ok(self.finish(found, finer, clock)?)
+    }
+
+    /// Finds the faces in a photo's preview (a small decode of it; see
+    /// [`decode::preview_scale`]); `decode_ms` is what decoding it took.
+    pub fn find(
+        &self,
+        preview: DecodedPhoto,
+        decode_ms: f64,
+        clock: &dyn Clock,
+    ) -> Result<Found, ModelError> {
+        let t = clock.now_ms();
+        let detections = self.detector.detect(&preview.image)?;
+        Ok(Found {
+            detect_ms: clock.now_ms() - t,
+            decode_ms,
+            preview,
+            detections,
+        })
+    }
+
+    /// Aligns and embeds what [`Pipeline::find`] found: from the preview, or
+    /// from `finer`, a larger decode of the same photo where
+    /// [`Found::needs_share`] asked for one.
+    pub fn finish(
+        &self,
+        found: Found,
+        finer: Option<DecodedPhoto>,
+        clock: &dyn Clock,
+    ) -> Result<AnalysedPhoto, ModelError> {
+        let Found {
+            preview,
+            detections,
             decode_ms,
             detect_ms,
-            embed_ms: clock.now_ms() - t2,
+        } = found;
+        let (photo, detections) = match finer {
+            None => (preview, detections),
+            Some(finer) => {
+                let kx = finer.image.width() as f32 / preview.image.width() as f32;
+                let ky = finer.image.height() as f32 / preview.image.height() as f32;
+                let moved = detections
+                    .iter()
+                    .map(|d| d.map(|p| Point::new(p.x * kx, p.y * ky)))
+                    .collect();
+                (finer, moved)
+            }
         };
+        let t = clock.now_ms();
+        let faces = self.embed_faces(&photo, detections)?;
         Ok(AnalysedPhoto {
             photo,
             faces,
-            timings,
+            timings: StageTimings {
+                decode_ms,
+                detect_ms,
+                embed_ms: clock.now_ms() - t,
+            },
         })
     }
 

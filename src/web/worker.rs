@@ -1,19 +1,20 @@
 //! The worker side: loads and verifies the models once, then answers
 //! [`ToWorker`] requests one at a time, each with the reply its kind has.
 
-use super::js::{blob, describe, now_ms, sha256_hex, PerformanceClock};
-use crate::pipeline::decode::{
-    limit_megapixels, probe, DecodeError, DecodedPhoto, Orientation, PhotoHeader,
-};
+mod browser_decode;
+
+pub use browser_decode::{decode_in_browser, decode_scaled_in_browser};
+
+use super::js::{describe, now_ms, sha256_hex, PerformanceClock};
+use crate::pipeline::decode::{decode_with_share, preview_scale, probe, share_scale};
 use crate::pipeline::format::{sniff, FileKind, OtherPhoto};
 use crate::pipeline::models::{manifest, ModelEntry};
 use crate::pipeline::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
-use crate::pipeline::{Pipeline, PipelineError};
+use crate::pipeline::{AnalysedPhoto, Pipeline, PipelineError};
 use crate::wire::worker::{
     AnalyseError, AnalyseRequest, FaceReport, FromWorker, ModelsError, PhotoReport, RequestId,
     ToWorker, BYTES_FIELD,
 };
-use image::RgbImage;
 use js_sys::{ArrayBuffer, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,10 +22,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
-use web_sys::{
-    ImageBitmap, ImageBitmapOptions, ImageOrientation, OffscreenCanvas,
-    OffscreenCanvasRenderingContext2d, ResizeQuality,
-};
 
 const THUMBNAIL_SIDE: u32 = 360;
 const CROP_SIDE: u32 = 128;
@@ -170,25 +167,9 @@ async fn analyse(
         PipelineError::Model(e) => AnalyseError::Model(e.to_string()),
     };
     pipeline.borrow_mut().detector.config = request.detector;
-    let max_pixels = pipeline.borrow().decode.max_pixels;
-    let t0 = now_ms();
-    let decoded = match sniff(bytes) {
-        // Formats only the browser decodes (AVIF everywhere, HEIC in Safari).
-        FileKind::Other(kind @ (OtherPhoto::Avif | OtherPhoto::Heic)) => Some(
-            decode_other_in_browser(scope, bytes, max_pixels, kind)
-                .await
-                .map_err(|e| typed(e.into()))?,
-        ),
-        _ if request.browser_decode => decode_in_browser(scope, bytes, max_pixels)
-            .await
-            .map_err(|e| typed(e.into()))?,
-        _ => None,
-    };
-    let pipeline = pipeline.borrow();
-    let analysed = match decoded {
-        Some(photo) => pipeline.analyse_decoded(photo, now_ms() - t0, &PerformanceClock),
-        // The browser could not: Facesort's own decoder says why, or decodes it.
-        None => pipeline.analyse(bytes, &PerformanceClock),
+    let analysed = match analyse_scaled_in_browser(pipeline, bytes).await {
+        Some(analysed) => analysed,
+        None => analyse_whole(pipeline, scope, request, bytes).await,
     }
     .map_err(typed)?;
     let photo = &analysed.photo;
@@ -219,116 +200,82 @@ async fn analyse(
     })
 }
 
-/// Decodes with the browser's own decoder (`createImageBitmap`, EXIF
-/// orientation applied, scaled to at most `max_pixels`), after the header
-/// has been checked by Facesort's (so errors read the same either way).
-/// `Ok(None)`: the browser could not, and Facesort's decoder should.
-pub async fn decode_in_browser(
-    scope: &DedicatedWorkerGlobalScope,
+/// A large JPEG as Facesort's own decoder takes it ([`Pipeline::analyse`]),
+/// decoded by the browser's: a preview at a DCT scale about the detector's
+/// size finds the faces, and the photo is decoded again larger only if a
+/// face's chip needs it. `None` where this does not apply (not a large JPEG,
+/// a header Facesort's decoder refuses, no `ImageDecoder`), so the photo goes
+/// the usual way, errors and all.
+async fn analyse_scaled_in_browser(
+    pipeline: &RefCell<Pipeline>,
     bytes: &[u8],
-    max_pixels: u64,
-) -> Result<Option<DecodedPhoto>, DecodeError> {
-    let header = probe(bytes)?;
-    let (width, height) = header.working_size(max_pixels);
-    let resize = (width, height) != header.upright_size();
-    let Some(bitmap) = bitmap(scope, bytes, resize.then_some((width, height))).await else {
-        return Ok(None);
+) -> Option<Result<AnalysedPhoto, PipelineError>> {
+    let (options, side) = {
+        let p = pipeline.borrow();
+        (p.decode, p.detector.config.max_side)
     };
-    // Where a browser resizes before it orients, the sizes disagree: let
-    // Facesort's decoder do it rather than guess.
-    let rgba = if (bitmap.width(), bitmap.height()) == (width, height) {
-        pixels(&bitmap, width, height)
-    } else {
-        None
-    };
-    bitmap.close();
-    let Some(rgba) = rgba else { return Ok(None) };
-    Ok(RgbImage::from_raw(width, height, rgb(&rgba))
-        .map(|image| DecodedPhoto::from_upright(&header, image)))
-}
-
-/// A photo in a format Facesort's decoder does not read, decoded by the
-/// browser if it can (upright, so its pixels are its stored pixels); refused
-/// by name if it cannot.
-async fn decode_other_in_browser(
-    scope: &DedicatedWorkerGlobalScope,
-    bytes: &[u8],
-    max_pixels: u64,
-    kind: OtherPhoto,
-) -> Result<DecodedPhoto, DecodeError> {
-    let refused = || DecodeError::NotRead(kind);
-    let format = match kind {
-        OtherPhoto::Avif => "AVIF",
-        _ => "HEIC",
-    };
-    let whole = bitmap(scope, bytes, None).await.ok_or_else(refused)?;
-    let header = PhotoHeader {
-        format,
-        stored_width: whole.width(),
-        stored_height: whole.height(),
-        orientation: Orientation::NoTransforms,
-    };
-    let limit_mp = limit_megapixels(format);
-    if header.stored_width as u64 * header.stored_height as u64 > limit_mp * 1_000_000 {
-        whole.close();
-        return Err(DecodeError::TooLarge {
-            width: header.stored_width,
-            height: header.stored_height,
-            limit_mp,
-        });
+    if !options.preview {
+        return None;
     }
-    let (width, height) = header.working_size(max_pixels);
-    let working = if (width, height) == header.upright_size() {
-        whole
-    } else {
-        whole.close();
-        bitmap(scope, bytes, Some((width, height)))
-            .await
-            .ok_or_else(refused)?
+    let header = probe(bytes).ok()?;
+    let t0 = now_ms();
+    let preview = decode_scaled_in_browser(bytes, &header, preview_scale(&header, side)?).await?;
+    let found = pipeline
+        .borrow()
+        .find(preview, now_ms() - t0, &PerformanceClock);
+    let mut found = match found {
+        Ok(found) => found,
+        Err(e) => return Some(Err(e.into())),
     };
-    let rgba = pixels(&working, width, height);
-    working.close();
-    rgba.and_then(|rgba| RgbImage::from_raw(width, height, rgb(&rgba)))
-        .map(|image| DecodedPhoto::from_upright(&header, image))
-        .ok_or_else(refused)
+    let finer = match found.needs_share() {
+        None => None,
+        Some(share) => {
+            let t = now_ms();
+            let by_browser = match share_scale(&header, &options, share) {
+                Some(denom) => decode_scaled_in_browser(bytes, &header, denom).await,
+                None => None,
+            };
+            let finer = match by_browser {
+                Some(finer) => finer,
+                None => match decode_with_share(bytes, &options, share) {
+                    Ok(finer) => finer,
+                    Err(e) => return Some(Err(e.into())),
+                },
+            };
+            found.decode_ms += now_ms() - t;
+            Some(finer)
+        }
+    };
+    Some(
+        pipeline
+            .borrow()
+            .finish(found, finer, &PerformanceClock)
+            .map_err(Into::into),
+    )
 }
 
-/// The browser's decode of `bytes`, EXIF orientation applied, resized to
-/// `size` if given; `None` if the browser cannot decode it.
-async fn bitmap(
+/// Any photo, decoded whole (or scaled to the working size) by the browser
+/// where only it reads the format or where asked, else by Facesort's decoder.
+async fn analyse_whole(
+    pipeline: &RefCell<Pipeline>,
     scope: &DedicatedWorkerGlobalScope,
+    request: AnalyseRequest,
     bytes: &[u8],
-    size: Option<(u32, u32)>,
-) -> Option<ImageBitmap> {
-    let options = ImageBitmapOptions::new();
-    options.set_image_orientation(ImageOrientation::FromImage);
-    if let Some((width, height)) = size {
-        options.set_resize_width(width);
-        options.set_resize_height(height);
-        options.set_resize_quality(ResizeQuality::High);
+) -> Result<AnalysedPhoto, PipelineError> {
+    let max_pixels = pipeline.borrow().decode.max_pixels;
+    let t0 = now_ms();
+    let decoded = match sniff(bytes) {
+        // Formats only the browser decodes (AVIF everywhere, HEIC in Safari).
+        FileKind::Other(kind @ (OtherPhoto::Avif | OtherPhoto::Heic)) => {
+            Some(browser_decode::decode_other_in_browser(scope, bytes, max_pixels, kind).await?)
+        }
+        _ if request.browser_decode => decode_in_browser(scope, bytes, max_pixels).await?,
+        _ => None,
+    };
+    let pipeline = pipeline.borrow();
+    match decoded {
+        Some(photo) => pipeline.analyse_decoded(photo, now_ms() - t0, &PerformanceClock),
+        // The browser could not: Facesort's own decoder says why, or decodes it.
+        None => pipeline.analyse(bytes, &PerformanceClock),
     }
-    let promise = scope
-        .create_image_bitmap_with_blob_and_image_bitmap_options(&blob(bytes, ""), &options)
-        .ok()?;
-    Some(JsFuture::from(promise).await.ok()?.unchecked_into())
-}
-
-fn rgb(rgba: &[u8]) -> Vec<u8> {
-    rgba.chunks_exact(4)
-        .flat_map(|p| [p[0], p[1], p[2]])
-        .collect()
-}
-
-/// The bitmap's RGBA pixels, drawn through an `OffscreenCanvas`.
-fn pixels(bitmap: &ImageBitmap, width: u32, height: u32) -> Option<Vec<u8>> {
-    let canvas = OffscreenCanvas::new(width, height).ok()?;
-    let context: OffscreenCanvasRenderingContext2d =
-        canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    context
-        .draw_image_with_image_bitmap(bitmap, 0.0, 0.0)
-        .ok()?;
-    let data = context
-        .get_image_data(0.0, 0.0, width as f64, height as f64)
-        .ok()?;
-    Some(data.data().0)
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { PeakMemory, perThousand } from './measure.mjs';
+import { PeakMemory, ThreadCpu, perThousand } from './measure.mjs';
 import { DEV_SET, DIST, PREFIX, backToPeople, gotoApp, guardedProfile, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
@@ -54,9 +54,12 @@ try {
   const wall0 = Date.now();
   // Sampled from outside: Chromium's memory, and how many photos are done when.
   const peak = new PeakMemory();
+  const cpu = new ThreadCpu();
+  cpu.start();
   const progress = [];
   const sampler = setInterval(async () => {
     peak.sample();
+    cpu.sample();
     const done = await page.evaluate(() => window.facesortStats?.done ?? 0).catch(() => null);
     if (done !== null) progress.push([Date.now(), done]);
   }, 1000);
@@ -64,6 +67,7 @@ try {
   await waitForDone(page, timeout);
   clearInterval(sampler);
   peak.sample();
+  cpu.sample();
   const wall = (Date.now() - wall0) / 1000;
 
   const { bench, stats } = await page.evaluate(() => ({
@@ -105,6 +109,11 @@ try {
     ['other faces', other ?? 'none'],
     ['Chromium peak memory (sum of PSS), MiB', peak.total ? peak.total.toFixed(0) : 'n/a'],
     ['  by process at the peak, MiB', peak.total ? String(peak).replace(/^\d+ /, '') : 'n/a'],
+    ['Chromium CPU, ms per photo, by thread: workers / thread pool / main threads / other', (() => {
+      const k = cpu.byKind();
+      const ms = (s) => ((s * 1000) / images.length).toFixed(0);
+      return `${ms(k.workers)} / ${ms(k['thread pool'])} / ${ms(k['main threads'])} / ${ms(k.other)}`;
+    })()],
     ['photos/s per 1,000 photos', perThousand(progress)],
     ['page long tasks > 50 ms / > 200 ms / longest, ms', bench.long
       ? `${bench.long.length} / ${bench.long.filter((d) => d > 200).length} / ${Math.max(0, ...bench.long).toFixed(0)}`

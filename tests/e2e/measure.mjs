@@ -70,3 +70,47 @@ export function perThousand(samples) {
   if (samples.length < 2) return 'n/a';
   return perThousandOf(samples.map(([t, d]) => [d, t]), 1, (ms, photos) => (photos / (ms / 1000)).toFixed(1));
 }
+
+/**
+ * CPU time Chromium's threads spent during a run, by kind of thread: the app's workers
+ * ("DedicatedWorker"), Chromium's thread pool (the browser's image decoding, IndexedDB,
+ * file reads, hashing: "ThreadPoolForeg…"), the processes' main threads (the page's
+ * own, the browser's UI thread) and the rest. Sampled with the memory (a thread's last
+ * reading counts), so it shows where a photo's cost goes once all cores are busy.
+ */
+export class ThreadCpu {
+  last = new Map();
+  before = new Map();
+  /** Marks the start of the run: time threads spent before it is not counted. */
+  start() {
+    this.sample();
+    this.before = new Map([...this.last].map(([k, v]) => [k, v.s]));
+  }
+  sample() {
+    const tick = 100; // USER_HZ on Linux
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (!/chrom(e|ium)/.test(cmd[0])) continue;
+        for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+          const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          this.last.set(`${pid}/${tid}`, { kind: threadKind(name, pid === tid), s: (Number(f[11]) + Number(f[12])) / tick });
+        }
+      } catch { /* the process or thread ended meanwhile */ }
+    }
+  }
+  /** { workers: s, 'thread pool': s, 'main threads': s, other: s } */
+  byKind() {
+    const out = { workers: 0, 'thread pool': 0, 'main threads': 0, other: 0 };
+    for (const [key, { kind, s }] of this.last) out[kind] += s - (this.before.get(key) ?? 0);
+    return out;
+  }
+}
+
+function threadKind(name, isMain) {
+  if (name.startsWith('DedicatedWorker')) return 'workers';
+  if (name.startsWith('ThreadPool')) return 'thread pool';
+  return isMain ? 'main threads' : 'other';
+}
