@@ -220,21 +220,8 @@ impl Pipeline {
         decode_ms: f64,
         clock: &dyn Clock,
     ) -> Result<AnalysedPhoto, PipelineError> {
-        let t1 = clock.now_ms();
-        let detections = self.detector.detect(&photo.image)?;
-        let t2 = clock.now_ms();
-        let faces = self.embed_faces(&photo, detections)?;
-        let t3 = clock.now_ms();
-        let timings = StageTimings {
-            decode_ms,
-            detect_ms: t2 - t1,
-            embed_ms: t3 - t2,
-        };
-        Ok(AnalysedPhoto {
-            photo,
-            faces,
-            timings,
-        })
+        let found = self.find(photo, decode_ms, clock)?;
+        Ok(self.finish(found, None, clock)?)
     }
 
     /// Aligns and embeds the given detections (faces with degenerate landmarks

@@ -215,6 +215,9 @@ export function parseCountName(label) {
 export async function readPeople(page) {
   const list = peopleList(page);
   if (!(await list.count())) return [];
+  // A large library shows its people a page at a time.
+  const more = page.getByRole('button', { name: /^Show more people/ });
+  while (await more.count()) await more.click();
   const items = directItems(list);
   const people = [];
   for (let i = 0, n = await items.count(); i < n; i++) {

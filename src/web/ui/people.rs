@@ -10,6 +10,12 @@ use crate::people::edit::Correction;
 use leptos::ev;
 use leptos::prelude::*;
 
+/// People the grid shows at first, and how many more each "Show more"
+/// adds. A library of thousands of photos has hundreds of people (every
+/// stranger in a crowd); laying out a card for each of them whenever who is
+/// who changes held the page for seconds at the end of a 13,000-photo run.
+const PEOPLE_PAGE: usize = 120;
+
 #[component]
 pub fn PeopleGrid() -> impl IntoView {
     let (library, ui) = use_app();
@@ -17,13 +23,22 @@ pub fn PeopleGrid() -> impl IntoView {
     let no_faces = move || photos.with(|p| p.iter().filter(|p| p.faces.is_empty()).count());
     let other_faces = move || library.book().with(|b| b.unassigned().len());
     let has_photos = move || photos.with(|p| !p.is_empty());
-    let visible = move || {
+    let shown = RwSignal::new(PEOPLE_PAGE);
+    let visible_count = Memo::new(move |_| {
         library
             .people()
-            .get()
-            .into_iter()
-            .filter(|p| !p.hidden)
-            .collect::<Vec<_>>()
+            .with(|ps| ps.iter().filter(|p| !p.hidden).count())
+    });
+    let more = move || visible_count.get().saturating_sub(shown.get());
+    let visible = move || {
+        let shown = shown.get();
+        library.people().with(|ps| {
+            ps.iter()
+                .filter(|p| !p.hidden)
+                .take(shown)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     };
     // People ticked for merging, in the order the grid shows them.
     let selected = RwSignal::new(Vec::<PersonId>::new());
@@ -71,6 +86,14 @@ pub fn PeopleGrid() -> impl IntoView {
                         }
                     </For>
                 </ul>
+                <Show when=move || { more() != 0 }>
+                    <button
+                        class="more-people"
+                        on:click=move |_| shown.update(|n| *n += PEOPLE_PAGE)
+                    >
+                        {move || format!("Show more people ({} more)", more())}
+                    </button>
+                </Show>
                 <Show when=move || no_faces() != 0>
                     <button
                         class="no-faces"

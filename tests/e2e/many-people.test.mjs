@@ -1,0 +1,36 @@
+// A library with more people than the grid shows at once: the first page of people,
+// largest first, and "Show more people (N more)" (by keyboard) until everyone is there.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  REPO, SORT_TIMEOUT, accessibleName, directItems, peopleList, readPeople, sel, serveApp,
+  setImages, waitForDone, withAppAt,
+} from './lib.mjs';
+
+const LFW = path.resolve(process.env.FACESORT_LFW_SET || path.join(REPO, '../shared/facedata/lfw-tune'));
+const app = serveApp({ before, after });
+const PAGE = 120;
+
+test('a library of hundreds of people shows them a page at a time, largest first',
+  { timeout: SORT_TIMEOUT + 120_000, skip: fs.existsSync(path.join(LFW, 'labels.csv')) ? false : `no lfw-tune set at ${LFW}` },
+  (t) => withAppAt(t, app.url, async (page) => {
+    // lfw-tune's first 500 photos: about 170 people.
+    await page.locator(sel.photosInput).setInputFiles(setImages(LFW).slice(0, 500));
+    await waitForDone(page, SORT_TIMEOUT + 60_000);
+    const list = peopleList(page);
+    assert.equal(await directItems(list).count(), PAGE, 'the first page of people');
+    const more = page.getByRole('button', { name: /^Show more people \(\d+ more\)$/ });
+    const rest = Number(/\((\d+) more\)/.exec(await accessibleName(more))[1]);
+    assert.ok(rest > 0 && rest < PAGE, `${rest} more`);
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(([n]) => document.querySelectorAll('.people > ul.grid > li').length === n, [PAGE + rest]);
+    assert.equal(await more.count(), 0, 'no more to show');
+    const everyone = await readPeople(page);
+    assert.equal(everyone.length, PAGE + rest);
+    // Largest first across both pages.
+    const counts = everyone.map((p) => p.count);
+    assert.deepEqual(counts, [...counts].sort((a, b) => b - a), 'largest first');
+  }));
