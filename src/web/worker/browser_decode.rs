@@ -41,7 +41,7 @@ pub async fn decode_scaled_in_browser(
     init.set_desired_width(width);
     init.set_desired_height(height);
     init.set_prefer_animation(false);
-    // Browsers without WebCodecs' ImageDecoder (Safari before 26) throw here.
+    // Browsers without WebCodecs' ImageDecoder throw here.
     let decoder = ImageDecoder::new(&init).ok()?;
     let decoded = JsFuture::from(decoder.decode()).await;
     decoder.close();
