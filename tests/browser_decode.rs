@@ -46,32 +46,43 @@ fn inverse(o: Orientation) -> Orientation {
     }
 }
 
+/// `upright` as a camera would store it with EXIF orientation `tag`: the
+/// stored pixels and the JPEG file.
+fn stored_with_tag(upright: &RgbImage, tag: u8) -> (RgbImage, Vec<u8>) {
+    let mut stored = DynamicImage::ImageRgb8(upright.clone());
+    stored.apply_orientation(inverse(Orientation::from_exif(tag).unwrap()));
+    let stored = stored.to_rgb8();
+    let bytes = with_exif_orientation(&jpeg(&stored, 95), tag as u16);
+    (stored, bytes)
+}
+
+/// The reference, upright at 64×32: red top-left, blue bottom-right.
+fn assert_is_the_reference(image: &RgbImage, tag: u8) {
+    assert_eq!(image.dimensions(), (64, 32), "tag {tag}: upright size");
+    assert!(
+        is_red(image.get_pixel(4, 4)),
+        "tag {tag}: red must be top-left"
+    );
+    assert!(
+        !is_red(image.get_pixel(60, 28)),
+        "tag {tag}: bottom-right must be blue"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn every_exif_orientation_comes_out_upright() {
     for tag in 1..=8u8 {
-        let o = Orientation::from_exif(tag).unwrap();
-        let mut stored = DynamicImage::ImageRgb8(upright_reference());
-        stored.apply_orientation(inverse(o));
-        let stored = stored.to_rgb8();
-        let bytes = with_exif_orientation(&jpeg(&stored, 95), tag as u16);
+        let (stored, bytes) = stored_with_tag(&upright_reference(), tag);
         let photo = decode_in_browser(&scope(), &bytes, 16_000_000)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("tag {tag}: the browser did not decode it"));
-        assert_eq!(photo.orientation, o, "tag {tag}");
         assert_eq!(
-            photo.image.dimensions(),
-            (64, 32),
-            "tag {tag}: upright size"
+            photo.orientation,
+            Orientation::from_exif(tag).unwrap(),
+            "tag {tag}"
         );
-        assert!(
-            is_red(photo.image.get_pixel(4, 4)),
-            "tag {tag}: red must be top-left"
-        );
-        assert!(
-            !is_red(photo.image.get_pixel(60, 28)),
-            "tag {tag}: bottom-right must be blue"
-        );
+        assert_is_the_reference(&photo.image, tag);
         assert_eq!(
             (photo.stored_width, photo.stored_height),
             stored.dimensions()
@@ -85,9 +96,7 @@ async fn a_big_photo_is_scaled_to_the_working_size_upright() {
     let big = RgbImage::from_fn(640, 320, |x, y| {
         *upright_reference().get_pixel(x % 64, y % 32)
     });
-    let mut stored = DynamicImage::ImageRgb8(big);
-    stored.apply_orientation(inverse(Orientation::from_exif(6).unwrap()));
-    let bytes = with_exif_orientation(&jpeg(&stored.to_rgb8(), 95), 6);
+    let (_, bytes) = stored_with_tag(&big, 6);
     let photo = decode_in_browser(&scope(), &bytes, 640 * 320 / 4)
         .await
         .unwrap()
@@ -120,28 +129,13 @@ async fn a_jpeg_scaled_by_the_browser_comes_out_upright_as_facesorts_own_would()
         image::imageops::FilterType::Nearest,
     );
     for tag in 1..=8u8 {
-        let o = Orientation::from_exif(tag).unwrap();
-        let mut stored = DynamicImage::ImageRgb8(big.clone());
-        stored.apply_orientation(inverse(o));
-        let bytes = with_exif_orientation(&jpeg(&stored.to_rgb8(), 95), tag as u16);
+        let (_, bytes) = stored_with_tag(&big, tag);
         let header = probe(&bytes).unwrap();
         let photo = decode_scaled_in_browser(&bytes, &header, 2)
             .await
             .unwrap_or_else(|| panic!("tag {tag}: the browser did not decode it"));
-        assert_eq!(
-            photo.image.dimensions(),
-            (64, 32),
-            "tag {tag}: upright size"
-        );
+        assert_is_the_reference(&photo.image, tag);
         assert_eq!(photo.upright_size(), (128, 64), "tag {tag}");
-        assert!(
-            is_red(photo.image.get_pixel(4, 4)),
-            "tag {tag}: red top-left"
-        );
-        assert!(
-            !is_red(photo.image.get_pixel(60, 28)),
-            "tag {tag}: blue bottom-right"
-        );
         // Facesort's decoder at the same DCT scale: the same picture.
         let own = decode_with_share(&bytes, &DecodeOptions::default(), 0.5).unwrap();
         assert_eq!(

@@ -1895,10 +1895,7 @@ mod tests {
         world.photos.extend([vec![0], vec![0]]);
         let mut hoods = FaceHoods::new(2);
         for key in world.keys() {
-            hoods.add(
-                key,
-                &embedding(world.who(key), 0.01 * (key.photo.0 % 3) as f32),
-            );
+            hoods.add(key, &world.face(key));
         }
         let all = book.placing_request(world.keys(), 8, None);
         assert_eq!(all.known.len(), 3);

@@ -14,11 +14,8 @@ export function chromiumMiB() {
  */
 export function chromiumByKind() {
   const kinds = {};
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const { pid, kind } of chromiumProcesses()) {
     try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
-      if (!/chrom(e|ium)/.test(cmd[0])) continue;
-      const kind = cmd.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
       const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
       const mib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0) / 1024;
       const k = (kinds[kind] ??= { pss: 0, anon: 0, file: 0, shmem: 0 });
@@ -29,6 +26,18 @@ export function chromiumByKind() {
     } catch { /* the process ended meanwhile */ }
   }
   return kinds;
+}
+
+/** Chromium's processes now: { pid, kind } ("browser", "renderer", "gpu-process", …). */
+function* chromiumProcesses() {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd;
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+    } catch { continue; /* the process ended meanwhile */ }
+    if (!/chrom(e|ium)/.test(cmd[0])) continue;
+    yield { pid, kind: cmd.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser' };
+  }
 }
 
 /** Keeps the peak of the total and, at that moment, its split by kind. */
@@ -88,10 +97,8 @@ export class ThreadCpu {
   }
   sample() {
     const tick = 100; // USER_HZ on Linux
-    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    for (const { pid } of chromiumProcesses()) {
       try {
-        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        if (!/chrom(e|ium)/.test(cmd[0])) continue;
         for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
           const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
           const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
