@@ -3,14 +3,17 @@
 // body[data-state=done], with per-stage figures from window.facesortStats, the
 // rate per 1,000 photos (a flat curve means a flat cost per photo), the page's
 // long tasks (PerformanceObserver "longtask") and Chromium's peak memory (the
-// sum of its processes' proportional set sizes, sampled every second).
+// sum of its processes' proportional set sizes, sampled every second). A labelled set
+// (labels.csv, and ../shared/eval/score.py beside the repository) is also scored: the
+// people the page found, as it stored them (written to target/bench/SET/browser.json).
 //   node tests/e2e/bench.mjs [SET_DIR]       (env: FACESORT_DIST, FACESORT_BENCH_TIMEOUT_S)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
 import { PeakMemory, ThreadCpu, perThousand } from './measure.mjs';
-import { DEV_SET, DIST, PREFIX, backToPeople, gotoApp, guardedProfile, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
+import { bcubed, canScore, found, pagePredictions, pairwise, score } from './score.mjs';
+import { DEV_SET, DIST, PREFIX, REPO, backToPeople, gotoApp, guardedProfile, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
 if (!setDir || !fs.existsSync(setDir)) {
@@ -89,6 +92,14 @@ try {
     await backToPeople(page, 'escape');
   }
   const other = await page.locator('button.unassigned').getAttribute('aria-label').catch(() => null);
+  let scored = null;
+  if (canScore(setDir)) {
+    const out = path.join(REPO, 'target/bench', path.basename(setDir));
+    fs.mkdirSync(out, { recursive: true });
+    const pred = path.join(out, 'browser.json');
+    fs.writeFileSync(pred, JSON.stringify(await pagePredictions(page, setDir, images)));
+    scored = score(setDir, pred);
+  }
   guard.assertPrivate();
 
   const ok = stats ? stats.total - stats.failed : images.length;
@@ -107,6 +118,11 @@ try {
     ['people found', people],
     ['largest person', largest],
     ['other faces', other ?? 'none'],
+    ...(scored ? [
+      ['labelled faces found (the page\'s people, score.py)', found(scored)],
+      ['BCubed P / R / F1 (the page\'s people)', bcubed(scored)],
+      ['pairwise P / R / F1 (the page\'s people)', pairwise(scored)],
+    ] : []),
     ['Chromium peak memory (sum of PSS), MiB', peak.total ? peak.total.toFixed(0) : 'n/a'],
     ['  by process at the peak, MiB', peak.total ? String(peak).replace(/^\d+ /, '') : 'n/a'],
     ['Chromium CPU, ms per photo, by thread: workers / thread pool / main threads / other', (() => {

@@ -3,8 +3,8 @@
 // scored with ../shared/eval/score.py. Prints one table.
 //   scripts/bench-peer.sh [SET_DIR]   (installs peer/ from the npm registry, builds dist/, runs this)
 //   node tests/e2e/peer-bench.mjs SET_DIR
-// Facesort's speed and memory are bench.mjs's figures for the app; its accuracy is the
-// same pipeline's (`facesort predict`, the code and models the worker runs). face-api.js
+// Facesort's figures are bench.mjs's for the app, its accuracy that of the people the
+// page found (read from its IndexedDB and scored by bench.mjs). face-api.js
 // has no grouping of its own: faces are grouped as its FaceMatcher does, each joining the
 // nearest group (by mean descriptor) closer than its recommended 0.6, else starting one.
 import { execFileSync } from 'node:child_process';
@@ -14,9 +14,10 @@ import path from 'node:path';
 import { startServer } from './server.mjs';
 import { HERE, REPO, guardedProfile, setImages } from './lib.mjs';
 import { chromiumMiB } from './measure.mjs';
+import { bcubed, canScore, found, pairwise, score } from './score.mjs';
 
 const setDir = path.resolve(process.argv[2] || '');
-if (!process.argv[2] || !fs.existsSync(path.join(setDir, 'labels.csv'))) {
+if (!process.argv[2] || !canScore(setDir)) {
   console.error('usage: node tests/e2e/peer-bench.mjs SET_DIR   (a labelled set: labels.csv and its images)');
   process.exit(2);
 }
@@ -25,25 +26,17 @@ if (!fs.existsSync(path.join(PEER, 'node_modules/@vladmandic/face-api'))) {
   console.error(`face-api.js is not installed: npm ci --prefix ${PEER}`);
   process.exit(2);
 }
-const SHARED = process.env.FACESORT_SHARED || path.join(REPO, '../shared');
-const PYTHON = fs.existsSync(path.join(REPO, '.venv/bin/python')) ? path.join(REPO, '.venv/bin/python') : 'python3';
 const out = path.join(REPO, 'target/bench-peer', path.basename(setDir));
 fs.mkdirSync(out, { recursive: true });
 const images = setImages(setDir);
 const relative = (file) => path.relative(setDir, file);
 
-// 1. Facesort in the browser: speed, stages, memory (bench.mjs's table).
+// 1. Facesort in the browser: speed, stages, memory and its people's scores (bench.mjs's table).
 console.error(`Facesort: ${images.length} photos in the browser ...`);
 const ours = parseTable(execFileSync(process.execPath, [path.join(HERE, 'bench.mjs'), setDir],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }));
 
-// 2. Facesort's accuracy: the same pipeline, natively.
-console.error('Facesort: predictions for scoring ...');
-execFileSync('cargo', ['run', '--release', '--quiet', '--bin', 'facesort', '--', 'predict', setDir,
-  '--out', path.join(out, 'facesort.json'), '--quiet'], { cwd: REPO, stdio: 'inherit' });
-const ourScore = score(path.join(out, 'facesort.json'));
-
-// 3. face-api.js in the same browser binary, cross-origin isolated so its WASM backend
+// 2. face-api.js in the same browser binary, cross-origin isolated so its WASM backend
 //    may use threads (one per core, as Facesort's worker pool does).
 console.error(`face-api.js: ${images.length} photos in the browser ...`);
 const server = await startServer({
@@ -84,7 +77,7 @@ try {
     peakMiB,
     failed,
     backend: `${peer.backend}, ${peer.threads} thread${peer.threads === 1 ? '' : 's'}`,
-    score: score(path.join(out, 'face-api.json')),
+    score: score(setDir, path.join(out, 'face-api.json')),
   };
 } finally {
   await guard.close();
@@ -93,7 +86,6 @@ try {
 
 const num = (s) => Number(String(s).split(' ')[0]);
 const ourRate = num(ours['photos/s end to end']);
-const f3 = (x) => x.toFixed(3);
 const rows = [
   ['photos/s end to end (drop to done)', ourRate.toFixed(2), theirs.rate.toFixed(2)],
   ['decode, ms per photo', ours['decode, ms per photo'], theirs.decode.toFixed(1)],
@@ -101,10 +93,9 @@ const rows = [
     (num(ours['detect, ms per photo']) + num(ours['embed, ms per photo'])).toFixed(1), theirs.analyse.toFixed(1)],
   ['workers / threads', ours.workers, theirs.backend],
   ['Chromium peak memory (sum of PSS), MiB', ours['Chromium peak memory (sum of PSS), MiB'], theirs.peakMiB.toFixed(0)],
-  ['labelled faces found', `${ourScore.labelled_faces_detected}/${ourScore.labelled_faces}`,
-    `${theirs.score.labelled_faces_detected}/${theirs.score.labelled_faces}`],
-  ['BCubed P / R / F1', bcubed(ourScore), bcubed(theirs.score)],
-  ['pairwise P / R / F1', pairwise(ourScore), pairwise(theirs.score)],
+  ['labelled faces found', ours['labelled faces found (the page\'s people, score.py)'], found(theirs.score)],
+  ['BCubed P / R / F1', ours['BCubed P / R / F1 (the page\'s people)'], bcubed(theirs.score)],
+  ['pairwise P / R / F1', ours['pairwise P / R / F1 (the page\'s people)'], pairwise(theirs.score)],
 ];
 console.log(`\nPeer benchmark: ${path.basename(setDir)} (${images.length} photos), Chromium ${guard.version()}, ` +
   `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()})\n`);
@@ -112,17 +103,7 @@ console.log('| measure | Facesort | face-api.js 1.7.15 (WASM) |\n|---|---|---|')
 for (const [k, a, b] of rows) console.log(`| ${k} | ${a} | ${b} |`);
 console.log(`\nFacesort is ${(ourRate / theirs.rate).toFixed(2)}x face-api.js's photos/s.` +
   (theirs.failed ? ` face-api.js failed on ${theirs.failed} photos.` : ''));
-console.log(`Predictions and scores: ${path.relative(REPO, out)}/`);
-
-function bcubed(m) { const b = m.bcubed_e2e; return `${f3(b.P)} / ${f3(b.R)} / ${f3(b.F1)}`; }
-function pairwise(m) { const p = m.pairwise_e2e; return `${f3(p.P)} / ${f3(p.R)} / ${f3(p.F1)}`; }
-
-/** score.py's metrics for a predictions file. */
-function score(pred) {
-  const json = pred.replace(/\.json$/, '.metrics.json');
-  execFileSync(PYTHON, [path.join(SHARED, 'eval/score.py'), setDir, '--pred', pred, '--json', json], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return JSON.parse(fs.readFileSync(json, 'utf8'));
-}
+console.log(`Predictions and scores: ${path.relative(REPO, out)}/ (face-api.js), target/bench/${path.basename(setDir)}/ (Facesort)`);
 
 /** bench.mjs's markdown table as { measure: value }. */
 function parseTable(text) {
