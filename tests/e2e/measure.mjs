@@ -121,3 +121,31 @@ function threadKind(name, isMain) {
   if (name.startsWith('ThreadPool')) return 'thread pool';
   return isMain ? 'main threads' : 'other';
 }
+
+/**
+ * Starts recording the page's long tasks (PerformanceObserver "longtask": when each began
+ * and how long it took) and when the photos input changed (the drop), so the task that
+ * took the files in can be told from the tasks of the run itself.
+ */
+export async function recordLongTasks(page, inputSel) {
+  await page.evaluate((sel) => {
+    const r = (window.__longTasks = { changeAt: null, tasks: [] });
+    try {
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) r.tasks.push([e.startTime, e.duration]); })
+        .observe({ type: 'longtask', buffered: true });
+    } catch { r.tasks = null; }
+    document.querySelector(sel).addEventListener('change', () => { r.changeAt ??= performance.now(); }, { capture: true });
+  }, inputSel);
+}
+
+/** What recordLongTasks saw: counts over 50 and 200 ms, the drop's own task, the longest other. */
+export async function longTasksSeen(page) {
+  const { changeAt, tasks } = await page.evaluate(() => window.__longTasks);
+  if (!tasks) return 'not supported';
+  const durations = tasks.map(([, d]) => d);
+  const isDrop = ([start, d]) => changeAt !== null && start <= changeAt && changeAt <= start + d;
+  const drop = tasks.find(isDrop);
+  const others = tasks.filter((t) => !isDrop(t)).map(([, d]) => d);
+  return `${durations.length} / ${durations.filter((d) => d > 200).length} / ${Math.max(0, ...durations).toFixed(0)}; ` +
+    `the drop's own task ${drop ? drop[1].toFixed(0) : '< 50'}, the longest other ${Math.max(0, ...others).toFixed(0)}`;
+}
