@@ -3,8 +3,11 @@
 // with the rate over each successive 1,000 photos (flat means a flat cost per
 // photo), Chromium's peak memory and the page's long tasks; then reloads the page
 // and times how long the library takes to come back (navigation to the people
-// grid), and how much IndexedDB space each photo takes.
-//   node tests/e2e/library-bench.mjs [N=1000] [SET_DIR]   (13,000 from lfw-tune: 13000 ../shared/facedata/lfw-tune)
+// grid), and how much IndexedDB space each photo takes. With MORE, it then adds MORE
+// further distinct photos to the reopened library (as a later visit does) and times
+// them: until the first is sorted (models, and every stored face's neighbours numbered
+// first) and their rate.
+//   node tests/e2e/library-bench.mjs [N=1000] [SET_DIR] [MORE=0]   (13,000 from lfw-tune: 13000 ../shared/facedata/lfw-tune)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,10 +17,11 @@ import { DEV_SET, DIST, PREFIX, gotoApp, guardedProfile, peopleList, readPeople,
 
 const n = Number(process.argv[2] || 1000);
 const setDir = process.argv[3] ? path.resolve(process.argv[3]) : DEV_SET;
+const more = Number(process.argv[4] || 0);
 const sources = setImages(setDir);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-library-'));
 const files = [];
-for (let i = 0; i < n; i++) {
+for (let i = 0; i < n + more; i++) {
   const src = sources[i % sources.length];
   const out = path.join(tmp, `${String(i).padStart(5, '0')}-${path.basename(src)}`);
   fs.writeFileSync(out, Buffer.concat([fs.readFileSync(src), Buffer.from(`\0facesort-copy-${i}`)]));
@@ -42,7 +46,7 @@ try {
     }
   }, 1000);
   const t0 = Date.now();
-  await page.locator(sel.photosInput).setInputFiles(files);
+  await page.locator(sel.photosInput).setInputFiles(files.slice(0, n));
   await waitForDone(page, 4 * 3_600_000);
   clearInterval(sampler);
   const sortS = (Date.now() - t0) / 1000;
@@ -51,13 +55,39 @@ try {
   const stored = await page.evaluate(async () => { const e = await navigator.storage.estimate(); return e.usageDetails?.indexedDB ?? e.usage; });
   const kept = await page.locator('[data-testid="library-summary"]').textContent();
 
+  // Each phase's own peak: sorting, reopening, and the later visit.
+  const reopenPeak = new PeakMemory();
+  const reopenSampler = setInterval(() => reopenPeak.sample(), 250);
   const r0 = Date.now();
   await page.reload();
   await peopleList(page).waitFor({ timeout: 600_000 });
   const gridS = (Date.now() - r0) / 1000;
   await waitForDone(page, 600_000);
   const doneS = (Date.now() - r0) / 1000;
+  await page.waitForTimeout(3000);
+  clearInterval(reopenSampler);
+  reopenPeak.sample();
   const people = (await readPeople(page)).length;
+  let later = null;
+  if (more > 0) {
+    const since = await page.evaluate(() => performance.now());
+    const before = await page.evaluate(() => window.facesortStats?.done ?? 0);
+    await recordLongTasks(page, sel.photosInput);
+    const a0 = Date.now();
+    let firstS = null;
+    const laterPeak = new PeakMemory();
+    const watch = setInterval(async () => {
+      laterPeak.sample();
+      const done = await page.evaluate(() => window.facesortStats?.done ?? 0).catch(() => 0);
+      if (done > before && firstS === null) firstS = (Date.now() - a0) / 1000;
+    }, 200);
+    await page.locator(sel.photosInput).setInputFiles(files.slice(n));
+    await page.waitForFunction((t) => document.body.dataset.state === 'done' && (window.facesortStats?.finishedMs ?? 0) > t,
+      since, { timeout: 4 * 3_600_000, polling: 500 });
+    clearInterval(watch);
+    const addS = (Date.now() - a0) / 1000;
+    later = { addS, firstS, long: await longTasksSeen(page), people: (await readPeople(page)).length, peak: laterPeak };
+  }
   guard.assertPrivate();
   console.log(`Facesort library benchmark: ${n} photos from ${path.basename(setDir)}, Chromium headless, ${os.cpus().length} cores (${os.cpus()[0].model.trim()})\n`);
   console.log('| measure | value |\n|---|---|');
@@ -73,6 +103,14 @@ try {
   console.log(`| reopen: reload until the people grid is shown | ${gridS.toFixed(1)} s |`);
   console.log(`| reopen: reload until the page is ready (data-state=done; who is who is stored, so no models or regrouping are needed) | ${doneS.toFixed(1)} s |`);
   console.log(`| people after reopening | ${people} |`);
+  console.log(`| reopen: Chromium peak memory (sum of PSS), MiB, by process at the peak | ${reopenPeak} |`);
+  if (later) {
+    console.log(`| then ${more} more photos: drop to the first sorted | ${later.firstS?.toFixed(1) ?? 'n/a'} s |`);
+    console.log(`| then ${more} more photos: sorted in | ${later.addS.toFixed(1)} s (${(more / later.addS).toFixed(1)} photos/s) |`);
+    console.log(`| then ${more} more photos: page long tasks > 50 ms / > 200 ms / longest, ms | ${later.long} |`);
+    console.log(`| people after them | ${later.people} |`);
+    console.log(`| then ${more} more photos: Chromium peak memory (sum of PSS), MiB, by process at the peak | ${later.peak} |`);
+  }
 } finally {
   await guard.close();
   await server.close();
