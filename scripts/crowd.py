@@ -61,11 +61,15 @@ def score(out, pred_file):
             cx, cy = (left + right) / 2, (top + bottom) / 2
             mine = [i for i, (x, y, s) in enumerate(tiles)
                     if abs(cx - (x + s / 2)) < s * 0.2 and abs(cy - (y + s / 2)) < s * 0.25]
-            hit.update(mine)
-            widths += [right - left] * bool(mine)
-            other += not mine
+            if mine:
+                hit.update(mine)
+                widths.append(right - left)
+            else:
+                other += 1
         found += len(hit)
         total += len(tiles)
+    if total == 0:
+        sys.exit(f'no tiles in {out}: the tile size is larger than the photo')
     widths.sort()
     median = widths[len(widths) // 2] if widths else 0
     print(f'portraits\' faces found {found}/{total} = {found / total:.3f} (median width {median:.0f} px); '

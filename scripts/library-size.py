@@ -38,7 +38,9 @@ def main():
         rows = list(csv.DictReader(fh))
     with open(args.predictions) as fh:
         predictions = json.load(fh)
-    print(f"| photos sampled | photos | BCubed P | BCubed R | BCubed F1 | pairwise P |")
+    if not os.path.exists(FACESORT):
+        sys.exit(f'{FACESORT} is missing: cargo build --release --bin facesort')
+    print("| photos sampled | photos | BCubed P | BCubed R | BCubed F1 | pairwise P |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for fraction in FRACTIONS:
@@ -69,8 +71,11 @@ def sample(set_dir, rows, predictions, fraction, seed, extra, tmp):
     doc['images'] = {k: v for k, v in predictions['images'].items() if k in files}
     with open(os.path.join(out, 'in.json'), 'w') as fh:
         json.dump(doc, fh)
-    subprocess.run([FACESORT, 'regroup', os.path.join(out, 'in.json'), '--out', os.path.join(out, 'out.json'), *extra],
-                   check=True, stderr=subprocess.DEVNULL)
+    # regroup reports its cost on stderr: shown only if it fails.
+    run = subprocess.run([FACESORT, 'regroup', os.path.join(out, 'in.json'), '--out', os.path.join(out, 'out.json'), *extra],
+                         stderr=subprocess.PIPE, text=True)
+    if run.returncode != 0:
+        sys.exit(f'facesort regroup failed:\n{run.stderr}')
     subprocess.run([sys.executable, SCORER, out, '--pred', os.path.join(out, 'out.json'), '--json',
                     os.path.join(out, 'metrics.json')], check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(out, 'metrics.json')) as fh:

@@ -470,7 +470,7 @@ export async function closeSharedBrowser() {
 }
 
 /** Waits until a run that finished after `since` (performance.now() in the page) is done. */
-export async function waitForRunAfter(page, since) {
+export async function waitForRunAfter(page, since, timeout = SORT_TIMEOUT) {
   await page.waitForFunction((t) => document.body.dataset.state === 'done'
-    && (window.facesortStats?.finishedMs ?? 0) > t, since, { timeout: SORT_TIMEOUT, polling: 100 });
+    && (window.facesortStats?.finishedMs ?? 0) > t, since, { timeout, polling: 100 });
 }

@@ -124,28 +124,42 @@ function threadKind(name, isMain) {
 
 /**
  * Starts recording the page's long tasks (PerformanceObserver "longtask": when each began
- * and how long it took) and when the photos input changed (the drop), so the task that
- * took the files in can be told from the tasks of the run itself.
+ * and how long it took) from now on, and when the photos input changed (the drop), so the
+ * task that took the files in can be told from the run's own.
  */
 export async function recordLongTasks(page, inputSel) {
   await page.evaluate((sel) => {
-    const r = (window.__longTasks = { changeAt: null, tasks: [] });
+    const r = (window.__longTasks = { from: performance.now(), changeAt: null, tasks: [], observer: null });
+    const keep = (list) => { for (const e of list.getEntries()) if (e.startTime >= r.from) r.tasks.push([e.startTime, e.duration]); };
     try {
-      new PerformanceObserver((list) => { for (const e of list.getEntries()) r.tasks.push([e.startTime, e.duration]); })
-        .observe({ type: 'longtask', buffered: true });
+      // Buffered: a task under way as recording starts is reported once it ends.
+      r.observer = new PerformanceObserver(keep);
+      r.observer.observe({ type: 'longtask', buffered: true });
     } catch { r.tasks = null; }
-    document.querySelector(sel).addEventListener('change', () => { r.changeAt ??= performance.now(); }, { capture: true });
+    // On the document, so an input the page renders again is still heard.
+    document.addEventListener('change', (e) => {
+      if (e.target.matches?.(sel)) r.changeAt ??= performance.now();
+    }, { capture: true });
   }, inputSel);
 }
 
-/** What recordLongTasks saw: counts over 50 and 200 ms, the drop's own task, the longest other. */
-export async function longTasksSeen(page) {
-  const { changeAt, tasks } = await page.evaluate(() => window.__longTasks);
+/** What recordLongTasks has seen so far: { changeAt, tasks: [[start, duration]] | null }. */
+export async function longTasksSoFar(page) {
+  return page.evaluate(() => {
+    const r = window.__longTasks;
+    if (r.observer) for (const e of r.observer.takeRecords()) if (e.startTime >= r.from) r.tasks.push([e.startTime, e.duration]);
+    return { changeAt: r.changeAt, tasks: r.tasks };
+  });
+}
+
+/** Counts over 50 and 200 ms and the longest, then the drop's own task and the longest other. */
+export function describeLongTasks({ changeAt, tasks }) {
   if (!tasks) return 'not supported';
   const durations = tasks.map(([, d]) => d);
   const isDrop = ([start, d]) => changeAt !== null && start <= changeAt && changeAt <= start + d;
   const drop = tasks.find(isDrop);
   const others = tasks.filter((t) => !isDrop(t)).map(([, d]) => d);
+  const dropText = changeAt === null ? 'no drop seen' : `the drop's own task ${drop ? drop[1].toFixed(0) : 'under 50'}`;
   return `${durations.length} / ${durations.filter((d) => d > 200).length} / ${Math.max(0, ...durations).toFixed(0)}; ` +
-    `the drop's own task ${drop ? drop[1].toFixed(0) : '< 50'}, the longest other ${Math.max(0, ...others).toFixed(0)}`;
+    `${dropText}, the longest other ${Math.max(0, ...others).toFixed(0)}`;
 }

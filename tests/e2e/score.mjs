@@ -7,7 +7,7 @@ import { REPO } from './lib.mjs';
 
 const SHARED = process.env.FACESORT_SHARED || path.join(REPO, '../shared');
 const PYTHON = fs.existsSync(path.join(REPO, '.venv/bin/python')) ? path.join(REPO, '.venv/bin/python') : 'python3';
-export const SCORER = path.join(SHARED, 'eval/score.py');
+export const SCORER = process.env.FACESORT_SCORER || path.join(SHARED, 'eval/score.py');
 
 /** Whether a set can be scored here: it has labels and the scorer is beside the repository. */
 export function canScore(setDir) {
@@ -16,7 +16,7 @@ export function canScore(setDir) {
 
 /** score.py's metrics for a predictions file (written beside it as NAME.metrics.json). */
 export function score(setDir, pred) {
-  const json = pred.replace(/\.json$/, '.metrics.json');
+  const json = pred.replace(/(\.json)?$/, '.metrics.json');
   execFileSync(PYTHON, [SCORER, setDir, '--pred', pred, '--json', json], { stdio: ['ignore', 'ignore', 'inherit'] });
   return JSON.parse(fs.readFileSync(json, 'utf8'));
 }
@@ -29,36 +29,38 @@ const triple = (s) => `${s.P.toFixed(3)} / ${s.R.toFixed(3)} / ${s.F1.toFixed(3)
 /**
  * The page's people as score.py's predictions: every stored photo's faces (boxes in
  * its upright pixels; the sets carry no rotation) with the person IndexedDB records
- * for each, unassigned ("Other faces") as null. Read until two reads 1 s apart agree,
- * so the last grouping's save is in. Photos are matched to `images` by file name.
+ * for each, unassigned ("Other faces") as null. Read once the page is done: it marks
+ * itself done only after the last grouping's save has committed. Photos are matched
+ * to `images` by file name.
  */
 export async function pagePredictions(page, setDir, images) {
-  const read = () => page.evaluate(() => new Promise((resolve, reject) => {
+  const stored = await page.evaluate(() => new Promise((resolve, reject) => {
     const open = indexedDB.open('facesort');
     open.onerror = () => reject(open.error);
+    // No library: do not leave an empty one behind.
+    open.onupgradeneeded = () => { open.transaction.abort(); };
     open.onsuccess = () => {
-      const tx = open.result.transaction(['photos', 'faces']);
-      const photos = tx.objectStore('photos').getAll();
-      const faces = tx.objectStore('faces').getAll();
-      tx.oncomplete = () => {
-        const person = new Map(faces.result.map((f) => [f.key, f.state.person ?? null]));
-        resolve(photos.result.map((p) => [p.name, p.report.faces.map((f, i) => ({
-          box: [f.bbox.left, f.bbox.top, f.bbox.right, f.bbox.bottom].map(Math.round),
-          cluster: person.get(`${p.seq}/${i}`) ?? null,
-        }))]));
-        open.result.close();
-      };
-      tx.onerror = () => reject(tx.error);
+      const db = open.result;
+      try {
+        const tx = db.transaction(['photos', 'faces']);
+        const photos = tx.objectStore('photos').getAll();
+        const faces = tx.objectStore('faces').getAll();
+        tx.oncomplete = () => {
+          const person = new Map(faces.result.map((f) => [f.key, f.state.person ?? null]));
+          resolve(photos.result.map((p) => [p.name, p.report.faces.map((f, i) => ({
+            box: [f.bbox.left, f.bbox.top, f.bbox.right, f.bbox.bottom].map(Math.round),
+            cluster: person.get(`${p.seq}/${i}`) ?? null,
+          }))]));
+          db.close();
+        };
+        tx.onerror = () => reject(tx.error);
+      } catch (e) {
+        db.close();
+        reject(e);
+      }
     };
   }));
-  let last = JSON.stringify(await read());
-  for (let tries = 0; tries < 30; tries++) {
-    await page.waitForTimeout(1000);
-    const now = JSON.stringify(await read());
-    if (now === last) break;
-    last = now;
-  }
-  const byName = new Map(JSON.parse(last));
+  const byName = new Map(stored);
   const predictions = { images: {} };
   for (const file of images) {
     const faces = byName.get(path.basename(file));
