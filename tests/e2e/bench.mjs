@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
 import { PeakMemory, ThreadCpu, describeLongTasks, longTasksSoFar, perThousand, recordLongTasks } from './measure.mjs';
-import { bcubed, canScore, found, pagePredictions, pairwise, score } from './score.mjs';
+import { PAGE_ROWS, bcubed, canScore, found, pagePredictions, pairwise, score } from './score.mjs';
 import { DEV_SET, DIST, PREFIX, REPO, backToPeople, gotoApp, guardedProfile, openAlbum, readPeople, sel, setImages, waitForDone } from './lib.mjs';
 
 const setDir = process.argv[2] ? path.resolve(process.argv[2]) : DEV_SET;
@@ -117,9 +117,9 @@ try {
     ['largest person', largest],
     ['other faces', other ?? 'none'],
     ...(scored ? [
-      ['labelled faces found (the page\'s people, score.py)', found(scored)],
-      ['BCubed P / R / F1 (the page\'s people)', bcubed(scored)],
-      ['pairwise P / R / F1 (the page\'s people)', pairwise(scored)],
+      [PAGE_ROWS.found, found(scored)],
+      [PAGE_ROWS.bcubed, bcubed(scored)],
+      [PAGE_ROWS.pairwise, pairwise(scored)],
     ] : []),
     ['Chromium peak memory (sum of PSS), MiB', peak.total ? peak.total.toFixed(0) : 'n/a'],
     ['  by process at the peak, MiB', peak.total ? String(peak).replace(/^\d+ /, '') : 'n/a'],

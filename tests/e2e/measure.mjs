@@ -130,10 +130,11 @@ function threadKind(name, isMain) {
 export async function recordLongTasks(page, inputSel) {
   await page.evaluate((sel) => {
     const r = (window.__longTasks = { from: performance.now(), changeAt: null, tasks: [], observer: null });
-    const keep = (list) => { for (const e of list.getEntries()) if (e.startTime >= r.from) r.tasks.push([e.startTime, e.duration]); };
+    // Entries from the observer, or taken from it when read before it reports.
+    r.keep = (entries) => { for (const e of entries) if (e.startTime >= r.from) r.tasks.push([e.startTime, e.duration]); };
     try {
       // Buffered: a task under way as recording starts is reported once it ends.
-      r.observer = new PerformanceObserver(keep);
+      r.observer = new PerformanceObserver((list) => r.keep(list.getEntries()));
       r.observer.observe({ type: 'longtask', buffered: true });
     } catch { r.tasks = null; }
     // On the document, so an input the page renders again is still heard.
@@ -147,7 +148,7 @@ export async function recordLongTasks(page, inputSel) {
 export async function longTasksSoFar(page) {
   return page.evaluate(() => {
     const r = window.__longTasks;
-    if (r.observer) for (const e of r.observer.takeRecords()) if (e.startTime >= r.from) r.tasks.push([e.startTime, e.duration]);
+    if (r.observer) r.keep(r.observer.takeRecords());
     return { changeAt: r.changeAt, tasks: r.tasks };
   });
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startServer } from './server.mjs';
 import { HERE, REPO, guardedProfile, setImages } from './lib.mjs';
 import { chromiumMiB } from './measure.mjs';
-import { bcubed, canScore, found, pairwise, score } from './score.mjs';
+import { PAGE_ROWS, bcubed, canScore, found, pairwise, score } from './score.mjs';
 
 const setDir = path.resolve(process.argv[2] || '');
 if (!process.argv[2] || !canScore(setDir)) {
@@ -93,9 +93,9 @@ const rows = [
     (num(ours['detect, ms per photo']) + num(ours['embed, ms per photo'])).toFixed(1), theirs.analyse.toFixed(1)],
   ['workers / threads', ours.workers, theirs.backend],
   ['Chromium peak memory (sum of PSS), MiB', ours['Chromium peak memory (sum of PSS), MiB'], theirs.peakMiB.toFixed(0)],
-  ['labelled faces found', ours['labelled faces found (the page\'s people, score.py)'], found(theirs.score)],
-  ['BCubed P / R / F1', ours['BCubed P / R / F1 (the page\'s people)'], bcubed(theirs.score)],
-  ['pairwise P / R / F1', ours['pairwise P / R / F1 (the page\'s people)'], pairwise(theirs.score)],
+  ['labelled faces found', ours[PAGE_ROWS.found], found(theirs.score)],
+  ['BCubed P / R / F1', ours[PAGE_ROWS.bcubed], bcubed(theirs.score)],
+  ['pairwise P / R / F1', ours[PAGE_ROWS.pairwise], pairwise(theirs.score)],
 ];
 console.log(`\nPeer benchmark: ${path.basename(setDir)} (${images.length} photos), Chromium ${guard.version()}, ` +
   `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()})\n`);
@@ -112,7 +112,9 @@ function parseTable(text) {
     const m = /^\| (.+?) \| (.*) \|$/.exec(line);
     if (m && m[1] !== 'measure' && !m[1].startsWith('---')) rows[m[1].trim()] = m[2].trim();
   }
-  if (!rows['photos/s end to end']) throw new Error(`bench.mjs printed no table:\n${text}`);
+  for (const row of ['photos/s end to end', ...Object.values(PAGE_ROWS)]) {
+    if (!rows[row]) throw new Error(`bench.mjs printed no "${row}" row:\n${text}`);
+  }
   return rows;
 }
 

@@ -21,6 +21,13 @@ export function score(setDir, pred) {
   return JSON.parse(fs.readFileSync(json, 'utf8'));
 }
 
+/** bench.mjs's rows for the page's people, which peer-bench.mjs reads back. */
+export const PAGE_ROWS = {
+  found: 'labelled faces found (the page\'s people, score.py)',
+  bcubed: 'BCubed P / R / F1 (the page\'s people)',
+  pairwise: 'pairwise P / R / F1 (the page\'s people)',
+};
+
 export const bcubed = (m) => triple(m.bcubed_e2e);
 export const pairwise = (m) => triple(m.pairwise_e2e);
 export const found = (m) => `${m.labelled_faces_detected}/${m.labelled_faces}`;
