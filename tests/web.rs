@@ -154,13 +154,16 @@ mod services {
     use facesort::web::services::library::{EditNote, Library, Settings};
     use facesort::web::services::pool::Inbox;
     use facesort::web::services::store::{
-        FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Store, StoredPhoto,
+        crop_key, thumb_key, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store,
+        StoredPhoto,
     };
     use facesort::web::services::views::Phase;
     use facesort::wire::grouping::GroupingError;
+    use facesort::wire::worker::{FaceReport, PhotoReport};
     use facesort::wire::worker::{FromWorker, RequestId};
     use js_sys::Reflect;
     use leptos::prelude::*;
+    use wasm_bindgen::JsValue;
     use wasm_bindgen_test::*;
 
     #[wasm_bindgen_test]
@@ -238,7 +241,7 @@ mod services {
     }
 
     /// Stores photos as the library does, in one save: each with its
-    /// previews as Blobs beside it, forgotten as pending under its path.
+    /// copy and previews beside it, forgotten as pending under its path.
     async fn save(store: &Store, photos: Vec<(StoredPhoto, Option<&web_sys::Blob>, &str)>) {
         let photos: Vec<NewPhoto> = photos
             .into_iter()
@@ -356,31 +359,137 @@ mod services {
         .await;
 
         let loaded = store.load().await.unwrap();
-        let (back, copy, previews) = loaded
+        let back = loaded
             .photos
             .iter()
-            .find(|(p, _, _)| p.seq == PhotoId(900))
+            .find(|p| p.seq == PhotoId(900))
             .expect("the photo kept in its folder");
-        assert!(copy.is_none(), "a copy of a photo that stays in its folder");
         assert_eq!(back.in_folder, photo.in_folder);
-        // The previews come back as the Blobs stored, not as bytes in the record.
-        assert!(back.report.thumbnail_jpeg.is_empty());
+        let shelf = store.shelf();
         assert_eq!(
-            previews.thumb.size(),
-            photo.report.thumbnail_jpeg.len() as f64
+            shelf.original(&back.hash).await,
+            Err(StorageError::Missing),
+            "a copy of a photo that stays in its folder"
         );
-        let crop_sizes: Vec<f64> = previews.crops.iter().map(|c| c.size()).collect();
-        let expected: Vec<f64> = photo
-            .report
-            .faces
-            .iter()
-            .map(|f| f.crop_jpeg.len() as f64)
-            .collect();
-        assert_eq!(crop_sizes, expected);
-        assert!(!loaded.photos.iter().any(|(p, _, _)| p.seq == PhotoId(901)));
+        // The previews are read from their own store, not bytes in the record.
+        assert!(back.report.thumbnail_jpeg.is_empty());
+        assert_previews(&shelf, &back.hash, &photo.report).await;
+        assert!(!loaded.photos.iter().any(|p| p.seq == PhotoId(901)));
         assert!(loaded.damaged.contains(&"lost.jpg".to_string()));
         let kept = loaded.folders.iter().find(|f| f.id == FolderId(3)).unwrap();
         assert_eq!(kept.name, "Holiday");
+        // The shelf does not keep the library open, and says so once it is closed.
+        store.close();
+        assert!(matches!(
+            shelf.preview(&thumb_key(&photo.hash)).await,
+            Err(StorageError::Closed)
+        ));
+    }
+
+    /// The thumbnail and crops stored for `hash` are `report`'s JPEGs.
+    async fn assert_previews(shelf: &Shelf, hash: &str, report: &PhotoReport) {
+        let thumb = shelf.preview(&thumb_key(hash)).await.unwrap();
+        assert_eq!(thumb.size(), report.thumbnail_jpeg.len() as f64);
+        for (i, face) in report.faces.iter().enumerate() {
+            let crop = shelf.preview(&crop_key(hash, i)).await.unwrap();
+            assert_eq!(crop.size(), face.crop_jpeg.len() as f64);
+        }
+    }
+
+    /// Writes `record` into the photos store as an older Facesort did, and
+    /// forgets that the library's Blobs were moved, as a library of version
+    /// 4 or before is.
+    async fn put_older_record(record: &JsValue) {
+        let put = js_sys::Function::new_with_args(
+            "record",
+            r#"return new Promise((ok, fail) => {
+                const open = indexedDB.open("facesort");
+                open.onerror = () => fail(open.error);
+                open.onsuccess = () => {
+                    const db = open.result;
+                    const tx = db.transaction(["photos", "meta"], "readwrite");
+                    tx.objectStore("photos").put(record);
+                    tx.objectStore("meta").delete("blobs apart");
+                    tx.oncomplete = () => { db.close(); ok(); };
+                    tx.onerror = () => fail(tx.error);
+                };
+            })"#,
+        );
+        let promise: js_sys::Promise = put.call1(&JsValue::NULL, record).unwrap().into();
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn opening_an_older_library_moves_its_blobs_out_of_the_photo_records() {
+        Store::open().await.unwrap().close();
+        // Version 3 and 4: the original and the previews as Blobs in the record.
+        let four = stored(950, "four.jpg", vec![0.1; 128]);
+        let record = serde_wasm_bindgen::to_value(&StoredPhoto {
+            report: PhotoReport {
+                thumbnail_jpeg: Vec::new(),
+                faces: four
+                    .report
+                    .faces
+                    .iter()
+                    .map(|f| FaceReport {
+                        crop_jpeg: Vec::new(),
+                        ..f.clone()
+                    })
+                    .collect(),
+                ..four.report.clone()
+            },
+            ..four.clone()
+        })
+        .unwrap();
+        let crops: js_sys::Array = four
+            .report
+            .faces
+            .iter()
+            .map(|f| JsValue::from(blob(&f.crop_jpeg, "image/jpeg")))
+            .collect();
+        let fields: [(&str, JsValue); 3] = [
+            ("file", blob(&[4, 4, 4, 4], "image/jpeg").into()),
+            (
+                "thumb",
+                blob(&four.report.thumbnail_jpeg, "image/jpeg").into(),
+            ),
+            ("crops", crops.into()),
+        ];
+        for (field, value) in fields {
+            Reflect::set(&record, &field.into(), &value).unwrap();
+        }
+        put_older_record(&record).await;
+        // Version 1 and 2: the previews' bytes in the record.
+        let two = stored(951, "two.jpg", vec![0.1; 128]);
+        let record = serde_wasm_bindgen::to_value(&two).unwrap();
+        Reflect::set(&record, &"file".into(), &blob(&[2, 2], "image/jpeg")).unwrap();
+        put_older_record(&record).await;
+        // Neither its original nor a folder to find it in: not moved, and named.
+        let lost = stored(952, "lost-old.jpg", vec![0.1; 128]);
+        put_older_record(&serde_wasm_bindgen::to_value(&lost).unwrap()).await;
+
+        let store = Store::open().await.unwrap();
+        let loaded = store.load().await.unwrap();
+        assert!(!loaded.photos.iter().any(|p| p.seq == lost.seq));
+        assert!(
+            loaded
+                .damaged
+                .contains(&"1 photo record(s) saved by an older version of Facesort".to_string()),
+            "{:?}",
+            loaded.damaged
+        );
+        let shelf = store.shelf();
+        for (photo, size) in [(&four, 4.0), (&two, 2.0)] {
+            let back = loaded
+                .photos
+                .iter()
+                .find(|p| p.seq == photo.seq)
+                .unwrap_or_else(|| panic!("{} is not in the library", photo.name));
+            assert!(back.report.thumbnail_jpeg.is_empty());
+            assert!(back.report.faces.iter().all(|f| f.crop_jpeg.is_empty()));
+            assert_eq!(shelf.original(&photo.hash).await.unwrap().size(), size);
+            assert_previews(&shelf, &photo.hash, &photo.report).await;
+        }
         store.close();
     }
 

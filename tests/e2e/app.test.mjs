@@ -315,13 +315,18 @@ test('a folder picked in Chromium keeps its originals there: no copies kept, dow
     const originals = page.getByTestId('originals');
     await originals.filter({ hasText: '5 photos stay in your folder Holiday' }).waitFor({ timeout: 10_000 });
     assert.match(await originals.textContent(), /0 photos copied into this browser/);
-    // The library's records hold no copy of these photos.
+    // The library holds no copy of these photos.
     const stored = await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open('facesort');
       open.onerror = () => reject(open.error);
       open.onsuccess = () => {
-        const all = open.result.transaction('photos').objectStore('photos').getAll();
-        all.onsuccess = () => resolve(all.result.map((r) => ({ name: r.name, copy: 'file' in r, path: r.in_folder?.path })));
+        const tx = open.result.transaction(['photo records', 'originals']);
+        const all = tx.objectStore('photo records').getAll();
+        const copies = tx.objectStore('originals').getAllKeys();
+        tx.oncomplete = () => resolve(all.result.map((r) => ({
+          name: r.name, copy: 'file' in r || copies.result.includes(r.hash), path: r.in_folder?.path,
+        })));
+        tx.onerror = () => reject(tx.error);
       };
     }));
     t.diagnostic(`stored: ${JSON.stringify(stored)}`);

@@ -168,14 +168,29 @@ test('a version-1 library (before people were stored) opens with the same people
     await waitForDone(page);
     const before = (await readPeople(page)).map((p) => p.label);
 
-    // Rewrite the database as schema version 1 had it: photos and pending only. Done from
+    // Rewrite the database as schema version 1 had it: photos and pending only, each
+    // photo's record holding its original as a Blob and its previews' bytes. Done from
     // another page of the same origin, so the app's own connection is gone.
     await page.goto(new URL('no-such-page', app.url).href);
     const kept = await page.evaluate(async () => {
       const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-      const v2 = await req(indexedDB.open('facesort'));
-      const photos = await req(v2.transaction('photos').objectStore('photos').getAll());
-      v2.close();
+      const bytes = async (blob) => Array.from(new Uint8Array(await blob.arrayBuffer()));
+      const now = await req(indexedDB.open('facesort'));
+      const read = now.transaction(['photo records', 'originals', 'previews']);
+      const photos = await req(read.objectStore('photo records').getAll());
+      for (const p of photos) {
+        p.file = await req(read.objectStore('originals').get(p.hash));
+        p.thumb = await req(read.objectStore('previews').get(`${p.hash}/thumb`));
+        p.crops = await Promise.all(p.report.faces.map((_, i) => req(read.objectStore('previews').get(`${p.hash}/face${i}`))));
+      }
+      now.close();
+      for (const p of photos) {
+        p.report.thumbnail_jpeg = await bytes(p.thumb);
+        for (const [i, f] of p.report.faces.entries()) f.crop_jpeg = await bytes(p.crops[i]);
+        delete p.thumb;
+        delete p.crops;
+        delete p.report.taken_ms;
+      }
       await req(indexedDB.deleteDatabase('facesort'));
       const open = indexedDB.open('facesort', 1);
       open.onupgradeneeded = () => {
@@ -184,14 +199,11 @@ test('a version-1 library (before people were stored) opens with the same people
       };
       const v1 = await req(open);
       const tx = v1.transaction('photos', 'readwrite');
-      for (const p of photos) {
-        delete p.report.taken_ms;
-        tx.objectStore('photos').put(p);
-      }
+      for (const p of photos) tx.objectStore('photos').put(p);
       await new Promise((ok) => { tx.oncomplete = ok; });
       const stores = [...v1.objectStoreNames];
       v1.close();
-      return { photos: photos.length, stores };
+      return { photos: photos.filter((p) => p.file instanceof Blob && p.report.thumbnail_jpeg.length > 0).length, stores };
     });
     assert.deepEqual(kept, { photos: 3, stores: ['pending', 'photos'] });
 
@@ -204,7 +216,11 @@ test('a version-1 library (before people were stored) opens with the same people
       db.close();
       return names;
     });
-    assert.deepEqual(stores, [4, 'edits', 'faces', 'folders', 'known', 'meta', 'pending', 'people', 'photos']);
+    assert.deepEqual(stores, [5, 'edits', 'faces', 'folders', 'known', 'meta', 'originals', 'pending', 'people',
+      'photo records', 'photos', 'previews']);
+    // The previews shown are the ones moved out of the version-1 records.
+    await page.waitForFunction(() => [...document.querySelectorAll('.person img')]
+      .every((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:')));
     const [first] = await readPeople(page);
     await openAlbum(page, first.button);
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Eileen');

@@ -49,8 +49,8 @@ export async function pagePredictions(page, setDir, images) {
     open.onsuccess = () => {
       const db = open.result;
       try {
-        const tx = db.transaction(['photos', 'faces']);
-        const photos = tx.objectStore('photos').getAll();
+        const tx = db.transaction(['photo records', 'faces']);
+        const photos = tx.objectStore('photo records').getAll();
         const faces = tx.objectStore('faces').getAll();
         tx.oncomplete = () => {
           const person = new Map(faces.result.map((f) => [f.key, f.state.person ?? null]));

@@ -23,9 +23,16 @@ const storedPhotos = (page) => page.evaluate(() => new Promise((resolve, reject)
   open.onerror = () => reject(open.error);
   open.onsuccess = () => {
     const db = open.result;
-    const all = db.transaction('photos').objectStore('photos').getAll();
-    all.onsuccess = () => { resolve(all.result.map((p) => ({ name: p.name, size: p.size, file: p.file?.size ?? null }))); db.close(); };
-    all.onerror = () => reject(all.error);
+    const tx = db.transaction(['photo records', 'originals']);
+    const all = tx.objectStore('photo records').getAll();
+    const copies = tx.objectStore('originals').getAll();
+    const keys = tx.objectStore('originals').getAllKeys();
+    tx.oncomplete = () => {
+      const size = new Map(keys.result.map((k, i) => [k, copies.result[i].size]));
+      resolve(all.result.map((p) => ({ name: p.name, size: p.size, file: size.get(p.hash) ?? null })));
+      db.close();
+    };
+    tx.onerror = () => reject(tx.error);
   };
 }));
 

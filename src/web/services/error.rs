@@ -14,6 +14,11 @@ pub enum StorageError {
     Failed(String),
     #[error("a record could not be prepared for storage ({0})")]
     Encode(String),
+    #[error("the library holds no copy of it")]
+    Missing,
+    /// Another tab needs the library to itself (a newer version opening it).
+    #[error("the library was closed in this tab; reload the page")]
+    Closed,
 }
 
 impl StorageError {
@@ -111,6 +116,16 @@ pub enum DownloadError {
     NoAccess(String),
     #[error("the gallery could not be made: {0}")]
     Gallery(String),
+}
+
+impl DownloadError {
+    /// `name` could not be read from the library.
+    pub fn unread(name: &str, e: &StorageError) -> Self {
+        DownloadError::Read {
+            name: name.to_string(),
+            detail: e.to_string(),
+        }
+    }
 }
 
 /// Something the page tells the user about the library as a whole.

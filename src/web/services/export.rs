@@ -8,7 +8,7 @@ use super::library::Library;
 use super::originals;
 use super::store::PickedFolder;
 use super::streamed::StreamedDownload;
-use super::views::{Original, PersonView, Photo};
+use super::views::{Original, PersonView, Photo, Preview};
 use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
 use crate::web::js::{describe, error_name, pick, window_function};
@@ -254,13 +254,25 @@ impl Sink {
 struct Item {
     folder: String,
     name: String,
-    original: Original,
+    content: Content,
+}
+
+/// What an exported file holds.
+enum Content {
+    Photo(Original),
+    Crop(Preview),
 }
 
 impl Item {
     /// The file, from the library or the folder it stays in.
     async fn open(&self, folders: &[PickedFolder]) -> Result<Blob, DownloadError> {
-        originals::open(&self.original, &self.name, folders).await
+        match &self.content {
+            Content::Photo(original) => originals::open(original, &self.name, folders).await,
+            Content::Crop(crop) => crop
+                .image()
+                .await
+                .map_err(|e| DownloadError::unread(&self.name, &e)),
+        }
     }
 }
 
@@ -503,7 +515,7 @@ fn items_of(
         .map(|(name, original)| Item {
             folder: folder.to_string(),
             name: name.clone(),
-            original: original.clone(),
+            content: Content::Photo(original.clone()),
         })
         .collect()
 }
@@ -586,7 +598,7 @@ pub async fn crops_zip(library: Library, exports: Exports, person: PersonView) {
                 Some(Item {
                     folder: String::new(),
                     name: format!("{stem}-face{}.jpg", face.index + 1),
-                    original: Original::Kept(crop.crop.image().clone()),
+                    content: Content::Crop(crop.crop.clone()),
                 })
             })
             .collect()

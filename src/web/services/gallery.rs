@@ -275,7 +275,13 @@ async fn write_gallery(
         let mut size = sealed.len();
         let file = format!("{n:05}.bin");
         zip.add(FOLDER, &file, sealed).await?;
-        let (sealed, thumb_key) = seal_new(&read(&name, photo.view.thumb.image()).await?).await?;
+        let thumb = photo
+            .view
+            .thumb
+            .image()
+            .await
+            .map_err(|e| DownloadError::unread(&name, &e))?;
+        let (sealed, thumb_key) = seal_new(&read(&name, &thumb).await?).await?;
         size += sealed.len();
         let thumb_file = format!("{n:05}t.bin");
         zip.add(FOLDER, &thumb_file, sealed).await?;

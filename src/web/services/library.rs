@@ -12,8 +12,8 @@ use super::error::{AskError, GroupingFailure, PhotoError, PoolError, Problem, St
 use super::import::PickedFile;
 use super::pool::{default_size, read_file, WorkerPool};
 use super::store::{
-    storage_summary, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Store, StoredPhoto,
-    SCHEMA_VERSION,
+    storage_summary, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store,
+    StoredPhoto, SCHEMA_VERSION,
 };
 use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
@@ -44,6 +44,7 @@ use leptos::prelude::*;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 /// How often the progress panel is redrawn while photos are counted.
@@ -137,6 +138,14 @@ struct Unsaved {
     photo: NewPhoto,
     picked: PickedFile,
     original: Original,
+}
+
+/// Where a photo's previews are shown from.
+enum Shown {
+    /// The Blobs the page made: the photo could not be kept.
+    Held(Previews),
+    /// The library, read when shown.
+    Kept(Shelf),
 }
 
 /// What a save of photos did.
@@ -641,9 +650,6 @@ impl Service {
         };
         self.stale = false;
         self.hashes.clear();
-        self.out
-            .photos
-            .with_untracked(|photos| photos.iter().for_each(Photo::revoke_urls));
         if !loaded.damaged.is_empty() {
             self.out
                 .problem
@@ -659,7 +665,7 @@ impl Service {
             self.out.book.set(loaded.book);
             return;
         }
-        let unplaced = loaded.photos.iter().any(|(photo, _, _)| {
+        let unplaced = loaded.photos.iter().any(|photo| {
             (0..photo.report.faces.len()).any(|i| {
                 loaded
                     .book
@@ -673,23 +679,25 @@ impl Service {
         // Face records of a photo that was not kept still hold its id: never reuse it.
         self.next_id = loaded.book.last_photo().map_or(0, |p| p + 1);
         self.out.book.set(loaded.book);
+        let shelf = store.shelf();
         let records: Vec<Photo> = loaded
             .photos
             .into_iter()
-            .filter_map(|(photo, file, previews)| {
+            .map(|photo| {
                 self.hashes.insert(photo.hash.clone(), photo.seq);
                 self.next_id = self.next_id.max(photo.seq.0 + 1);
-                let original = match (&photo.in_folder, file) {
-                    (Some(at), _) => Original::InFolder {
+                let original = match &photo.in_folder {
+                    Some(at) => Original::InFolder {
                         at: at.clone(),
                         size: photo.size,
                         this_visit: None,
                     },
-                    (None, Some(file)) => Original::Kept(file),
-                    // Store::load keeps no such record.
-                    (None, None) => return None,
+                    None => Original::Kept {
+                        shelf: shelf.clone(),
+                        hash: photo.hash.clone(),
+                    },
                 };
-                Some(self.record(photo, original, previews))
+                self.record(photo, original, Shown::Kept(shelf.clone()))
             })
             .collect();
         self.out.photos.set(records);
@@ -743,16 +751,33 @@ impl Service {
         }
     }
 
-    /// A stored photo as the page keeps it.
-    fn record(&self, stored: StoredPhoto, original: Original, previews: Previews) -> Photo {
+    /// A photo as the page keeps it.
+    fn record(&self, stored: StoredPhoto, original: Original, shown: Shown) -> Photo {
         let report = stored.report;
-        let Previews { thumb, crops } = previews;
+        let (thumb, crops): (Preview, Vec<Preview>) = match shown {
+            Shown::Held(Previews { thumb, crops }) => (
+                Preview::Held(thumb),
+                crops.into_iter().map(Preview::Held).collect(),
+            ),
+            Shown::Kept(shelf) => {
+                let hash: Arc<str> = stored.hash.as_str().into();
+                let kept = |face| Preview::Kept {
+                    shelf: shelf.clone(),
+                    hash: hash.clone(),
+                    face,
+                };
+                (
+                    kept(None),
+                    (0..report.faces.len()).map(|i| kept(Some(i))).collect(),
+                )
+            }
+        };
         let view = PhotoView {
             id: stored.seq,
             name: stored.name,
             seen: Seen::of(report.taken_ms, local_wall_ms(stored.last_modified_ms)),
             added_ms: local_wall_ms(stored.added_ms),
-            thumb: Preview::new(thumb),
+            thumb,
             width: report.width,
             height: report.height,
             faces: Vec::new(),
@@ -763,10 +788,7 @@ impl Service {
             .into_iter()
             .zip(crops)
             .map(|(f, crop)| {
-                let view = FaceView {
-                    bbox: f.bbox,
-                    crop: Preview::new(crop),
-                };
+                let view = FaceView { bbox: f.bbox, crop };
                 let kept = KeptFace {
                     // Faces saved before quality was judged count as sure.
                     sure: f.quality.is_none_or(|q| rules.is_sure(&q)),
@@ -945,7 +967,7 @@ impl Service {
                             this_visit: Some(file),
                         },
                     ),
-                    None => (Some(file.clone()), Original::Kept(file)),
+                    None => (Some(file.clone()), Original::Given(file)),
                 };
                 let mut report = report;
                 let previews = Previews::take(&mut report);
@@ -1042,6 +1064,7 @@ impl Service {
                 }
             }
             result => {
+                let kept = result.is_ok();
                 if let (Err(error), Some(first)) = (result, photos.first()) {
                     // Not kept for another reason: the photos stay sorted in this page.
                     self.out.problem.set(Some(Problem::KeepPhoto {
@@ -1050,9 +1073,26 @@ impl Service {
                         error,
                     }));
                 }
+                // Kept: shown from the library from now on, and the page
+                // lets go of the Blobs it made.
+                let shelf = self.store.as_ref().filter(|_| kept).map(Store::shelf);
                 let records: Vec<Photo> = photos
                     .into_iter()
-                    .map(|u| self.record(u.photo.stored, u.original, u.photo.previews))
+                    .map(|u| match &shelf {
+                        Some(shelf) => {
+                            let original = match u.original {
+                                Original::Given(_) => Original::Kept {
+                                    shelf: shelf.clone(),
+                                    hash: u.photo.stored.hash.clone(),
+                                },
+                                in_folder => in_folder,
+                            };
+                            self.record(u.photo.stored, original, Shown::Kept(shelf.clone()))
+                        }
+                        None => {
+                            self.record(u.photo.stored, u.original, Shown::Held(u.photo.previews))
+                        }
+                    })
                     .collect();
                 self.count(|p| p.done += records.len());
                 self.run_faces += records.iter().map(|r| r.faces.len()).sum::<usize>();
@@ -1497,7 +1537,7 @@ impl Service {
                         .iter()
                         .filter_map(|p| match &p.original {
                             Original::InFolder { at, .. } => Some(at.folder.0 + 1),
-                            Original::Kept(_) => None,
+                            Original::Kept { .. } | Original::Given(_) => None,
                         })
                         .max()
                 });

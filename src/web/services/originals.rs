@@ -61,7 +61,11 @@ pub async fn open(
     folders: &[PickedFolder],
 ) -> Result<Blob, DownloadError> {
     match original {
-        Original::Kept(blob) => Ok(blob.clone()),
+        Original::Given(file) => Ok(file.clone()),
+        Original::Kept { shelf, hash } => shelf
+            .original(hash)
+            .await
+            .map_err(|e| DownloadError::unread(name, &e)),
         // The file as read when it was added, unless it changed since (then
         // reading it fails, and the folder is looked at again).
         Original::InFolder {

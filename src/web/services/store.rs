@@ -13,9 +13,11 @@ use crate::people::pack::PackedPerson;
 use crate::web::js::{blob, describe};
 use crate::wire::worker::PhotoReport;
 use js_sys::{Array, Reflect};
-use rexie::{ObjectStore, Rexie, TransactionMode};
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
+use send_wrapper::SendWrapper;
 use serde::{Deserialize, Serialize};
-use std::rc::Rc;
+use std::collections::HashSet;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 
 const DB_NAME: &str = "facesort";
@@ -25,8 +27,19 @@ const DB_NAME: &str = "facesort";
 ///    giving the people it showed before.
 /// 3: folders the user picked, whose photos' originals stay there.
 /// 4: people known from imported people files, waiting for photos of them.
-pub const SCHEMA_VERSION: u32 = 4;
-const PHOTOS: &str = "photos";
+/// 5: photo records without Blobs, with originals and previews in stores of
+///    their own, read when needed. Every Blob read back from IndexedDB costs
+///    Chromium's browser process about 23 kB however small it is, so reading
+///    three or four per photo when a library opened took a 13,000-photo
+///    library to 2.3 GB. Older records are copied on opening
+///    ([`Store::move_blobs`]).
+pub const SCHEMA_VERSION: u32 = 5;
+const PHOTOS: &str = "photo records";
+/// Records of versions 1 to 4, each with its original's copy as a Blob
+/// (unless the original stays in a picked folder). They stay as they are,
+/// for those copies: moving every original of a library
+/// of phone photos would copy gigabytes within the browser's storage.
+const OLDER_PHOTOS: &str = "photos";
 const PENDING: &str = "pending";
 const PEOPLE: &str = "people";
 const FACES: &str = "faces";
@@ -34,10 +47,21 @@ const EDITS: &str = "edits";
 const META: &str = "meta";
 const FOLDERS: &str = "folders";
 const KNOWN: &str = "known";
+/// Copies of originals (Blobs), keyed by their photo's hash.
+const ORIGINALS: &str = "originals";
+/// Thumbnails and face crops (JPEG Blobs), keyed by [`thumb_key`] and [`crop_key`].
+const PREVIEWS: &str = "previews";
 const COUNTERS: &str = "counters";
-/// The original file travels beside the serde part: IndexedDB stores Blobs natively.
+/// A meta record whose presence says every record of [`OLDER_PHOTOS`] has
+/// its version 5 record, so they need not be looked at again (the upgrade
+/// itself cannot copy records: rexie only makes stores).
+const BLOBS_APART: &str = "blobs apart";
+/// Older records copied per transaction, so that the Blobs read stay few at
+/// any one time.
+const MOVE_BATCH: usize = 200;
+/// Where records of [`OLDER_PHOTOS`] keep their Blobs: the original file,
+/// and (versions 3 and 4) the [`Previews`].
 const FILE_FIELD: &str = "file";
-/// Fields of a photo record holding its [`Previews`] as Blobs.
 const THUMB_FIELD: &str = "thumb";
 const CROPS_FIELD: &str = "crops";
 /// So does a folder's handle (structured-cloneable, not serde).
@@ -79,7 +103,7 @@ pub struct StoredPhoto {
     pub last_modified_ms: f64,
     pub added_ms: f64,
     pub report: PhotoReport,
-    /// Set when the original stays in a picked folder (the record holds no
+    /// Set when the original stays in a picked folder (the library holds no
     /// copy of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_folder: Option<FolderPath>,
@@ -105,13 +129,25 @@ fn face_key(face: FaceKey) -> String {
 #[derive(Serialize, Deserialize)]
 struct MetaRecord {
     name: String,
-    counters: Counters,
+    /// Only in the [`COUNTERS`] record ([`BLOBS_APART`] is a name alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    counters: Option<Counters>,
+}
+
+/// The key of a photo's thumbnail in [`PREVIEWS`].
+pub fn thumb_key(hash: &str) -> String {
+    format!("{hash}/thumb")
+}
+
+/// The key of a photo's face crop in [`PREVIEWS`], `index` in face order.
+pub fn crop_key(hash: &str, index: usize) -> String {
+    format!("{hash}/face{index}")
 }
 
 /// What the library holds.
 pub struct Loaded {
-    /// Each with its kept copy, unless the original is in a picked folder.
-    pub photos: Vec<(StoredPhoto, Option<web_sys::Blob>, Previews)>,
+    /// Their originals are in the library unless `in_folder` says where.
+    pub photos: Vec<StoredPhoto>,
     pub folders: Vec<PickedFolder>,
     pub pending: Vec<String>,
     pub book: Book,
@@ -121,10 +157,9 @@ pub struct Loaded {
     pub damaged: Vec<String>,
 }
 
-/// A photo's thumbnail and face crops as Blobs the browser holds. They are
-/// stored as Blobs too, so reopening a library hands them back without
-/// copying a byte through wasm or making a Blob per image (at 3,000 photos
-/// that copying was two thirds of the time to reopen).
+/// A photo's thumbnail and face crops as Blobs the page made, until they are
+/// kept. They are stored as Blobs too, so showing one reads it back without
+/// copying a byte through wasm.
 #[derive(Clone, Debug)]
 pub struct Previews {
     pub thumb: web_sys::Blob,
@@ -145,8 +180,8 @@ impl Previews {
         Previews { thumb, crops }
     }
 
-    /// The Blobs stored with a record, when it has them all.
-    fn stored(row: &JsValue, faces: usize) -> Option<Previews> {
+    /// The Blobs a record of version 3 or 4 held, when it has them all.
+    fn in_record(row: &JsValue, faces: usize) -> Option<Previews> {
         let thumb = Reflect::get(row, &THUMB_FIELD.into())
             .ok()?
             .dyn_into::<web_sys::Blob>()
@@ -162,23 +197,64 @@ impl Previews {
     }
 }
 
-impl NewPhoto {
-    /// The record with its Blobs beside the serde part.
-    fn to_value(&self) -> Result<JsValue, StorageError> {
-        let value = serde_wasm_bindgen::to_value(&self.stored)?;
-        let crops: Array = self.previews.crops.iter().collect();
-        let fields: [(&str, Option<&JsValue>); 3] = [
-            (FILE_FIELD, self.copy.as_ref().map(AsRef::as_ref)),
-            (THUMB_FIELD, Some(self.previews.thumb.as_ref())),
-            (CROPS_FIELD, Some(crops.as_ref())),
-        ];
-        for (field, blob) in fields {
-            if let Some(blob) = blob {
-                Reflect::set(&value, &field.into(), blob)
-                    .map_err(|e| StorageError::Encode(describe(&e)))?;
-            }
+/// A photo's record ready to write, converted before its transaction opens
+/// (a conversion failing midway would leave the transaction to commit what
+/// was already written).
+struct PhotoRecord<'a> {
+    hash: &'a str,
+    value: JsValue,
+    copy: Option<&'a web_sys::Blob>,
+    previews: &'a Previews,
+}
+
+impl<'a> PhotoRecord<'a> {
+    fn new(
+        stored: &'a StoredPhoto,
+        copy: Option<&'a web_sys::Blob>,
+        previews: &'a Previews,
+    ) -> Result<Self, StorageError> {
+        Ok(PhotoRecord {
+            hash: &stored.hash,
+            value: serde_wasm_bindgen::to_value(stored)?,
+            copy,
+            previews,
+        })
+    }
+
+    /// Writes the record, its copy and its previews within the caller's
+    /// transaction (over [`PHOTOS`], [`ORIGINALS`] and [`PREVIEWS`]).
+    async fn put(&self, tx: &rexie::Transaction) -> Result<(), StorageError> {
+        tx.store(PHOTOS)?.put(&self.value, None).await?;
+        if let Some(copy) = self.copy {
+            tx.store(ORIGINALS)?
+                .put(copy, Some(&JsValue::from_str(self.hash)))
+                .await?;
         }
-        Ok(value)
+        let shelf = tx.store(PREVIEWS)?;
+        shelf
+            .put(&self.previews.thumb, Some(&thumb_key(self.hash).into()))
+            .await?;
+        for (i, crop) in self.previews.crops.iter().enumerate() {
+            shelf
+                .put(crop, Some(&crop_key(self.hash, i).into()))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Commits `tx` if all its writes were `written`, else aborts it: an early
+/// return alone would let IndexedDB commit the writes made before it.
+async fn commit_or_abort(
+    tx: rexie::Transaction,
+    written: Result<(), StorageError>,
+) -> Result<(), StorageError> {
+    match written {
+        Ok(()) => finish(tx).await,
+        Err(e) => {
+            let _ = tx.abort().await;
+            Err(e)
+        }
     }
 }
 
@@ -197,9 +273,67 @@ pub struct Store {
     db: Rc<Connection>,
 }
 
+/// Reads originals and previews for as long as the library's [`Store`] is
+/// open, without keeping it open: when the library lets go of its
+/// connection (another tab needs it), reading fails instead.
+#[derive(Clone, Debug)]
+pub struct Shelf(SendWrapper<Weak<Connection>>);
+
+impl PartialEq for Shelf {
+    fn eq(&self, other: &Shelf) -> bool {
+        self.0.ptr_eq(&other.0)
+    }
+}
+
+impl Shelf {
+    /// The copy kept of the photo `hash`'s original: in its own store, or in
+    /// the photo's record of an older version.
+    pub async fn original(&self, hash: &str) -> Result<web_sys::Blob, StorageError> {
+        let db = self.connection()?;
+        let tx = db
+            .rexie()?
+            .transaction(&[ORIGINALS, OLDER_PHOTOS], TransactionMode::ReadOnly)?;
+        let key = JsValue::from_str(hash);
+        if let Some(copy) = tx.store(ORIGINALS)?.get(key.clone()).await? {
+            return copy.dyn_into().map_err(|_| StorageError::Missing);
+        }
+        tx.store(OLDER_PHOTOS)?
+            .get(key)
+            .await?
+            .and_then(|row| Reflect::get(&row, &FILE_FIELD.into()).ok())
+            .and_then(|file| file.dyn_into::<web_sys::Blob>().ok())
+            .ok_or(StorageError::Missing)
+    }
+
+    /// A thumbnail or face crop, by [`thumb_key`] or [`crop_key`].
+    pub async fn preview(&self, key: &str) -> Result<web_sys::Blob, StorageError> {
+        let db = self.connection()?;
+        let tx = db
+            .rexie()?
+            .transaction(&[PREVIEWS], TransactionMode::ReadOnly)?;
+        tx.store(PREVIEWS)?
+            .get(JsValue::from_str(key))
+            .await?
+            .and_then(|v| v.dyn_into::<web_sys::Blob>().ok())
+            .ok_or(StorageError::Missing)
+    }
+
+    fn connection(&self) -> Result<Rc<Connection>, StorageError> {
+        self.0.upgrade().ok_or(StorageError::Closed)
+    }
+}
+
 /// Closed when its last handle goes: a save under way keeps it open until
 /// its photos are written.
+#[derive(Debug)]
 struct Connection(Option<Rexie>);
+
+impl Connection {
+    fn rexie(&self) -> Result<&Rexie, StorageError> {
+        // `None` only while the connection is being dropped.
+        self.0.as_ref().ok_or(StorageError::Closed)
+    }
+}
 
 impl Drop for Connection {
     fn drop(&mut self) {
@@ -224,6 +358,7 @@ impl Store {
         let db = Rexie::builder(DB_NAME)
             .version(SCHEMA_VERSION)
             .add_object_store(ObjectStore::new(PHOTOS).key_path("hash"))
+            .add_object_store(ObjectStore::new(OLDER_PHOTOS).key_path("hash"))
             .add_object_store(ObjectStore::new(PENDING).key_path("path"))
             .add_object_store(ObjectStore::new(PEOPLE).key_path("id"))
             .add_object_store(ObjectStore::new(FACES).key_path("key"))
@@ -231,21 +366,127 @@ impl Store {
             .add_object_store(ObjectStore::new(META).key_path("name"))
             .add_object_store(ObjectStore::new(FOLDERS).key_path("id"))
             .add_object_store(ObjectStore::new(KNOWN).key_path("name"))
+            .add_object_store(ObjectStore::new(ORIGINALS))
+            .add_object_store(ObjectStore::new(PREVIEWS))
             .build()
             .await
             .map_err(StorageError::from)?;
-        Ok(Store {
+        let store = Store {
             db: Rc::new(Connection(Some(db))),
-        })
+        };
+        // Not fatal: the older records stay as they were, opening names the
+        // photos not moved, and the next opening tries again.
+        if let Err(e) = store.move_blobs().await {
+            web_sys::console::warn_1(&format!("older photo records not moved: {e}").into());
+        }
+        Ok(store)
     }
 
-    /// Every stored photo with its file, in order of arrival, the paths of
+    /// A reader of originals and previews that does not keep the library open.
+    pub fn shelf(&self) -> Shelf {
+        Shelf(SendWrapper::new(Rc::downgrade(&self.db)))
+    }
+
+    /// Gives each record of [`OLDER_PHOTOS`] its version 5 record and
+    /// previews, [`MOVE_BATCH`] records per transaction: an interrupted copy
+    /// resumes on the next opening, and no photo is ever half copied.
+    async fn move_blobs(&self) -> Result<(), StorageError> {
+        let tx = self
+            .db()?
+            .transaction(&[META, OLDER_PHOTOS, PHOTOS], TransactionMode::ReadOnly)?;
+        if tx
+            .store(META)?
+            .key_exists(JsValue::from_str(BLOBS_APART))
+            .await?
+        {
+            return Ok(());
+        }
+        let older = tx.store(OLDER_PHOTOS)?.get_all_keys(None, None).await?;
+        // A library of version 5 from the start has none, and is not written
+        // to on opening.
+        if older.is_empty() {
+            return Ok(());
+        }
+        let moved: HashSet<String> = tx
+            .store(PHOTOS)?
+            .get_all_keys(None, None)
+            .await?
+            .into_iter()
+            .filter_map(|k| k.as_string())
+            .collect();
+        drop(tx);
+        // Keys come sorted, so each batch is one key range.
+        for batch in older.chunks(MOVE_BATCH) {
+            let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+                continue;
+            };
+            let range = KeyRange::bound(first, last, None, None)
+                .map_err(|e| StorageError::from(rexie::Error::from(e)))?;
+            let tx = self.writing(&[OLDER_PHOTOS, PHOTOS, PREVIEWS])?;
+            let rows = tx.store(OLDER_PHOTOS)?.get_all(Some(range), None).await?;
+            let mut photos = Vec::new();
+            for row in rows {
+                let file = Reflect::get(&row, &FILE_FIELD.into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<web_sys::Blob>().ok());
+                // A record that no longer parses, or has neither its
+                // original nor a folder to find it in, could not be shown
+                // before either: it stays where it is, and opening names it.
+                let Ok(mut photo) = serde_wasm_bindgen::from_value::<StoredPhoto>(row.clone())
+                else {
+                    continue;
+                };
+                if moved.contains(&photo.hash) || (file.is_none() && photo.in_folder.is_none()) {
+                    continue;
+                }
+                // Records of version 1 and 2 held their previews' bytes.
+                let previews = Previews::in_record(&row, photo.report.faces.len())
+                    .unwrap_or_else(|| Previews::take(&mut photo.report));
+                photos.push((photo, previews));
+            }
+            let records = photos
+                .iter()
+                .map(|(photo, previews)| PhotoRecord::new(photo, None, previews))
+                .collect::<Result<Vec<_>, _>>()?;
+            let written = async {
+                for record in &records {
+                    record.put(&tx).await?;
+                }
+                Ok(())
+            }
+            .await;
+            commit_or_abort(tx, written).await?;
+        }
+        let tx = self.writing(&[META])?;
+        put(
+            &tx.store(META)?,
+            &MetaRecord {
+                name: BLOBS_APART.into(),
+                counters: None,
+            },
+        )
+        .await?;
+        finish(tx).await
+    }
+
+    /// Every stored photo's record, in order of arrival, the paths of
     /// files that were queued but not finished, and who is who.
     pub async fn load(&self) -> Result<Loaded, StorageError> {
         let tx = self
             .db()?
             .transaction(
-                &[PHOTOS, PENDING, PEOPLE, FACES, EDITS, META, FOLDERS, KNOWN],
+                &[
+                    PHOTOS,
+                    OLDER_PHOTOS,
+                    ORIGINALS,
+                    PENDING,
+                    PEOPLE,
+                    FACES,
+                    EDITS,
+                    META,
+                    FOLDERS,
+                    KNOWN,
+                ],
                 TransactionMode::ReadOnly,
             )
             .map_err(StorageError::from)?;
@@ -265,7 +506,7 @@ impl Store {
         let counters = meta
             .into_iter()
             .find(|m| m.name == COUNTERS)
-            .map(|m| m.counters)
+            .and_then(|m| m.counters)
             .unwrap_or_default();
         let book = Book::from_parts(
             people,
@@ -300,31 +541,59 @@ impl Store {
                 _ => damaged.push("a picked folder".into()),
             }
         }
+        // Only the keys: reading the copies would cost the browser a handle
+        // each. An older record that was moved holds its copy.
+        let keys = |store: &'static str| {
+            let tx = &tx;
+            async move {
+                Ok::<HashSet<String>, StorageError>(
+                    tx.store(store)?
+                        .get_all_keys(None, None)
+                        .await?
+                        .into_iter()
+                        .filter_map(|k| k.as_string())
+                        .collect(),
+                )
+            }
+        };
+        let older = keys(OLDER_PHOTOS).await?;
+        let mut copies = keys(ORIGINALS).await?;
+        copies.extend(older.iter().cloned());
+        let mut recorded = HashSet::with_capacity(rows.len());
         let mut photos = Vec::with_capacity(rows.len());
         for row in rows {
             let name = Reflect::get(&row, &"name".into())
                 .ok()
                 .and_then(|n| n.as_string())
                 .unwrap_or_else(|| "a photo without a name".into());
-            let file = Reflect::get(&row, &FILE_FIELD.into())
-                .ok()
-                .and_then(|f| f.dyn_into::<web_sys::Blob>().ok());
-            // A record with neither its file nor a folder to find it in
+            // A record with neither its copy nor a folder to find it in
             // cannot be downloaded again, and one with damaged faces cannot
             // be grouped: skip it rather than fail the library, and say so.
-            match serde_wasm_bindgen::from_value::<StoredPhoto>(row.clone()) {
-                Ok(mut photo)
-                    if photo.is_sound() && (file.is_some() || photo.in_folder.is_some()) =>
+            if let Some(hash) = Reflect::get(&row, &"hash".into())
+                .ok()
+                .and_then(|h| h.as_string())
+            {
+                recorded.insert(hash);
+            }
+            match serde_wasm_bindgen::from_value::<StoredPhoto>(row) {
+                Ok(photo)
+                    if photo.is_sound()
+                        && (photo.in_folder.is_some() || copies.contains(&photo.hash)) =>
                 {
-                    // Records saved before previews were Blobs hold their bytes.
-                    let previews = Previews::stored(&row, photo.report.faces.len())
-                        .unwrap_or_else(|| Previews::take(&mut photo.report));
-                    photos.push((photo, file, previews))
+                    photos.push(photo)
                 }
                 _ => damaged.push(name),
             }
         }
-        photos.sort_by_key(|(p, _, _)| p.seq);
+        // Older records not moved ([`Store::move_blobs`] skips damaged ones,
+        // and tries the rest again on the next opening).
+        let unmoved = older.difference(&recorded).count();
+        if unmoved > 0 {
+            damaged.push(format!(
+                "{unmoved} photo record(s) saved by an older version of Facesort"
+            ));
+        }
+        photos.sort_by_key(|p| p.seq);
         let mut pending: Vec<String> = pending.into_iter().map(|p| p.path).collect();
         pending.sort();
         Ok(Loaded {
@@ -386,7 +655,7 @@ impl Store {
             &tx.store(META).map_err(StorageError::from)?,
             &MetaRecord {
                 name: COUNTERS.into(),
-                counters: dirty.counters.clone(),
+                counters: Some(dirty.counters.clone()),
             },
         )
         .await?;
@@ -399,18 +668,20 @@ impl Store {
     /// and pending, nor neither. One transaction for many photos because
     /// its commit, not the records, is most of a save's cost.
     pub async fn save(&self, photos: &[&NewPhoto]) -> Result<(), StorageError> {
-        let values = photos
+        let records = photos
             .iter()
-            .map(|p| p.to_value())
+            .map(|p| PhotoRecord::new(&p.stored, p.copy.as_ref(), &p.previews))
             .collect::<Result<Vec<_>, _>>()?;
-        let tx = self.writing(&[PHOTOS, PENDING])?;
-        let store = tx.store(PHOTOS).map_err(StorageError::from)?;
-        for (photo, value) in photos.iter().zip(&values) {
-            store.put(value, None).await.map_err(StorageError::from)?;
-            unqueue(&tx, &photo.path).await?;
+        let tx = self.writing(&[PHOTOS, ORIGINALS, PREVIEWS, PENDING])?;
+        let written = async {
+            for (record, photo) in records.iter().zip(photos) {
+                record.put(&tx).await?;
+                unqueue(&tx, &photo.path).await?;
+            }
+            Ok(())
         }
-        finish(tx).await?;
-        Ok(())
+        .await;
+        commit_or_abort(tx, written).await
     }
 
     /// Keeps people from an imported people file (one record per name: a
@@ -468,11 +739,7 @@ impl Store {
     }
 
     fn db(&self) -> Result<&Rexie, StorageError> {
-        // `None` only while the connection is being dropped.
-        self.db
-            .0
-            .as_ref()
-            .ok_or_else(|| StorageError::Failed("the library was closed".into()))
+        self.db.rexie()
     }
 
     /// Lets go of the database (another connection may then delete it).

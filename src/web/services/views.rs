@@ -2,7 +2,7 @@
 //! derived from records and the book. Only the library service writes them.
 
 use super::error::{PhotoError, StorageError};
-use super::store::FolderPath;
+use super::store::{crop_key, thumb_key, FolderPath, Shelf};
 use crate::face::embedding::Embedding;
 use crate::face::geometry::FaceBox;
 use crate::face::timing::StageTimings;
@@ -11,7 +11,7 @@ use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::pack::PackError;
 use crate::people::timeline::Seen;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// One photo of the library: what the page shows of it, the file itself, and
 /// what grouping and search need of its faces.
@@ -23,65 +23,46 @@ pub struct Photo {
     pub faces: Vec<KeptFace>,
 }
 
-impl Photo {
-    /// Lets the browser free the URLs made for its previews (the record is
-    /// being replaced by a fresh read of the library).
-    pub fn revoke_urls(&self) {
-        self.view.thumb.revoke();
-        for face in &self.view.faces {
-            face.crop.revoke();
-        }
-    }
-}
-
-/// A preview (thumbnail or face crop, a JPEG) the browser holds, not wasm
-/// memory. Its object URL is made the first time it is shown and kept for
-/// the record's life: one URL for every preview of a large library cost
-/// seconds when it opened, and most are never on screen.
-#[derive(Clone, Debug)]
-pub struct Preview {
-    image: web_sys::Blob,
-    url: Arc<OnceLock<String>>,
+/// A preview (thumbnail or face crop, a JPEG), read from the library only
+/// while it is shown. Holding a Blob for every preview was the largest part
+/// of a large library's memory: Chromium's browser process spends ~23 kB on
+/// each Blob the page holds that was read from IndexedDB, whatever its size.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Preview {
+    /// Made in this visit and not kept (the library could not be written).
+    Held(web_sys::Blob),
+    /// In the library: the thumbnail of the photo `hash`, or its crop of
+    /// `face`.
+    Kept {
+        shelf: Shelf,
+        hash: Arc<str>,
+        face: Option<usize>,
+    },
 }
 
 impl Preview {
-    pub fn new(image: web_sys::Blob) -> Preview {
-        Preview {
-            image,
-            url: Arc::default(),
+    /// The JPEG; let go of it once shown.
+    pub async fn image(&self) -> Result<web_sys::Blob, StorageError> {
+        match self {
+            Preview::Held(image) => Ok(image.clone()),
+            Preview::Kept { shelf, hash, face } => {
+                let key = match face {
+                    None => thumb_key(hash),
+                    Some(i) => crop_key(hash, *i),
+                };
+                shelf.preview(&key).await
+            }
         }
-    }
-
-    pub fn image(&self) -> &web_sys::Blob {
-        &self.image
-    }
-
-    pub fn url(&self) -> String {
-        self.url
-            .get_or_init(|| {
-                web_sys::Url::create_object_url_with_blob(&self.image).unwrap_or_default()
-            })
-            .clone()
-    }
-
-    fn revoke(&self) {
-        if let Some(url) = self.url.get() {
-            let _ = web_sys::Url::revoke_object_url(url);
-        }
-    }
-}
-
-impl PartialEq for Preview {
-    fn eq(&self, other: &Preview) -> bool {
-        self.image == other.image
     }
 }
 
 /// Where a photo's original file is.
 #[derive(Clone, Debug)]
 pub enum Original {
-    /// Copied into the library (IndexedDB), or given in this visit.
-    Kept(web_sys::Blob),
+    /// Given in this visit and not kept (the library could not be written).
+    Given(web_sys::Blob),
+    /// Copied into the library, under its hash.
+    Kept { shelf: Shelf, hash: String },
     /// In a folder the user picked, read from there when needed;
     /// `this_visit` is the file as it was read when added, until a reload.
     InFolder {

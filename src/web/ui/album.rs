@@ -5,7 +5,7 @@
 use super::context::{correct, use_app, Screen};
 use super::history::PersonTimeline;
 use super::people::Pick;
-use super::photo::Framed;
+use super::photo::{thumb_url, Framed};
 use super::words::face_count;
 use crate::people::book::FaceKey;
 use crate::people::cluster::{PersonId, PhotoId};
@@ -140,7 +140,7 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
                                     <Framed
                                         photo=photo.clone()
                                         boxed=Some(boxed)
-                                        src=photo.thumb.url()
+                                        src=thumb_url(&photo)
                                     />
                                 </button>
                                 {selectable

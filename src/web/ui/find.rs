@@ -4,7 +4,7 @@
 //! nothing is reprocessed, and the reference photos are not added.
 
 use super::context::{correct, use_app, Screen, Ui};
-use super::photo::Framed;
+use super::photo::{thumb_url, Framed};
 use super::search::{Reference, ReferenceFace, ReferenceState};
 use super::words::{face_count, photo_count};
 use crate::face::embedding::Embedding;
@@ -305,7 +305,7 @@ fn MatchItem(found: Match) -> impl IntoView {
                 <Framed
                     photo=photo.clone()
                     boxed=Some(vec![found.face.index as usize])
-                    src=photo.thumb.url()
+                    src=thumb_url(&photo)
                 />
             </button>
             <span class="similarity">{similarity}</span>

@@ -17,6 +17,7 @@ mod originals;
 mod people;
 mod people_files;
 mod photo;
+mod preview;
 mod progress;
 mod search;
 mod share;

@@ -20,7 +20,7 @@ pub fn Originals() -> impl IntoView {
             let mut in_folders: HashMap<FolderId, usize> = HashMap::new();
             for p in photos {
                 match &p.original {
-                    Original::Kept(_) => copies += 1,
+                    Original::Kept { .. } | Original::Given(_) => copies += 1,
                     Original::InFolder { at, .. } => *in_folders.entry(at.folder).or_default() += 1,
                 }
             }

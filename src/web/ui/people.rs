@@ -3,12 +3,14 @@
 
 use super::context::{correct, use_app, Screen};
 use super::exports::ExportButtons;
+use super::preview::PreviewImage;
 use super::share::ShareGallery;
 use super::words::{face_count, photo_count};
 use crate::people::cluster::PersonId;
 use crate::people::edit::Correction;
 use leptos::ev;
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 /// People the grid shows at first, and how many more each "Show more"
 /// adds. A library of thousands of photos has hundreds of people (every
@@ -40,6 +42,15 @@ pub fn PeopleGrid() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // Apart from the cards' keys, so that a card (and the image it read)
+    // stays while its person gains photos during a run.
+    let counts = Memo::new(move |_| {
+        library.people().with(|ps| {
+            ps.iter()
+                .map(|p| (p.id, p.photos.len()))
+                .collect::<HashMap<_, _>>()
+        })
+    });
     // People ticked for merging, in the order the grid shows them.
     let selected = RwSignal::new(Vec::<PersonId>::new());
     view! {
@@ -55,26 +66,25 @@ pub fn PeopleGrid() -> impl IntoView {
                 <ShareGallery />
                 <MergeBar selected=selected />
                 <ul role="list" aria-label="People" class="grid">
-                    <For
-                        each=visible
-                        key=|p| (p.id, p.photos.len(), p.name.clone(), p.cover)
-                        let:person
-                    >
+                    <For each=visible key=|p| (p.id, p.name.clone(), p.cover) let:person>
                         {
                             let id = person.id;
                             let name = person.name.clone();
-                            let count = photo_count(person.photos.len());
+                            let count = move || {
+                                photo_count(counts.with(|c| c.get(&id).copied().unwrap_or(0)))
+                            };
+                            let label = format!("{}, ", person.name);
                             view! {
                                 <li role="listitem" class="person-card">
                                     <button
                                         class="person"
                                         data-person-key=id.0
-                                        aria-label=format!("{}, {}", person.name, count)
+                                        aria-label=move || format!("{label}{}", count())
                                         on:click=move |_| ui.open(Screen::Album(id))
                                     >
-                                        <img src=person.cover_crop.url() alt="" />
+                                        <PreviewImage preview=person.cover_crop.clone() />
                                         <span class="name">{person.name.clone()}</span>
-                                        <span class="count">{count.clone()}</span>
+                                        <span class="count">{count}</span>
                                     </button>
                                     <Pick
                                         label=format!("Select {name} to merge")
@@ -246,7 +256,7 @@ fn HiddenPeople() -> impl IntoView {
                             };
                             view! {
                                 <li role="listitem">
-                                    <img src=person.cover_crop.url() alt="" />
+                                    <PreviewImage preview=person.cover_crop.clone() />
                                     <span class="name">{person.name.clone()}</span>
                                     <button on:click=move |_| correct(
                                         library,

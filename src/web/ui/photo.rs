@@ -1,6 +1,7 @@
 //! A photo with its faces framed, and the photo viewer.
 
 use super::context::use_app;
+use super::preview::object_url;
 use crate::face::geometry::FaceBox;
 use crate::people::cluster::PhotoId;
 use crate::web::services::views::PhotoView;
@@ -9,7 +10,11 @@ use leptos::prelude::*;
 
 /// An image with face boxes drawn over it (only the `boxed` faces when given).
 #[component]
-pub fn Framed(photo: PhotoView, boxed: Option<Vec<usize>>, src: String) -> impl IntoView {
+pub fn Framed(
+    photo: PhotoView,
+    boxed: Option<Vec<usize>>,
+    #[prop(into)] src: Signal<Option<String>>,
+) -> impl IntoView {
     let boxes = photo
         .faces
         .iter()
@@ -23,6 +28,12 @@ pub fn Framed(photo: PhotoView, boxed: Option<Vec<usize>>, src: String) -> impl 
             {boxes}
         </span>
     }
+}
+
+/// The photo's thumbnail, read while the calling component is on screen.
+pub fn thumb_url(photo: &PhotoView) -> Signal<Option<String>> {
+    let thumb = photo.thumb.clone();
+    object_url(async move { thumb.image().await.ok() })
 }
 
 fn face_box(b: &FaceBox, w: u32, h: u32) -> impl IntoView {
@@ -47,32 +58,22 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
     // orientation), from the library or the folder it stays in; released
     // when the viewer closes. Until then, or if it cannot be read, the
     // thumbnail.
-    let src = RwSignal::new(photo.as_ref().map(|p| p.thumb.url()).unwrap_or_default());
+    let thumb = photo.as_ref().map(|p| p.thumb.clone());
+    let thumb = object_url(async move { thumb?.image().await.ok() });
     let unreadable = RwSignal::new(None::<String>);
-    let made = StoredValue::new(None::<String>);
-    if let (Some(original), Some(p)) = (library.original(id), photo.clone()) {
-        wasm_bindgen_futures::spawn_local(async move {
-            let folders = library.folders().get_untracked();
-            match originals::open(&original, &p.name, &folders).await {
-                Ok(file) => {
-                    if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
-                        // The viewer may have closed meanwhile: then nobody would revoke it.
-                        if made.try_set_value(Some(url.clone())).is_some() {
-                            let _ = web_sys::Url::revoke_object_url(&url);
-                        } else {
-                            src.set(url);
-                        }
-                    }
-                }
-                Err(e) => unreadable.set(Some(e.to_string())),
+    let original = library.original(id);
+    let name = photo.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+    let full = object_url(async move {
+        let folders = library.folders().get_untracked();
+        match originals::open(&original?, &name, &folders).await {
+            Ok(file) => Some(file),
+            Err(e) => {
+                let _ = unreadable.try_set(Some(e.to_string()));
+                None
             }
-        });
-    }
-    on_cleanup(move || {
-        if let Some(url) = made.get_value() {
-            let _ = web_sys::Url::revoke_object_url(&url);
         }
     });
+    let src = Signal::derive(move || full.get().or_else(|| thumb.get()));
     let close = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if let Some(b) = close.get() {
@@ -105,7 +106,7 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
                         }
                     })
             }}
-            {move || view! { <Framed photo=photo.clone() boxed=None src=src.get() /> }}
+            <Framed photo=photo.clone() boxed=None src=src />
         </section>
     }
     .into_any()
