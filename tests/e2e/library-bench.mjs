@@ -6,7 +6,9 @@
 // grid), and how much IndexedDB space each photo takes. With MORE, it then adds MORE
 // further distinct photos to the reopened library (as a later visit does) and times
 // them: until the first is sorted (models, and every stored face's neighbours numbered
-// first) and their rate.
+// first) and their rate. With FACESORT_FIRST_DIST set to an older build's dist/, the
+// photos are sorted by that build and the library reopened by this one (FACESORT_DIST or
+// dist/), on the same origin: the reopening then includes upgrading the library.
 //   node tests/e2e/library-bench.mjs [N=1000] [SET_DIR] [MORE=0]   (13,000 from lfw-tune: 13000 ../shared/facedata/lfw-tune)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +29,8 @@ for (let i = 0; i < n + more; i++) {
   fs.writeFileSync(out, Buffer.concat([fs.readFileSync(src), Buffer.from(`\0facesort-copy-${i}`)]));
   files.push(out);
 }
-const server = await startServer({ root: DIST, prefix: PREFIX });
+const firstDist = process.env.FACESORT_FIRST_DIST ? path.resolve(process.env.FACESORT_FIRST_DIST) : null;
+let server = await startServer({ root: firstDist ?? DIST, prefix: PREFIX });
 // A profile on disk, as a user's: an off-the-record one keeps IndexedDB in memory.
 const guard = await guardedProfile();
 try {
@@ -57,6 +60,16 @@ try {
 
   // Each phase's own peak: sorting, reopening, and the later visit.
   const reopenPeak = new PeakMemory();
+  if (firstDist) {
+    // The same origin serves this build from now on; without the older build's
+    // service worker, the reload takes it at once.
+    const { port } = server;
+    await server.close();
+    server = await startServer({ root: DIST, prefix: PREFIX, port });
+    await page.evaluate(async () => {
+      for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+    });
+  }
   const reopenSampler = setInterval(() => reopenPeak.sample(), 250);
   const r0 = Date.now();
   await page.reload();
@@ -88,7 +101,8 @@ try {
     later = { addS, firstS, long: describeLongTasks(await longTasksSoFar(page)), people: (await readPeople(page)).length, peak: laterPeak };
   }
   guard.assertPrivate();
-  console.log(`Facesort library benchmark: ${n} photos from ${path.basename(setDir)}, Chromium headless, ${os.cpus().length} cores (${os.cpus()[0].model.trim()})\n`);
+  console.log(`Facesort library benchmark: ${n} photos from ${path.basename(setDir)}, Chromium headless, ${os.cpus().length} cores (${os.cpus()[0].model.trim()})` +
+    `${firstDist ? `; sorted by ${firstDist}, reopened by ${DIST}` : ''}\n`);
   console.log('| measure | value |\n|---|---|');
   console.log(`| photos sorted (first visit) | ${n} in ${sortS.toFixed(1)} s (${(n / sortS).toFixed(1)} photos/s) |`);
   console.log(`| photos/s over each 1,000 photos | ${perThousand(progress)} |`);
