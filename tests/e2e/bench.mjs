@@ -77,6 +77,14 @@ try {
   }));
   const doneAt = bench.states.findLast(([s]) => s === 'done')[1];
   const t0 = long.changeAt ?? bench.states[0][1];
+  // FACESORT_LONG_TASKS=MS: when each task over MS ms ran, against the drop and the end.
+  const over = Number(process.env.FACESORT_LONG_TASKS || 0);
+  if (over && long.tasks) {
+    for (const [start, d] of long.tasks.filter(([, d]) => d > over)) {
+      console.error(`long task ${d.toFixed(0)} ms at ${((start - t0) / 1000).toFixed(2)} s after the drop, ` +
+        `${((start - doneAt) / 1000).toFixed(2)} s from done`);
+    }
+  }
   const seconds = (doneAt - t0) / 1000;
   const time = (state) => bench.states.reduce((sum, [s, at], i, all) =>
     s === state && i + 1 < all.length ? sum + (all[i + 1][1] - at) : sum, 0) / 1000;

@@ -49,8 +49,10 @@ export async function pagePredictions(page, setDir, images) {
     open.onsuccess = () => {
       const db = open.result;
       try {
-        const tx = db.transaction(['photo records', 'faces']);
-        const photos = tx.objectStore('photo records').getAll();
+        // Builds before schema 5 (compared in benchmarks) kept records in 'photos'.
+        const records = db.objectStoreNames.contains('photo records') ? 'photo records' : 'photos';
+        const tx = db.transaction([records, 'faces']);
+        const photos = tx.objectStore(records).getAll();
         const faces = tx.objectStore('faces').getAll();
         tx.oncomplete = () => {
           const person = new Map(faces.result.map((f) => [f.key, f.state.person ?? null]));
