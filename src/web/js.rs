@@ -22,6 +22,23 @@ pub fn now_ms() -> f64 {
         .unwrap_or_else(js_sys::Date::now)
 }
 
+/// Adds a User Timing measure from `start_ms` (of [`now_ms`]) to now, as
+/// `performance.measure(name, { start })` does; nothing where it is missing.
+pub fn measure_since(name: &str, start_ms: f64) {
+    let Some(performance) = Reflect::get(&js_sys::global(), &"performance".into()).ok() else {
+        return;
+    };
+    let Some(measure) = Reflect::get(&performance, &"measure".into())
+        .ok()
+        .and_then(|m| m.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"start".into(), &start_ms.into());
+    let _ = measure.call2(&performance, &name.into(), &options);
+}
+
 /// The pipeline's clock in the browser.
 pub struct PerformanceClock;
 

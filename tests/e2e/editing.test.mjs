@@ -174,7 +174,8 @@ test('a version-1 library (before people were stored) opens with the same people
     await page.goto(new URL('no-such-page', app.url).href);
     const kept = await page.evaluate(async () => {
       const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-      const bytes = async (blob) => Array.from(new Uint8Array(await blob.arrayBuffer()));
+      // Version 1 stored the previews' bytes as Uint8Arrays (serde_bytes).
+      const bytes = async (blob) => new Uint8Array(await blob.arrayBuffer());
       const now = await req(indexedDB.open('facesort'));
       const read = now.transaction(['photo records', 'originals', 'previews']);
       const photos = await req(read.objectStore('photo records').getAll());
@@ -200,7 +201,10 @@ test('a version-1 library (before people were stored) opens with the same people
       const v1 = await req(open);
       const tx = v1.transaction('photos', 'readwrite');
       for (const p of photos) tx.objectStore('photos').put(p);
-      await new Promise((ok) => { tx.oncomplete = ok; });
+      await new Promise((ok, fail) => {
+        tx.oncomplete = ok;
+        tx.onerror = tx.onabort = () => fail(tx.error ?? new Error('the version-1 records were not written'));
+      });
       const stores = [...v1.objectStoreNames];
       v1.close();
       return { photos: photos.filter((p) => p.file instanceof Blob && p.report.thumbnail_jpeg.length > 0).length, stores };
@@ -219,8 +223,10 @@ test('a version-1 library (before people were stored) opens with the same people
     assert.deepEqual(stores, [5, 'edits', 'faces', 'folders', 'known', 'meta', 'originals', 'pending', 'people',
       'photo records', 'photos', 'previews']);
     // The previews shown are the ones moved out of the version-1 records.
-    await page.waitForFunction(() => [...document.querySelectorAll('.person img')]
-      .every((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:')));
+    await page.waitForFunction(() => {
+      const images = [...document.querySelectorAll('.person img')];
+      return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:'));
+    });
     const [first] = await readPeople(page);
     await openAlbum(page, first.button);
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Eileen');

@@ -81,6 +81,11 @@ try {
   clearInterval(reopenSampler);
   reopenPeak.sample();
   const people = (await readPeople(page)).length;
+  // The upgrade of an older build's library, as the page measured it, and what it left stored.
+  const upgrade = firstDist ? await page.evaluate(async () => ({
+    ms: performance.getEntriesByName('facesort: library upgraded').at(-1)?.duration ?? null,
+    stored: (await navigator.storage.estimate()).usageDetails?.indexedDB ?? null,
+  })) : null;
   let later = null;
   if (more > 0) {
     const since = await page.evaluate(() => performance.now());
@@ -117,6 +122,10 @@ try {
   console.log(`| reopen: reload until the page is ready (data-state=done; who is who is stored, so no models or regrouping are needed) | ${doneS.toFixed(1)} s |`);
   console.log(`| people after reopening | ${people} |`);
   console.log(`| reopen: Chromium peak memory (sum of PSS), MiB, by process at the peak | ${reopenPeak} |`);
+  if (upgrade) {
+    console.log(`| reopen: of which upgrading the older build's library (the page's own measure) | ${upgrade.ms === null ? 'not seen' : `${(upgrade.ms / 1000).toFixed(1)} s`} |`);
+    console.log(`| IndexedDB usage after the upgrade | ${upgrade.stored === null ? 'n/a' : `${(upgrade.stored / 1e6).toFixed(1)} MB = ${(upgrade.stored / n / 1e3).toFixed(0)} kB per photo`} |`);
+  }
   if (later) {
     console.log(`| then ${more} more photos: drop to the first sorted | ${later.firstS?.toFixed(1) ?? 'n/a'} s |`);
     console.log(`| then ${more} more photos: sorted in | ${later.addS.toFixed(1)} s (${(more / later.addS).toFixed(1)} photos/s) |`);

@@ -10,7 +10,7 @@ use crate::people::book::{Book, Counters, Dirty, FaceKey, FaceState, Person};
 use crate::people::cluster::PhotoId;
 use crate::people::edit::Edit;
 use crate::people::pack::PackedPerson;
-use crate::web::js::{blob, describe};
+use crate::web::js::{blob, describe, measure_since, now_ms};
 use crate::wire::worker::PhotoReport;
 use js_sys::{Array, Reflect};
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
@@ -59,6 +59,8 @@ const BLOBS_APART: &str = "blobs apart";
 /// Older records copied per transaction, so that the Blobs read stay few at
 /// any one time.
 const MOVE_BATCH: usize = 200;
+/// Older records not moved that opening names one by one (the rest are counted).
+const UNMOVED_NAMED: usize = 10;
 /// Where records of [`OLDER_PHOTOS`] keep their Blobs: the original file,
 /// and (versions 3 and 4) the [`Previews`].
 const FILE_FIELD: &str = "file";
@@ -271,6 +273,9 @@ impl StoredPhoto {
 #[derive(Clone)]
 pub struct Store {
     db: Rc<Connection>,
+    /// Why the records of an older version could not all be moved on
+    /// opening, if so (see [`Store::move_blobs`]).
+    unmoved: Option<StorageError>,
 }
 
 /// Reads originals and previews for as long as the library's [`Store`] is
@@ -371,14 +376,13 @@ impl Store {
             .build()
             .await
             .map_err(StorageError::from)?;
-        let store = Store {
+        let mut store = Store {
             db: Rc::new(Connection(Some(db))),
+            unmoved: None,
         };
-        // Not fatal: the older records stay as they were, opening names the
-        // photos not moved, and the next opening tries again.
-        if let Err(e) = store.move_blobs().await {
-            web_sys::console::warn_1(&format!("older photo records not moved: {e}").into());
-        }
+        // Not fatal: the older records stay as they were, loading names the
+        // photos not moved and why, and the next opening tries again.
+        store.unmoved = store.move_blobs().await.err();
         Ok(store)
     }
 
@@ -407,6 +411,7 @@ impl Store {
         if older.is_empty() {
             return Ok(());
         }
+        let since = now_ms();
         let moved: HashSet<String> = tx
             .store(PHOTOS)?
             .get_all_keys(None, None)
@@ -466,7 +471,10 @@ impl Store {
             },
         )
         .await?;
-        finish(tx).await
+        finish(tx).await?;
+        // For the developer tools' timeline, and the library benchmark.
+        measure_since("facesort: library upgraded", since);
+        Ok(())
     }
 
     /// Every stored photo's record, in order of arrival, the paths of
@@ -585,13 +593,32 @@ impl Store {
                 _ => damaged.push(name),
             }
         }
-        // Older records not moved ([`Store::move_blobs`] skips damaged ones,
-        // and tries the rest again on the next opening).
-        let unmoved = older.difference(&recorded).count();
-        if unmoved > 0 {
-            damaged.push(format!(
-                "{unmoved} photo record(s) saved by an older version of Facesort"
-            ));
+        // Older records not moved: damaged ones (skipped for good), or all
+        // those left when moving failed (tried again on the next opening).
+        let unmoved: Vec<&String> = older.difference(&recorded).collect();
+        if !unmoved.is_empty() {
+            let store = tx.store(OLDER_PHOTOS)?;
+            // A few by name; reading them all would hold their Blobs.
+            for hash in unmoved.iter().take(UNMOVED_NAMED) {
+                let name = store
+                    .get(JsValue::from_str(hash))
+                    .await?
+                    .and_then(|row| Reflect::get(&row, &"name".into()).ok())
+                    .and_then(|n| n.as_string())
+                    .unwrap_or_else(|| "a photo without a name".into());
+                damaged.push(name);
+            }
+            if unmoved.len() > UNMOVED_NAMED {
+                damaged.push(format!(
+                    "{} more photo(s) saved by an older version of Facesort",
+                    unmoved.len() - UNMOVED_NAMED
+                ));
+            }
+            if let Some(why) = &self.unmoved {
+                damaged.push(format!(
+                    "(saved by an older version of Facesort, they could not be moved to this version's records: {why}; this is tried again on the next opening)"
+                ));
+            }
         }
         photos.sort_by_key(|p| p.seq);
         let mut pending: Vec<String> = pending.into_iter().map(|p| p.path).collect();
@@ -610,57 +637,44 @@ impl Store {
     /// transaction: a crash leaves the old state or the new, never a mix.
     pub async fn commit(&self, dirty: &Dirty) -> Result<(), StorageError> {
         let tx = self.writing(&[PEOPLE, FACES, EDITS, META])?;
-        let people = tx.store(PEOPLE).map_err(StorageError::from)?;
-        for (id, person) in &dirty.people {
-            match person {
-                Some(p) => put(&people, p).await?,
-                None => people
-                    .delete(JsValue::from_f64(id.0 as f64))
-                    .await
-                    .map_err(StorageError::from)?,
+        let written = async {
+            let people = tx.store(PEOPLE)?;
+            for (id, person) in &dirty.people {
+                match person {
+                    Some(p) => put(&people, p).await?,
+                    None => people.delete(JsValue::from_f64(id.0 as f64)).await?,
+                }
             }
-        }
-        let faces = tx.store(FACES).map_err(StorageError::from)?;
-        for (face, state) in &dirty.faces {
-            let key = face_key(*face);
-            match state {
-                Some(state) => {
-                    put(
-                        &faces,
-                        &FaceRecord {
+            let faces = tx.store(FACES)?;
+            for (face, state) in &dirty.faces {
+                let key = face_key(*face);
+                match state {
+                    Some(state) => {
+                        let record = FaceRecord {
                             key,
                             face: *face,
                             state: state.clone(),
-                        },
-                    )
-                    .await?
+                        };
+                        put(&faces, &record).await?
+                    }
+                    None => faces.delete(JsValue::from_str(&key)).await?,
                 }
-                None => faces
-                    .delete(JsValue::from_str(&key))
-                    .await
-                    .map_err(StorageError::from)?,
             }
-        }
-        let edits = tx.store(EDITS).map_err(StorageError::from)?;
-        for seq in &dirty.edits_deleted {
-            edits
-                .delete(JsValue::from_f64(*seq as f64))
-                .await
-                .map_err(StorageError::from)?;
-        }
-        for edit in &dirty.edits_written {
-            put(&edits, edit).await?;
-        }
-        put(
-            &tx.store(META).map_err(StorageError::from)?,
-            &MetaRecord {
+            let edits = tx.store(EDITS)?;
+            for seq in &dirty.edits_deleted {
+                edits.delete(JsValue::from_f64(*seq as f64)).await?;
+            }
+            for edit in &dirty.edits_written {
+                put(&edits, edit).await?;
+            }
+            let counters = MetaRecord {
                 name: COUNTERS.into(),
                 counters: Some(dirty.counters.clone()),
-            },
-        )
-        .await?;
-        finish(tx).await?;
-        Ok(())
+            };
+            put(&tx.store(META)?, &counters).await
+        }
+        .await;
+        commit_or_abort(tx, written).await
     }
 
     /// Stores sorted photos and forgets them as pending, in one transaction:
@@ -688,11 +702,15 @@ impl Store {
     /// name imported again replaces its faces), in one transaction.
     pub async fn save_known(&self, people: &[PackedPerson]) -> Result<(), StorageError> {
         let tx = self.writing(&[KNOWN])?;
-        let store = tx.store(KNOWN).map_err(StorageError::from)?;
-        for person in people {
-            put(&store, person).await?;
+        let written = async {
+            let store = tx.store(KNOWN)?;
+            for person in people {
+                put(&store, person).await?;
+            }
+            Ok(())
         }
-        finish(tx).await
+        .await;
+        commit_or_abort(tx, written).await
     }
 
     /// Keeps a picked folder's handle, so its photos' originals can be read
@@ -716,13 +734,15 @@ impl Store {
 
     pub async fn add_pending(&self, paths: &[String]) -> Result<(), StorageError> {
         let tx = self.writing(&[PENDING])?;
-        let store = tx.store(PENDING).map_err(StorageError::from)?;
-        for path in paths {
-            let value = serde_wasm_bindgen::to_value(&Pending { path: path.clone() })?;
-            store.put(&value, None).await.map_err(StorageError::from)?;
+        let written = async {
+            let store = tx.store(PENDING)?;
+            for path in paths {
+                put(&store, &Pending { path: path.clone() }).await?;
+            }
+            Ok(())
         }
-        finish(tx).await?;
-        Ok(())
+        .await;
+        commit_or_abort(tx, written).await
     }
 
     pub async fn forget_pending(&self, path: &str) -> Result<(), StorageError> {
