@@ -154,8 +154,7 @@ mod services {
     use facesort::web::services::library::{EditNote, Library, Settings};
     use facesort::web::services::pool::Inbox;
     use facesort::web::services::store::{
-        crop_key, thumb_key, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store,
-        StoredPhoto,
+        FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store, StoredPhoto,
     };
     use facesort::web::services::views::Phase;
     use facesort::wire::grouping::GroupingError;
@@ -381,17 +380,17 @@ mod services {
         // The shelf does not keep the library open, and says so once it is closed.
         store.close();
         assert!(matches!(
-            shelf.preview(&thumb_key(&photo.hash)).await,
+            shelf.preview(&photo.hash, None).await,
             Err(StorageError::Closed)
         ));
     }
 
     /// The thumbnail and crops stored for `hash` are `report`'s JPEGs.
     async fn assert_previews(shelf: &Shelf, hash: &str, report: &PhotoReport) {
-        let thumb = shelf.preview(&thumb_key(hash)).await.unwrap();
+        let thumb = shelf.preview(hash, None).await.unwrap();
         assert_eq!(thumb.size(), report.thumbnail_jpeg.len() as f64);
         for (i, face) in report.faces.iter().enumerate() {
-            let crop = shelf.preview(&crop_key(hash, i)).await.unwrap();
+            let crop = shelf.preview(hash, Some(i)).await.unwrap();
             assert_eq!(crop.size(), face.crop_jpeg.len() as f64);
         }
     }

@@ -137,12 +137,12 @@ struct MetaRecord {
 }
 
 /// The key of a photo's thumbnail in [`PREVIEWS`].
-pub fn thumb_key(hash: &str) -> String {
+fn thumb_key(hash: &str) -> String {
     format!("{hash}/thumb")
 }
 
 /// The key of a photo's face crop in [`PREVIEWS`], `index` in face order.
-pub fn crop_key(hash: &str, index: usize) -> String {
+fn crop_key(hash: &str, index: usize) -> String {
     format!("{hash}/face{index}")
 }
 
@@ -206,14 +206,15 @@ struct PhotoRecord<'a> {
     hash: &'a str,
     value: JsValue,
     copy: Option<&'a web_sys::Blob>,
-    previews: &'a Previews,
+    /// `None` for a record of schema 3 or 4, which keeps its own.
+    previews: Option<&'a Previews>,
 }
 
 impl<'a> PhotoRecord<'a> {
     fn new(
         stored: &'a StoredPhoto,
         copy: Option<&'a web_sys::Blob>,
-        previews: &'a Previews,
+        previews: Option<&'a Previews>,
     ) -> Result<Self, StorageError> {
         Ok(PhotoRecord {
             hash: &stored.hash,
@@ -232,11 +233,14 @@ impl<'a> PhotoRecord<'a> {
                 .put(copy, Some(&JsValue::from_str(self.hash)))
                 .await?;
         }
+        let Some(previews) = self.previews else {
+            return Ok(());
+        };
         let shelf = tx.store(PREVIEWS)?;
         shelf
-            .put(&self.previews.thumb, Some(&thumb_key(self.hash).into()))
+            .put(&previews.thumb, Some(&thumb_key(self.hash).into()))
             .await?;
-        for (i, crop) in self.previews.crops.iter().enumerate() {
+        for (i, crop) in previews.crops.iter().enumerate() {
             shelf
                 .put(crop, Some(&crop_key(self.hash, i).into()))
                 .await?;
@@ -310,16 +314,39 @@ impl Shelf {
             .ok_or(StorageError::Missing)
     }
 
-    /// A thumbnail or face crop, by [`thumb_key`] or [`crop_key`].
-    pub async fn preview(&self, key: &str) -> Result<web_sys::Blob, StorageError> {
+    /// The thumbnail of the photo `hash`, or its crop of `face`: in their
+    /// own store, or in the photo's record of schema 3 or 4 (which keeps
+    /// its previews, see [`Store::move_blobs`]).
+    pub async fn preview(
+        &self,
+        hash: &str,
+        face: Option<usize>,
+    ) -> Result<web_sys::Blob, StorageError> {
+        let key = match face {
+            None => thumb_key(hash),
+            Some(i) => crop_key(hash, i),
+        };
         let db = self.connection()?;
         let tx = db
             .rexie()?
-            .transaction(&[PREVIEWS], TransactionMode::ReadOnly)?;
-        tx.store(PREVIEWS)?
-            .get(JsValue::from_str(key))
+            .transaction(&[PREVIEWS, OLDER_PHOTOS], TransactionMode::ReadOnly)?;
+        if let Some(preview) = tx.store(PREVIEWS)?.get(JsValue::from_str(&key)).await? {
+            return preview.dyn_into().map_err(|_| StorageError::Missing);
+        }
+        let row = tx
+            .store(OLDER_PHOTOS)?
+            .get(JsValue::from_str(hash))
             .await?
-            .and_then(|v| v.dyn_into::<web_sys::Blob>().ok())
+            .ok_or(StorageError::Missing)?;
+        let preview = match face {
+            None => Reflect::get(&row, &THUMB_FIELD.into()).ok(),
+            Some(i) => Reflect::get(&row, &CROPS_FIELD.into())
+                .ok()
+                .and_then(|crops| crops.dyn_into::<Array>().ok())
+                .map(|crops| crops.get(i as u32)),
+        };
+        preview
+            .and_then(|p| p.dyn_into::<web_sys::Blob>().ok())
             .ok_or(StorageError::Missing)
     }
 
@@ -444,14 +471,17 @@ impl Store {
                 if moved.contains(&photo.hash) || (file.is_none() && photo.in_folder.is_none()) {
                     continue;
                 }
-                // Records of version 1 and 2 held their previews' bytes.
+                // Records of schema 3 and 4 keep their previews as Blobs,
+                // read from there ([`Shelf::preview`]): copying them would
+                // store them twice. Those of 1 and 2 held their bytes.
                 let previews = Previews::in_record(&row, photo.report.faces.len())
-                    .unwrap_or_else(|| Previews::take(&mut photo.report));
+                    .is_none()
+                    .then(|| Previews::take(&mut photo.report));
                 photos.push((photo, previews));
             }
             let records = photos
                 .iter()
-                .map(|(photo, previews)| PhotoRecord::new(photo, None, previews))
+                .map(|(photo, previews)| PhotoRecord::new(photo, None, previews.as_ref()))
                 .collect::<Result<Vec<_>, _>>()?;
             let written = async {
                 for record in &records {
@@ -684,7 +714,7 @@ impl Store {
     pub async fn save(&self, photos: &[&NewPhoto]) -> Result<(), StorageError> {
         let records = photos
             .iter()
-            .map(|p| PhotoRecord::new(&p.stored, p.copy.as_ref(), &p.previews))
+            .map(|p| PhotoRecord::new(&p.stored, p.copy.as_ref(), Some(&p.previews)))
             .collect::<Result<Vec<_>, _>>()?;
         let tx = self.writing(&[PHOTOS, ORIGINALS, PREVIEWS, PENDING])?;
         let written = async {

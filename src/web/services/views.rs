@@ -2,7 +2,7 @@
 //! derived from records and the book. Only the library service writes them.
 
 use super::error::{PhotoError, StorageError};
-use super::store::{crop_key, thumb_key, FolderPath, Shelf};
+use super::store::{FolderPath, Shelf};
 use crate::face::embedding::Embedding;
 use crate::face::geometry::FaceBox;
 use crate::face::timing::StageTimings;
@@ -45,13 +45,7 @@ impl Preview {
     pub async fn image(&self) -> Result<web_sys::Blob, StorageError> {
         match self {
             Preview::Held(image) => Ok(image.clone()),
-            Preview::Kept { shelf, hash, face } => {
-                let key = match face {
-                    None => thumb_key(hash),
-                    Some(i) => crop_key(hash, *i),
-                };
-                shelf.preview(&key).await
-            }
+            Preview::Kept { shelf, hash, face } => shelf.preview(hash, *face).await,
         }
     }
 }
