@@ -439,13 +439,7 @@ impl Store {
             return Ok(());
         }
         let since = now_ms();
-        let moved: HashSet<String> = tx
-            .store(PHOTOS)?
-            .get_all_keys(None, None)
-            .await?
-            .into_iter()
-            .filter_map(|k| k.as_string())
-            .collect();
+        let moved = key_set(&tx.store(PHOTOS)?).await?;
         drop(tx);
         // Keys come sorted, so each batch is one key range.
         for batch in older.chunks(MOVE_BATCH) {
@@ -581,29 +575,13 @@ impl Store {
         }
         // Only the keys: reading the copies would cost the browser a handle
         // each. An older record that was moved holds its copy.
-        let keys = |store: &'static str| {
-            let tx = &tx;
-            async move {
-                Ok::<HashSet<String>, StorageError>(
-                    tx.store(store)?
-                        .get_all_keys(None, None)
-                        .await?
-                        .into_iter()
-                        .filter_map(|k| k.as_string())
-                        .collect(),
-                )
-            }
-        };
-        let older = keys(OLDER_PHOTOS).await?;
-        let mut copies = keys(ORIGINALS).await?;
+        let older = key_set(&tx.store(OLDER_PHOTOS)?).await?;
+        let mut copies = key_set(&tx.store(ORIGINALS)?).await?;
         copies.extend(older.iter().cloned());
         let mut recorded = HashSet::with_capacity(rows.len());
         let mut photos = Vec::with_capacity(rows.len());
         for row in rows {
-            let name = Reflect::get(&row, &"name".into())
-                .ok()
-                .and_then(|n| n.as_string())
-                .unwrap_or_else(|| "a photo without a name".into());
+            let name = row_name(&row);
             // A record with neither its copy nor a folder to find it in
             // cannot be downloaded again, and one with damaged faces cannot
             // be grouped: skip it rather than fail the library, and say so.
@@ -630,13 +608,8 @@ impl Store {
             let store = tx.store(OLDER_PHOTOS)?;
             // A few by name; reading them all would hold their Blobs.
             for hash in unmoved.iter().take(UNMOVED_NAMED) {
-                let name = store
-                    .get(JsValue::from_str(hash))
-                    .await?
-                    .and_then(|row| Reflect::get(&row, &"name".into()).ok())
-                    .and_then(|n| n.as_string())
-                    .unwrap_or_else(|| "a photo without a name".into());
-                damaged.push(name);
+                let row = store.get(JsValue::from_str(hash)).await?;
+                damaged.push(row_name(&row.unwrap_or_default()));
             }
             if unmoved.len() > UNMOVED_NAMED {
                 damaged.push(format!(
@@ -839,6 +812,24 @@ async fn read_all<T: serde::de::DeserializeOwned>(
         damaged.push(format!("{} record(s) of {store}", total - read.len()));
     }
     Ok(read)
+}
+
+/// Every key of a store whose keys are strings (photo hashes).
+async fn key_set(store: &rexie::Store) -> Result<HashSet<String>, StorageError> {
+    Ok(store
+        .get_all_keys(None, None)
+        .await?
+        .into_iter()
+        .filter_map(|k| k.as_string())
+        .collect())
+}
+
+/// A photo record's file name, to name it when it cannot be shown.
+fn row_name(row: &JsValue) -> String {
+    Reflect::get(row, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .unwrap_or_else(|| "a photo without a name".into())
 }
 
 /// Removes a file from the pending list within the caller's transaction.
