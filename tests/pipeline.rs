@@ -259,3 +259,42 @@ fn a_large_jpeg_is_searched_small_and_embedded_at_the_size_its_faces_need() {
         assert!(d < 0.2, "eyes {eyes} px: the two embeddings are {d} apart");
     }
 }
+
+#[test]
+fn yunet_gives_the_same_outputs_with_its_pools_replaced() {
+    use facesort::pipeline::max_pool::replace_halving_pools;
+    use tract_onnx::prelude::*;
+    let file = models_dir().join(&facesort::pipeline::models::manifest().detector.file);
+    let mut model = tract_onnx::onnx()
+        .with_ignore_output_shapes(true)
+        .with_ignore_value_info(true)
+        .model_for_path(file)
+        .unwrap();
+    let shape = [1, 3, 96, 128];
+    model.set_input_fact(0, f32::fact(shape).into()).unwrap();
+    let model = model.into_typed().unwrap().into_decluttered().unwrap();
+    let mut replaced = model.clone();
+    // YuNet halves its feature maps four times.
+    assert_eq!(replace_halving_pools(&mut replaced).unwrap(), 4);
+    let portrait = image::load_from_memory(&photo_bytes("eileen_collins_nasa.png"))
+        .unwrap()
+        .resize_exact(128, 96, image::imageops::FilterType::Triangle)
+        .to_rgb8();
+    let input: Tensor = tract_ndarray::Array4::from_shape_fn(shape, |(_, c, y, x)| {
+        portrait.get_pixel(x as u32, y as u32)[2 - c] as f32
+    })
+    .into();
+    let run = |m: TypedModel| {
+        m.into_optimized()
+            .unwrap()
+            .into_runnable()
+            .unwrap()
+            .run(tvec!(input.clone().into_tvalue()))
+            .unwrap()
+    };
+    let (theirs, ours) = (run(model), run(replaced));
+    assert_eq!(theirs.len(), ours.len());
+    for (a, b) in theirs.iter().zip(&ours) {
+        assert_eq!(a, b);
+    }
+}

@@ -13,6 +13,7 @@
 //! built on first use (~30 ms) and cached.
 
 use crate::face::geometry::{DetectedFace, Point};
+use crate::pipeline::max_pool::replace_halving_pools;
 use crate::pipeline::models::ModelError;
 use crate::pipeline::nms::non_max_suppression;
 use crate::pipeline::yunet::{decode_stride, StrideOutputs, STRIDES};
@@ -118,7 +119,10 @@ impl Detector {
         let plan = self
             .model
             .set_symbols(&subs)
-            .and_then(|m| m.into_optimized())
+            .and_then(|mut m| {
+                replace_halving_pools(&mut m)?;
+                m.into_optimized()
+            })
             .and_then(|m| m.into_runnable())
             .map_err(|e| ModelError::Run {
                 model: MODEL,
