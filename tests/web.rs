@@ -154,7 +154,7 @@ mod services {
     use facesort::web::services::library::{EditNote, Library, Settings};
     use facesort::web::services::pool::Inbox;
     use facesort::web::services::store::{
-        FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store, StoredPhoto,
+        FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store, StoredPhoto, Upgrade,
     };
     use facesort::web::services::views::Phase;
     use facesort::wire::grouping::GroupingError;
@@ -467,7 +467,15 @@ mod services {
         let lost = stored(952, "lost-old.jpg", vec![0.1; 128]);
         put_older_record(&serde_wasm_bindgen::to_value(&lost).unwrap()).await;
 
-        let store = Store::open().await.unwrap();
+        let told = std::cell::RefCell::new(Vec::new());
+        let store = Store::open_telling(|u| told.borrow_mut().push(u))
+            .await
+            .unwrap();
+        // Said from the start, and to the end (the record not moved counts as done).
+        assert_eq!(
+            told.take(),
+            vec![Upgrade { done: 0, of: 3 }, Upgrade { done: 3, of: 3 }]
+        );
         let loaded = store.load().await.unwrap();
         assert!(!loaded.photos.iter().any(|p| p.seq == lost.seq));
         assert!(loaded.damaged.contains(&lost.name), "{:?}", loaded.damaged);
@@ -484,8 +492,12 @@ mod services {
             assert_previews(&shelf, &photo.hash, &photo.report).await;
         }
         store.close();
-        // Opened again: nothing moved twice, and the record left behind is still named.
-        let store = Store::open().await.unwrap();
+        // Opened again: nothing moved twice, nor said to be, and the record
+        // left behind is still named.
+        let store = Store::open_telling(|u| told.borrow_mut().push(u))
+            .await
+            .unwrap();
+        assert_eq!(told.take(), vec![]);
         let again = store.load().await.unwrap();
         for seq in [four.seq, two.seq] {
             assert_eq!(again.photos.iter().filter(|p| p.seq == seq).count(), 1);
@@ -501,6 +513,7 @@ mod services {
         owner.set();
         let library = Library::start(Settings::default());
         until(|| library.phase().get_untracked() == Phase::Done).await;
+        assert_eq!(library.opening().get_untracked(), None);
         // The sound photo is back with its person; the damaged one is named.
         assert_eq!(library.photos().with_untracked(|p| p.len()), 1);
         // The two saved together are no longer pending; the third still is.

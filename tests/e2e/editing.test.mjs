@@ -211,9 +211,21 @@ test('a version-1 library (before people were stored) opens with the same people
     });
     assert.deepEqual(kept, { photos: 3, stores: ['pending', 'photos'] });
 
+    // Every text the opening note shows, as the page shows it.
+    await page.addInitScript(() => {
+      window.openingNotes = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="opening-note"]')?.textContent;
+        if (text && window.openingNotes.at(-1) !== text) window.openingNotes.push(text);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
     await page.goto(app.url);
     await waitForDone(page);
     assert.deepEqual((await readPeople(page)).map((p) => p.label), before, 'the people changed in the upgrade');
+    const notes = await page.evaluate(() => window.openingNotes);
+    assert.ok(notes.includes('Updating your library for this version of Facesort: 3 of 3 photos done…'),
+      `the upgrade was not shown: ${JSON.stringify(notes)}`);
+    assert.equal(await page.getByTestId('opening-note').count(), 0, 'the opening note stayed');
     const stores = await page.evaluate(async () => {
       const db = await new Promise((ok) => { const r = indexedDB.open('facesort'); r.onsuccess = () => ok(r.result); });
       const names = [db.version, ...db.objectStoreNames];

@@ -17,8 +17,8 @@ use super::store::{
 };
 use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
-    group_people, FailedFile, KeptFace, NameTaken, NamedOtherwise, Original, PackNote, PersonView,
-    Phase, Photo, Progress, Recognition,
+    group_people, FailedFile, KeptFace, NameTaken, NamedOtherwise, Opening, Original, PackNote,
+    PersonView, Phase, Photo, Progress, Recognition,
 };
 use super::views::{FaceView, PhotoView, Preview};
 use crate::face::detection::DetectorConfig;
@@ -188,6 +188,7 @@ pub struct Library {
     people: Memo<Vec<PersonView>>,
     progress: ReadSignal<Progress>,
     phase: ReadSignal<Phase>,
+    opening: ReadSignal<Option<Opening>>,
     problem: ReadSignal<Option<Problem>>,
     note: ReadSignal<Option<EditNote>>,
     pack: ReadSignal<Option<PackNote>>,
@@ -205,6 +206,7 @@ struct Outputs {
     book: RwSignal<Book>,
     progress: RwSignal<Progress>,
     phase: RwSignal<Phase>,
+    opening: RwSignal<Option<Opening>>,
     problem: RwSignal<Option<Problem>>,
     note: RwSignal<Option<EditNote>>,
     pack: RwSignal<Option<PackNote>>,
@@ -221,6 +223,7 @@ impl Library {
             book: RwSignal::new(Book::default()),
             progress: RwSignal::new(Progress::default()),
             phase: RwSignal::new(Phase::Idle),
+            opening: RwSignal::new(Some(Opening::Reading)),
             problem: RwSignal::new(None),
             note: RwSignal::new(None),
             pack: RwSignal::new(None),
@@ -236,6 +239,7 @@ impl Library {
             people: Memo::new(move |_| photos.with(|p| book.with(|b| group_people(p, b)))),
             progress: out.progress.read_only(),
             phase: out.phase.read_only(),
+            opening: out.opening.read_only(),
             problem: out.problem.read_only(),
             note: out.note.read_only(),
             pack: out.pack.read_only(),
@@ -272,6 +276,10 @@ impl Library {
     }
     pub fn phase(&self) -> ReadSignal<Phase> {
         self.phase
+    }
+    /// `Some` until the saved library is shown (or could not be opened).
+    pub fn opening(&self) -> ReadSignal<Option<Opening>> {
+        self.opening
     }
     pub fn problem(&self) -> ReadSignal<Option<Problem>> {
         self.problem
@@ -632,11 +640,17 @@ impl Service {
         self.tabs.tell(&TabMessage::Opening {
             schema: SCHEMA_VERSION,
         });
-        match Store::open().await {
+        let opening = self.out.opening;
+        let upgrading = move |upgrade| opening.set(Some(Opening::Upgrading(upgrade)));
+        match Store::open_telling(upgrading).await {
             Ok(store) => self.store = Some(store),
-            Err(e) => return self.out.problem.set(Some(Problem::Open(e))),
+            Err(e) => {
+                opening.set(None);
+                return self.out.problem.set(Some(Problem::Open(e)));
+            }
         };
         self.load(true).await;
+        opening.set(None);
     }
 
     /// Reads the library into the page, replacing what it showed. On opening,

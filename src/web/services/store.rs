@@ -272,6 +272,13 @@ impl StoredPhoto {
     }
 }
 
+/// How far opening has got in upgrading an older version's photo records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Upgrade {
+    pub done: usize,
+    pub of: usize,
+}
+
 /// The IndexedDB database of one library. Cloned handles share one
 /// connection, so photos' saves can run beside the service's other work.
 #[derive(Clone)]
@@ -387,6 +394,13 @@ pub struct NewPhoto {
 
 impl Store {
     pub async fn open() -> Result<Store, StorageError> {
+        Store::open_telling(|_| {}).await
+    }
+
+    /// Opens the library, telling `upgrading` how far the upgrade of an
+    /// older version's records has got after each batch (about 1 ms per
+    /// photo: some seconds for a large library, once).
+    pub async fn open_telling(upgrading: impl Fn(Upgrade)) -> Result<Store, StorageError> {
         let db = Rexie::builder(DB_NAME)
             .version(SCHEMA_VERSION)
             .add_object_store(ObjectStore::new(PHOTOS).key_path("hash"))
@@ -409,7 +423,7 @@ impl Store {
         };
         // Not fatal: the older records stay as they were, loading names the
         // photos not moved and why, and the next opening tries again.
-        store.unmoved = store.move_blobs().await.err();
+        store.unmoved = store.move_blobs(upgrading).await.err();
         Ok(store)
     }
 
@@ -421,7 +435,7 @@ impl Store {
     /// Gives each record of [`OLDER_PHOTOS`] its version 5 record and
     /// previews, [`MOVE_BATCH`] records per transaction: an interrupted copy
     /// resumes on the next opening, and no photo is ever half copied.
-    async fn move_blobs(&self) -> Result<(), StorageError> {
+    async fn move_blobs(&self, upgrading: impl Fn(Upgrade)) -> Result<(), StorageError> {
         let tx = self
             .db()?
             .transaction(&[META, OLDER_PHOTOS, PHOTOS], TransactionMode::ReadOnly)?;
@@ -441,6 +455,11 @@ impl Store {
         let since = now_ms();
         let moved = key_set(&tx.store(PHOTOS)?).await?;
         drop(tx);
+        let mut upgrade = Upgrade {
+            done: 0,
+            of: older.len(),
+        };
+        upgrading(upgrade);
         // Keys come sorted, so each batch is one key range.
         for batch in older.chunks(MOVE_BATCH) {
             let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
@@ -485,6 +504,8 @@ impl Store {
             }
             .await;
             commit_or_abort(tx, written).await?;
+            upgrade.done += batch.len();
+            upgrading(upgrade);
         }
         let tx = self.writing(&[META])?;
         put(

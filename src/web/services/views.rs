@@ -2,7 +2,7 @@
 //! derived from records and the book. Only the library service writes them.
 
 use super::error::{PhotoError, StorageError};
-use super::store::{FolderPath, Shelf};
+use super::store::{FolderPath, Shelf, Upgrade};
 use crate::face::embedding::Embedding;
 use crate::face::geometry::FaceBox;
 use crate::face::timing::StageTimings;
@@ -144,6 +144,14 @@ impl Progress {
     pub fn sorted(&self) -> usize {
         self.done - self.failed.len() - self.duplicates
     }
+}
+
+/// What the page is doing with the saved library before it can show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opening {
+    Reading,
+    /// Moving an older version's records to this version's, once.
+    Upgrading(Upgrade),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

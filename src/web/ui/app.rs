@@ -84,6 +84,7 @@ fn App() -> impl IntoView {
         </header>
         <main>
             <import::Importer />
+            <progress::OpeningNote />
             <import::PendingNote />
             <progress::ProgressPanel />
             <exports::ExportBar />

@@ -3,7 +3,7 @@
 
 use super::context::use_app;
 use super::words::photo_count;
-use crate::web::services::views::Phase;
+use crate::web::services::views::{Opening, Phase};
 use leptos::prelude::*;
 
 #[component]
@@ -146,6 +146,30 @@ pub fn ProgressPanel() -> impl IntoView {
                     </ul>
                 </Show>
             </section>
+        </Show>
+    }
+}
+
+/// Says that the saved library is being read, or upgraded for this version
+/// (once, about a second per thousand photos), until it is shown.
+#[component]
+pub fn OpeningNote() -> impl IntoView {
+    let (library, _) = use_app();
+    let text = move || {
+        library.opening().get().map(|opening| match opening {
+            Opening::Reading => "Opening your library…".to_string(),
+            Opening::Upgrading(u) => format!(
+                "Updating your library for this version of Facesort: {} of {} done…",
+                u.done,
+                photo_count(u.of)
+            ),
+        })
+    };
+    view! {
+        <Show when=move || text().is_some()>
+            <p class="note" role="status" aria-live="polite" data-testid="opening-note">
+                {text}
+            </p>
         </Show>
     }
 }
