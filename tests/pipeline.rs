@@ -270,9 +270,21 @@ fn yunet_gives_the_same_outputs_with_its_pools_replaced() {
         .with_ignore_value_info(true)
         .model_for_path(file)
         .unwrap();
+    // As the detector does: a graph of any size, then given one.
+    let (h, w) = (model.symbols.sym("H"), model.symbols.sym("W"));
+    let any_size = f32::fact([1.to_dim(), 3.to_dim(), h.clone().into(), w.clone().into()]);
+    model.set_input_fact(0, any_size.into()).unwrap();
     let shape = [1, 3, 96, 128];
-    model.set_input_fact(0, f32::fact(shape).into()).unwrap();
-    let model = model.into_typed().unwrap().into_decluttered().unwrap();
+    let model = model
+        .into_typed()
+        .and_then(|m| m.into_decluttered())
+        .and_then(|m| {
+            m.set_symbols(&std::collections::HashMap::from([
+                (h, shape[2].to_dim()),
+                (w, shape[3].to_dim()),
+            ]))
+        })
+        .unwrap();
     let mut replaced = model.clone();
     // YuNet halves its feature maps four times.
     assert_eq!(replace_halving_pools(&mut replaced).unwrap(), 4);

@@ -225,7 +225,7 @@ test('a version-1 library (before people were stored) opens with the same people
     const notes = await page.evaluate(() => window.openingNotes);
     assert.ok(notes.includes('Updating your library for this version of Facesort: 3 of 3 photos done…'),
       `the upgrade was not shown: ${JSON.stringify(notes)}`);
-    assert.equal(await page.getByTestId('opening-note').count(), 0, 'the opening note stayed');
+    assert.equal(await page.getByTestId('opening-note').textContent(), '', 'the opening note stayed');
     const stores = await page.evaluate(async () => {
       const db = await new Promise((ok) => { const r = indexedDB.open('facesort'); r.onsuccess = () => ok(r.result); });
       const names = [db.version, ...db.objectStoreNames];

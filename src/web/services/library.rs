@@ -13,7 +13,7 @@ use super::import::PickedFile;
 use super::pool::{default_size, read_file, WorkerPool};
 use super::store::{
     storage_summary, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store,
-    StoredPhoto, SCHEMA_VERSION,
+    StoredPhoto, Upgrade, SCHEMA_VERSION,
 };
 use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
@@ -641,9 +641,21 @@ impl Service {
             schema: SCHEMA_VERSION,
         });
         let opening = self.out.opening;
-        let upgrading = move |upgrade| opening.set(Some(Opening::Upgrading(upgrade)));
+        // At most once a second (and at the start and end): the line is read
+        // out by screen readers, and batches end every ~0.2 s.
+        let said = Cell::new(f64::NEG_INFINITY);
+        let upgrading = move |upgrade: Upgrade| {
+            let now = now_ms();
+            if upgrade.done == 0 || upgrade.done == upgrade.of || now - said.get() >= 1000.0 {
+                said.set(now);
+                opening.set(Some(Opening::Upgrading(upgrade)));
+            }
+        };
         match Store::open_telling(upgrading).await {
-            Ok(store) => self.store = Some(store),
+            Ok(store) => {
+                self.store = Some(store);
+                opening.set(Some(Opening::Reading));
+            }
             Err(e) => {
                 opening.set(None);
                 return self.out.problem.set(Some(Problem::Open(e)));

@@ -165,11 +165,11 @@ pub fn OpeningNote() -> impl IntoView {
             ),
         })
     };
+    // Always on the page, empty when there is nothing to say: screen readers
+    // announce changes to a live region, not one that arrives already filled.
     view! {
-        <Show when=move || text().is_some()>
-            <p class="note" role="status" aria-live="polite" data-testid="opening-note">
-                {text}
-            </p>
-        </Show>
+        <p class="note opening" role="status" data-testid="opening-note">
+            {text}
+        </p>
     }
 }
