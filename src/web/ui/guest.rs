@@ -4,6 +4,7 @@
 //! photos they are in, best match first, with the threshold Find uses. The
 //! selfie is analysed on this device; nothing is sent anywhere.
 
+use super::preview::object_url;
 use crate::face::embedding::Embedding;
 use crate::people::search::{Match, DEFAULT_MIN_SIMILARITY};
 use crate::web::js::blob;
@@ -13,8 +14,6 @@ use crate::web::services::import::accept_attribute;
 use crate::wire::gallery::{GalleryHeader, GuestIndex, GuestPhoto, Sealed};
 use leptos::ev;
 use leptos::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 /// Where the guest is, for `<body data-state>` (tests wait on it).
 #[derive(Clone, Debug, PartialEq)]
@@ -366,31 +365,11 @@ fn Results(
 /// A sealed image, opened when shown; its object URL is let go with it.
 #[component]
 fn SealedImage(sealed: Sealed, alt: String) -> impl IntoView {
-    let url = RwSignal::new(None::<String>);
-    // Opening may finish after the image left the page: its URL is then let
-    // go at once rather than never.
-    let gone = Arc::new(AtomicBool::new(false));
-    let gone_later = gone.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(bytes) = gallery::open_file(&sealed).await {
-            let image = blob(&bytes, "image/jpeg");
-            let Ok(u) = web_sys::Url::create_object_url_with_blob(&image) else {
-                return;
-            };
-            if gone_later.load(Ordering::Relaxed) {
-                let _ = web_sys::Url::revoke_object_url(&u);
-            } else {
-                url.set(Some(u));
-            }
-        }
+    let url = object_url(async move {
+        let bytes = gallery::open_file(&sealed).await.ok()?;
+        Some(blob(&bytes, "image/jpeg"))
     });
-    on_cleanup(move || {
-        gone.store(true, Ordering::Relaxed);
-        if let Some(u) = url.try_get_untracked().flatten() {
-            let _ = web_sys::Url::revoke_object_url(&u);
-        }
-    });
-    view! { <img src=move || url.get() alt=alt /> }
+    view! { <img src=url alt=alt /> }
 }
 
 #[component]
