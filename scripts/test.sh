@@ -20,6 +20,6 @@ CHROMEDRIVER="$(command -v chromedriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RU
 CHROMEDRIVER="$(command -v chromedriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --release --target wasm32-unknown-unknown --no-default-features --features worker --test browser_decode
 "$ROOT/scripts/build.sh"
-step "end-to-end tests in headless Chromium (tests/e2e)"
+step "end-to-end tests in headless Chromium and Firefox (tests/e2e)"
 node --test --test-concurrency=1 tests/e2e/
 step

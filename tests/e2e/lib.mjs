@@ -31,6 +31,16 @@ export function chromiumPath() {
   }
 }
 
+/** Debian's Firefox ESR, for firefox.test.mjs. */
+export function firefoxPath() {
+  if (process.env.FIREFOX_PATH) return process.env.FIREFOX_PATH;
+  try {
+    return execFileSync('sh', ['-c', 'command -v firefox-esr || command -v firefox'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('firefox-esr is not on PATH: run scripts/install-browser.sh (or set FIREFOX_PATH)');
+  }
+}
+
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
