@@ -577,3 +577,43 @@ mod services {
         owner.unset();
     }
 }
+
+/// "Find me": a reference removed while it is read must not pass its faces
+/// to the one added after it, so ids are never reused.
+#[wasm_bindgen_test]
+fn find_reference_ids_are_not_reused_after_a_removal() {
+    use facesort::web::ui::search::Search;
+    let mut search = Search::default();
+    let a = search.add(["a.jpg".to_string()]);
+    assert!(search.remove(a[0]).is_some());
+    let b = search.add(["b.jpg".to_string()]);
+    assert_ne!(a, b);
+    assert!(search.remove(a[0]).is_none());
+    assert_eq!(search.references.len(), 1);
+}
+
+/// The progress bar, count and speed are the run's own: a second batch
+/// added later in the same visit does not count the first.
+#[wasm_bindgen_test]
+fn progress_counts_the_run_it_shows() {
+    use facesort::web::services::error::PhotoError;
+    use facesort::web::services::views::{FailedFile, Progress};
+    let mut p = Progress::default();
+    p.start_run(0.0);
+    p.total = 10;
+    p.done = 10;
+    p.duplicates = 1;
+    p.failed.push(FailedFile {
+        path: "bad.jpg".into(),
+        error: PhotoError::Read("NotReadableError".into()),
+    });
+    assert_eq!((p.run_done(), p.run_total(), p.run_sorted()), (10, 10, 8));
+    p.start_run(60_000.0);
+    assert_eq!((p.run_done(), p.run_total(), p.run_sorted()), (0, 0, 0));
+    p.total += 3;
+    p.done += 2;
+    assert_eq!((p.run_done(), p.run_total(), p.run_sorted()), (2, 3, 2));
+    assert_eq!((p.started_ms, p.finished_ms), (60_000.0, None));
+    // The files that failed are still listed, from both runs.
+    assert_eq!(p.failed.len(), 1);
+}

@@ -87,6 +87,8 @@ impl PoolError {
 pub enum PhotoError {
     #[error("the browser could not read the file ({0})")]
     Read(String),
+    #[error("the browser could not read this folder ({0})")]
+    ReadFolder(String),
     #[error("its content could not be hashed ({0})")]
     Hash(String),
     #[error(transparent)]
@@ -106,7 +108,7 @@ pub enum DownloadError {
     Write(String),
     #[error("the folder could not be written ({0})")]
     Folder(String),
-    #[error("another export is still running; wait for it or cancel it")]
+    #[error("another export is under way; wait for it or cancel it")]
     Busy,
     #[error("{name} is no longer in the folder {folder} (moved, renamed or deleted)")]
     Missing { name: String, folder: String },
@@ -146,6 +148,8 @@ pub enum Problem {
         others: usize,
         error: StorageError,
     },
+    #[error("The folder {name} could not be noted in your library, so its photos were not added: {error}")]
+    KeepFolder { name: String, error: StorageError },
     /// Sorting stopped: nothing more fits. What was kept is complete.
     #[error("The browser's storage for this site is full, so sorting stopped: {} not added yet. Everything sorted before is kept. Free some space on this computer (or remove other sites' data), then try again.", if *held == 1 { "1 photo was".to_string() } else { format!("{held} photos were") })]
     Full { held: usize },
@@ -155,7 +159,7 @@ pub enum Problem {
     KeepBook(StorageError),
     #[error("Grouping faces failed: {0}")]
     Grouping(GroupingFailure),
-    #[error("The library could not be cleared: {0}")]
+    #[error("The library could not be cleared: {0}. Reload the page to go on.")]
     Clear(StorageError),
     #[error("The library is busy; try again when sorting has finished.")]
     Busy,

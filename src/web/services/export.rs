@@ -80,6 +80,20 @@ impl ExportState {
 pub struct Exports {
     status: RwSignal<Option<ExportStatus>>,
     cancel: StoredValue<bool>,
+    /// An export is being started: asking where to save, or for the service
+    /// worker to stream through, takes a while, and a second click meanwhile
+    /// must not start a second export under the same progress and Cancel.
+    starting: StoredValue<bool>,
+}
+
+/// The one export slot, claimed before anything is awaited; given back when
+/// dropped (the user closed the picker, or the export began).
+pub(super) struct Claim(StoredValue<bool>);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.0.set_value(false);
+    }
 }
 
 impl Default for Exports {
@@ -87,6 +101,7 @@ impl Default for Exports {
         Exports {
             status: RwSignal::new(None),
             cancel: StoredValue::new(false),
+            starting: StoredValue::new(false),
         }
     }
 }
@@ -100,12 +115,19 @@ impl Exports {
         self.cancel.set_value(true);
     }
 
-    pub(super) fn running(&self) -> bool {
-        self.status
-            .with_untracked(|s| s.as_ref().is_some_and(|s| s.state == ExportState::Running))
+    /// The export slot, unless another export runs or is being started.
+    pub(super) fn claim(&self) -> Option<Claim> {
+        let running = self
+            .status
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.state == ExportState::Running));
+        if running || self.starting.get_value() {
+            return None;
+        }
+        self.starting.set_value(true);
+        Some(Claim(self.starting))
     }
 
-    pub(super) fn begin(&self, kind: ExportKind, target: &str, total: usize) {
+    pub(super) fn begin(&self, claim: Claim, kind: ExportKind, target: &str, total: usize) {
         self.cancel.set_value(false);
         let number = self
             .status
@@ -122,6 +144,7 @@ impl Exports {
             kind,
             state: ExportState::Running,
         }));
+        drop(claim);
     }
 
     pub(super) fn advance(&self, bytes: u64, kept: bool) {
@@ -322,10 +345,10 @@ impl ZipExport {
         total: usize,
         ask_where: bool,
     ) -> Option<ZipExport> {
-        if exports.running() {
+        let Some(claim) = exports.claim() else {
             library.report(Problem::Download(DownloadError::Busy));
             return None;
-        }
+        };
         let sink = if ask_where && window_function("showSaveFilePicker").is_some() {
             match save_file_stream(&file_name).await {
                 Ok(Some((handle, stream))) => Sink::File(handle, stream),
@@ -338,7 +361,7 @@ impl ZipExport {
         } else {
             Sink::download(&file_name).await
         };
-        exports.begin(kind, &file_name, total);
+        exports.begin(claim, kind, &file_name, total);
         let outbox = Outbox::default();
         Some(ZipExport {
             zip: ZipStream::new(outbox.clone()),
@@ -612,10 +635,10 @@ pub async fn crops_zip(library: Library, exports: Exports, person: PersonView) {
 /// there from an earlier export (same name, same size) is left alone, so an
 /// export cancelled halfway finishes where it stopped.
 pub async fn save_into_folder(library: Library, exports: Exports) {
-    if exports.running() {
+    let Some(claim) = exports.claim() else {
         library.report(Problem::Download(DownloadError::Busy));
         return;
-    }
+    };
     let options = Object::new();
     let _ = Reflect::set(&options, &"mode".into(), &"readwrite".into());
     let _ = Reflect::set(&options, &"id".into(), &"facesort-export".into());
@@ -628,7 +651,7 @@ pub async fn save_into_folder(library: Library, exports: Exports) {
         }
     };
     let items = everything(library);
-    exports.begin(ExportKind::Folder, &root.name(), items.len());
+    exports.begin(claim, ExportKind::Folder, &root.name(), items.len());
     let folders = library.folders().get_untracked();
     match write_folder(exports, &folders, &root, items).await {
         Ok(true) => exports.end(ExportState::Done),

@@ -1,7 +1,9 @@
 //! Getting files in: the file and folder pickers and drag-and-drop (files or
 //! whole folders, read recursively).
 
+use super::error::PhotoError;
 use super::store::FolderPath;
+use super::views::FailedFile;
 use crate::web::js::{describe, pick, window_function};
 use futures::channel::oneshot;
 use js_sys::{Array, Reflect};
@@ -148,13 +150,32 @@ pub fn take_drop(transfer: &DataTransfer) -> Dropped {
     }
 }
 
+/// What a drop or a picked folder held: the files to add, and those (or
+/// the folders) the browser would not hand over, each with why; a cloud
+/// drive's placeholder not on the disk, say.
+#[derive(Default)]
+pub struct Picked {
+    pub files: Vec<PickedFile>,
+    pub unread: Vec<FailedFile>,
+}
+
+fn unread(path: String, error: PhotoError) -> FailedFile {
+    FailedFile { path, error }
+}
+
 /// Reads a drop, walking folders recursively; sorted by path.
-pub async fn read_drop(dropped: Dropped) -> Vec<PickedFile> {
+pub async fn read_drop(dropped: Dropped) -> Picked {
     let entries = match dropped {
-        Dropped::Files(files) => return files,
+        Dropped::Files(files) => {
+            return Picked {
+                files,
+                unread: Vec::new(),
+            }
+        }
         Dropped::Entries(entries) => entries,
     };
     let mut out = Vec::new();
+    let mut failed = Vec::new();
     let mut stack: Vec<(FileSystemEntry, String)> =
         entries.into_iter().map(|e| (e, String::new())).collect();
     while let Some((entry, prefix)) = stack.pop() {
@@ -162,9 +183,7 @@ pub async fn read_drop(dropped: Dropped) -> Vec<PickedFile> {
         if entry.is_directory() {
             match read_directory(&entry.unchecked_into()).await {
                 Ok(children) => stack.extend(children.into_iter().map(|c| (c, format!("{path}/")))),
-                Err(e) => {
-                    web_sys::console::warn_1(&format!("could not read folder {path}: {e}").into())
-                }
+                Err(e) => failed.push(unread(path, PhotoError::ReadFolder(e))),
             }
         } else {
             let entry: FileSystemFileEntry = entry.unchecked_into();
@@ -179,12 +198,16 @@ pub async fn read_drop(dropped: Dropped) -> Vec<PickedFile> {
                     path,
                     kept_in: None,
                 }),
-                Err(e) => web_sys::console::warn_1(&format!("could not read {path}: {e}").into()),
+                Err(e) => failed.push(unread(path, PhotoError::Read(e))),
             }
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    failed.sort_by(|a, b| a.path.cmp(&b.path));
+    Picked {
+        files: out,
+        unread: failed,
+    }
 }
 
 /// All entries of a folder: `readEntries` hands them out in batches until empty.
@@ -233,10 +256,16 @@ pub fn can_keep_originals_in_folder() -> bool {
     window_function("showDirectoryPicker").is_some()
 }
 
-/// A picked folder and every file in it (recursively), each with its path
-/// inside it, sorted; `None` when the user closed the picker.
-pub async fn pick_folder(
-) -> Result<Option<(FileSystemDirectoryHandle, Vec<(File, String)>)>, String> {
+/// A folder the user picked: every file in it (recursively), each with its
+/// path inside it, sorted, and those the browser would not hand over.
+pub struct PickedFolderFiles {
+    pub handle: FileSystemDirectoryHandle,
+    pub files: Vec<(File, String)>,
+    pub unread: Vec<FailedFile>,
+}
+
+/// The folder the user picks, read; `None` when they closed the picker.
+pub async fn pick_folder() -> Result<Option<PickedFolderFiles>, String> {
     let options = js_sys::Object::new();
     let _ = Reflect::set(&options, &"id".into(), &"facesort-photos".into());
     let Some(root) = pick("showDirectoryPicker", &options).await? else {
@@ -244,6 +273,7 @@ pub async fn pick_folder(
     };
     let root: FileSystemDirectoryHandle = root.unchecked_into();
     let mut files = Vec::new();
+    let mut failed = Vec::new();
     let mut stack = vec![(root.clone(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
         let entries = dir.values();
@@ -268,13 +298,16 @@ pub async fn pick_folder(
                 let handle: FileSystemFileHandle = handle.unchecked_into();
                 match JsFuture::from(handle.get_file()).await {
                     Ok(file) => files.push((file.unchecked_into(), path)),
-                    Err(e) => web_sys::console::warn_1(
-                        &format!("could not read {path}: {}", describe(&e)).into(),
-                    ),
+                    Err(e) => failed.push(unread(path, PhotoError::Read(describe(&e)))),
                 }
             }
         }
     }
     files.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(Some((root, files)))
+    failed.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Some(PickedFolderFiles {
+        handle: root,
+        files,
+        unread: failed,
+    }))
 }

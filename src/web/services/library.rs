@@ -9,7 +9,7 @@
 //! asked for before an edit is thrown away when it returns, and asked again.
 
 use super::error::{AskError, GroupingFailure, PhotoError, PoolError, Problem, StorageError};
-use super::import::PickedFile;
+use super::import::{Picked, PickedFile, PickedFolderFiles};
 use super::pool::{default_size, read_file, WorkerPool};
 use super::store::{
     storage_summary, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store,
@@ -97,11 +97,8 @@ impl Default for Settings {
 
 enum Command {
     Restore,
-    Add(Vec<PickedFile>),
-    AddFolder(
-        web_sys::FileSystemDirectoryHandle,
-        Vec<(web_sys::File, String)>,
-    ),
+    Add(Picked),
+    AddFolder(PickedFolderFiles),
     Cancel,
     Correct(Correction, oneshot::Sender<EditNote>),
     /// A people file's name and bytes.
@@ -174,7 +171,12 @@ enum Outcome {
         report: PhotoReport,
     },
     Duplicate,
-    Failed(PhotoError),
+    /// Not sorted; `claimed` is the content's hash if the photo had been
+    /// claimed for the library (given back, so adding it again tries again).
+    Failed {
+        error: PhotoError,
+        claimed: Option<String>,
+    },
     /// Cancelled before it started.
     Dropped,
 }
@@ -358,19 +360,23 @@ impl Library {
     }
 
     /// Adds a picked folder's photos, keeping their originals where they are.
-    pub fn add_folder(
-        &self,
-        handle: web_sys::FileSystemDirectoryHandle,
-        files: Vec<(web_sys::File, String)>,
-    ) {
-        self.send(Command::AddFolder(handle, files));
+    pub fn add_folder(&self, folder: PickedFolderFiles) {
+        self.send(Command::AddFolder(folder));
     }
 
     /// Adds files: photos join the run (starting one if none is going),
     /// anything else is reported as skipped.
     pub fn add(&self, files: Vec<PickedFile>) {
-        if !files.is_empty() {
-            self.send(Command::Add(files));
+        self.add_picked(Picked {
+            files,
+            unread: Vec::new(),
+        });
+    }
+
+    /// Adds what a drop held; the files it could not read are reported.
+    pub fn add_picked(&self, picked: Picked) {
+        if !picked.files.is_empty() || !picked.unread.is_empty() {
+            self.send(Command::Add(picked));
         }
     }
 
@@ -474,6 +480,10 @@ struct Service {
     tx: mpsc::UnboundedSender<Command>,
     settings: Settings,
     store: Option<Store>,
+    /// This tab let the library go (a newer Facesort opened it elsewhere, or
+    /// clearing it failed half-way), with what the page said: nothing more is
+    /// written, and edits and new photos are refused with it until a reload.
+    closed: Option<Problem>,
     hashes: HashMap<String, PhotoId>,
     next_id: u32,
     queue: Vec<PickedFile>,
@@ -537,6 +547,7 @@ impl Service {
             tx,
             settings,
             store: None,
+            closed: None,
             hashes: HashMap::new(),
             next_id: 0,
             queue: Vec::new(),
@@ -572,8 +583,8 @@ impl Service {
     async fn handle(&mut self, command: Command) {
         match command {
             Command::Restore => self.restore().await,
-            Command::Add(files) => self.add(files).await,
-            Command::AddFolder(handle, files) => self.add_folder(handle, files).await,
+            Command::Add(picked) => self.add(picked).await,
+            Command::AddFolder(folder) => self.add_folder(folder).await,
             Command::Cancel => self.out.progress.update(|p| p.cancelled = true),
             Command::Correct(correction, reply) => {
                 let note = self.correct(correction).await;
@@ -602,7 +613,11 @@ impl Service {
             Command::Retry => {
                 let held = std::mem::take(&mut self.held);
                 self.out.problem.set(None);
-                self.add(held).await;
+                self.add(Picked {
+                    files: held,
+                    unread: Vec::new(),
+                })
+                .await;
             }
             Command::Report(problem) => self.out.problem.set(Some(*problem)),
             Command::Pool(reply) => {
@@ -749,12 +764,11 @@ impl Service {
                 }
             }
             TabMessage::Opening { schema } if schema > SCHEMA_VERSION => {
-                self.let_go();
-                self.out.problem.set(Some(Problem::Outdated));
+                self.let_go(Problem::Outdated);
             }
             TabMessage::Opening { .. } => {}
             TabMessage::Cleared => {
-                self.let_go();
+                self.let_go(Problem::Outdated);
                 let _ = web_sys::window().map(|w| w.location().reload());
             }
         }
@@ -762,11 +776,23 @@ impl Service {
 
     /// Closes this tab's connection (another tab needs the library to
     /// itself) and stops writing: a run stops after its current photos.
-    fn let_go(&mut self) {
+    fn let_go(&mut self, why: Problem) {
         if let Some(store) = self.store.take() {
             store.close();
         }
         self.out.progress.update(|p| p.cancelled = true);
+        self.out.problem.set(Some(why.clone()));
+        self.closed = Some(why);
+    }
+
+    /// The library to write to: `Ok(None)` where it could not be opened
+    /// (photos and edits live in this page, as the page said), and an error
+    /// once this tab has let it go.
+    fn writable(&self) -> Result<Option<&Store>, StorageError> {
+        match self.closed {
+            Some(_) => Err(StorageError::Closed),
+            None => Ok(self.store.as_ref()),
+        }
     }
 
     /// The run is over and saved: other tabs may write, and should re-read.
@@ -835,17 +861,24 @@ impl Service {
 
     // ---- a run --------------------------------------------------------------
 
-    async fn add(&mut self, files: Vec<PickedFile>) {
+    async fn add(&mut self, picked: Picked) {
+        if let Some(why) = &self.closed {
+            return self.out.problem.set(Some(why.clone()));
+        }
+        let Picked { files, unread } = picked;
         let (photos, others): (Vec<PickedFile>, Vec<PickedFile>) =
             files.into_iter().partition(PickedFile::looks_like_photo);
         self.out.progress.update(|p| {
             if p.total == p.done {
-                p.started_ms = now_ms();
-                p.finished_ms = None;
-                p.cancelled = false;
+                p.start_run(now_ms());
             }
-            p.total += photos.len();
+            p.total += photos.len() + unread.len();
+            p.done += unread.len();
+            p.failed.extend(unread);
             p.skipped.extend(others.iter().map(|f| f.path.clone()));
+            if p.total == p.done {
+                p.finished_ms.get_or_insert_with(now_ms);
+            }
         });
         if photos.is_empty() {
             return;
@@ -961,7 +994,7 @@ impl Service {
         // A sorted photo is done once it is kept (see `saved`): a reload
         // before then finds it pending, as it still is.
         self.count(|p| match &outcome {
-            Outcome::Failed(error) => {
+            Outcome::Failed { error, .. } => {
                 p.done += 1;
                 p.failed.push(FailedFile {
                     path: picked.path.clone(),
@@ -1020,7 +1053,14 @@ impl Service {
                 });
                 self.save_unsaved().await;
             }
-            _ => {
+            other => {
+                if let Outcome::Failed {
+                    claimed: Some(hash),
+                    ..
+                } = other
+                {
+                    self.hashes.remove(&hash);
+                }
                 if let Some(store) = self.store.clone() {
                     spawn_local(async move {
                         // Should this fail, a reload lists the file as pending: harmless.
@@ -1040,14 +1080,18 @@ impl Service {
             return;
         }
         let photos = std::mem::take(&mut self.unsaved);
-        let Some(store) = self.store.clone() else {
-            // No library (it could not be opened): photos are sorted in this page only.
-            let saved = Saved {
-                photos,
-                result: Ok(()),
-                took_ms: 0.0,
-            };
-            return Box::pin(self.saved(saved)).await;
+        let store = match self.writable() {
+            Ok(Some(store)) => store.clone(),
+            // No library (it could not be opened): photos are sorted in this
+            // page only. Or it was let go: they are not kept, and the page says so.
+            unwritable => {
+                let saved = Saved {
+                    photos,
+                    result: unwritable.map(|_| ()),
+                    took_ms: 0.0,
+                };
+                return Box::pin(self.saved(saved)).await;
+            }
         };
         self.saving = true;
         let tx = self.tx.clone();
@@ -1431,9 +1475,9 @@ impl Service {
                 return EditNote::Refused(e);
             }
         };
-        let saved = match &self.store {
-            Some(store) if !dirty.is_empty() => store.commit(&dirty).await,
-            _ => Ok(()),
+        let saved = match self.writable() {
+            Ok(Some(store)) if !dirty.is_empty() => store.commit(&dirty).await,
+            writable => writable.map(|_| ()),
         };
         match saved {
             Ok(()) => {
@@ -1459,9 +1503,9 @@ impl Service {
         let Ok(lock) = self.edit_lock().await else {
             return self.out.pack.set(Some(PackNote::OtherTab));
         };
-        let saved = match &self.store {
-            Some(store) => store.save_known(&pack.people).await,
-            None => Ok(()),
+        let saved = match self.writable() {
+            Ok(Some(store)) => store.save_known(&pack.people).await,
+            writable => writable.map(|_| ()),
         };
         self.read_if_stale().await;
         let note = match saved {
@@ -1538,11 +1582,12 @@ impl Service {
 
     /// Registers a picked folder (the same folder picked again keeps its
     /// number) and adds its photos, which keep their originals there.
-    async fn add_folder(
-        &mut self,
-        handle: web_sys::FileSystemDirectoryHandle,
-        files: Vec<(web_sys::File, String)>,
-    ) {
+    async fn add_folder(&mut self, folder: PickedFolderFiles) {
+        let PickedFolderFiles {
+            handle,
+            files,
+            unread,
+        } = folder;
         let known = self.out.folders.get_untracked();
         let mut id = None;
         for folder in &known {
@@ -1579,14 +1624,17 @@ impl Service {
                     name: handle.name(),
                     handle: handle.clone(),
                 };
-                if let Some(store) = &self.store {
-                    if let Err(error) = store.save_folder(&folder).await {
-                        self.out.problem.set(Some(Problem::KeepPhoto {
-                            path: folder.name.clone(),
-                            others: 0,
-                            error,
-                        }));
-                    }
+                let saved = match self.writable() {
+                    Ok(Some(store)) => store.save_folder(&folder).await,
+                    writable => writable.map(|_| ()),
+                };
+                // Photos kept in a folder the library does not know would
+                // lose their originals at the next visit: none are added.
+                if let Err(error) = saved {
+                    return self.out.problem.set(Some(Problem::KeepFolder {
+                        name: folder.name,
+                        error,
+                    }));
                 }
                 let id = folder.id;
                 self.out.folders.update(|f| f.push(folder));
@@ -1605,7 +1653,14 @@ impl Service {
                 }),
             })
             .collect();
-        self.add(files).await;
+        let unread = unread
+            .into_iter()
+            .map(|f| FailedFile {
+                path: format!("{root}/{}", f.path),
+                ..f
+            })
+            .collect();
+        self.add(Picked { files, unread }).await;
     }
 
     async fn clear(&mut self) {
@@ -1620,7 +1675,9 @@ impl Service {
             Ok(()) => {
                 let _ = web_sys::window().map(|w| w.location().reload());
             }
-            Err(e) => self.out.problem.set(Some(Problem::Clear(e))),
+            // The connection is closed and the library may be half gone:
+            // nothing more is written until a reload opens it again.
+            Err(e) => self.let_go(Problem::Clear(e)),
         }
     }
 
@@ -1702,11 +1759,21 @@ async fn analyse(
 ) -> Outcome {
     let buffer = match read_file(&picked.file).await {
         Ok(b) => b,
-        Err(e) => return Outcome::Failed(e),
+        Err(error) => {
+            return Outcome::Failed {
+                error,
+                claimed: None,
+            }
+        }
     };
     let hash = match sha256_hex(&Uint8Array::new(&buffer)).await {
         Ok(h) => h,
-        Err(e) => return Outcome::Failed(PhotoError::Hash(e)),
+        Err(e) => {
+            return Outcome::Failed {
+                error: PhotoError::Hash(e),
+                claimed: None,
+            }
+        }
     };
     let (reply, claimed) = oneshot::channel();
     let _ = tx.unbounded_send(Command::Claim(hash.clone(), reply));
@@ -1731,7 +1798,10 @@ async fn analyse(
             size,
             report,
         },
-        Err(e) => Outcome::Failed(e.into()),
+        Err(e) => Outcome::Failed {
+            error: e.into(),
+            claimed: Some(hash),
+        },
     }
 }
 

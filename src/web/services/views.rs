@@ -137,12 +137,48 @@ pub struct Progress {
     pub cancelled: bool,
     /// Another tab is sorting into the library: this run starts after it.
     pub waiting: bool,
+    /// Where the counts stood when this run started: the bar, the count and
+    /// the speed are this run's, while the files that failed, were skipped
+    /// or were duplicates are listed for the whole visit.
+    pub before: Counted,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Counted {
+    pub done: usize,
+    pub sorted: usize,
 }
 
 impl Progress {
     /// Sorted into the library: neither failed nor a duplicate.
     pub fn sorted(&self) -> usize {
         self.done - self.failed.len() - self.duplicates
+    }
+
+    /// A new run starts from here.
+    pub fn start_run(&mut self, now_ms: f64) {
+        self.before = Counted {
+            done: self.done,
+            sorted: self.sorted(),
+        };
+        self.started_ms = now_ms;
+        self.finished_ms = None;
+        self.cancelled = false;
+    }
+
+    /// This run's files handled so far.
+    pub fn run_done(&self) -> usize {
+        self.done.saturating_sub(self.before.done)
+    }
+
+    /// This run's files in all.
+    pub fn run_total(&self) -> usize {
+        self.total.saturating_sub(self.before.done)
+    }
+
+    /// This run's photos sorted into the library.
+    pub fn run_sorted(&self) -> usize {
+        self.sorted().saturating_sub(self.before.sorted)
     }
 }
 

@@ -14,6 +14,7 @@ use crate::web::services::export::{self, Exports};
 use crate::web::services::library::EditNote;
 use leptos::ev;
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 /// Whose photos an album shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,8 +38,12 @@ impl AlbumOf {
 pub fn Album(of: AlbumOf) -> impl IntoView {
     let (library, ui) = use_app();
     let person_id = of.person();
-    let found =
-        move || person_id.and_then(|id| library.people().get().into_iter().find(|p| p.id == id));
+    let found = move || {
+        let id = person_id?;
+        library
+            .people()
+            .with(|ps| ps.iter().find(|p| p.id == id).cloned())
+    };
     let title = move || match of {
         AlbumOf::Person(_) => found()
             .map(|p| p.name)
@@ -55,21 +60,18 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
         }
     };
     let photos = move || {
-        let faces = faces();
+        // Each photo's faces in this album, by photo: one pass over the
+        // library's photos, however many faces the person has.
+        let mut boxed: HashMap<PhotoId, Vec<usize>> = HashMap::new();
+        for f in faces() {
+            boxed.entry(f.photo).or_default().push(f.index as usize);
+        }
         library.photos().with(|all| {
             all.iter()
                 .map(|p| &p.view)
-                .filter(|p| match of {
-                    AlbumOf::NoFaces => p.faces.is_empty(),
-                    _ => faces.iter().any(|f| f.photo == p.id),
-                })
-                .map(|p| {
-                    let boxed: Vec<usize> = faces
-                        .iter()
-                        .filter(|f| f.photo == p.id)
-                        .map(|f| f.index as usize)
-                        .collect();
-                    (p.clone(), boxed)
+                .filter_map(|p| match of {
+                    AlbumOf::NoFaces => p.faces.is_empty().then(|| (p.clone(), Vec::new())),
+                    _ => boxed.remove(&p.id).map(|faces| (p.clone(), faces)),
                 })
                 .collect::<Vec<_>>()
         })
@@ -236,13 +238,12 @@ fn FaceTools(
     };
     let target = RwSignal::new(String::from("new"));
     let others = move || {
-        library
-            .people()
-            .get()
-            .into_iter()
-            .filter(|p| AlbumOf::Person(p.id) != of)
-            .map(|p| (p.id, p.name))
-            .collect::<Vec<_>>()
+        library.people().with(|ps| {
+            ps.iter()
+                .filter(|p| AlbumOf::Person(p.id) != of)
+                .map(|p| (p.id, p.name.clone()))
+                .collect::<Vec<_>>()
+        })
     };
     let move_faces = move |e: ev::SubmitEvent| {
         e.prevent_default();

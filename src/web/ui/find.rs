@@ -21,21 +21,11 @@ use leptos::prelude::*;
 
 /// Analyses reference photos on the worker pool (loading it if need be).
 fn add_references(library: Library, ui: Ui, files: Vec<web_sys::File>) {
-    let first = ui
+    let ids = ui
         .find
-        .with_untracked(|s| s.references.iter().map(|r| r.id + 1).max().unwrap_or(0));
-    let refs: Vec<(u32, web_sys::File)> = files
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| (first + i as u32, f))
-        .collect();
-    ui.find.update(|s| {
-        s.references.extend(refs.iter().map(|(id, f)| Reference {
-            id: *id,
-            name: f.name(),
-            state: ReferenceState::Reading,
-        }))
-    });
+        .try_update(|s| s.add(files.iter().map(web_sys::File::name)))
+        .unwrap_or_default();
+    let refs: Vec<(u32, web_sys::File)> = ids.into_iter().zip(files).collect();
     wasm_bindgen_futures::spawn_local(async move {
         for (id, file) in refs {
             let state = match library.analyse_reference(&file).await {
@@ -58,13 +48,28 @@ fn add_references(library: Library, ui: Ui, files: Vec<web_sys::File>) {
                     )
                 }
             };
-            ui.find.update(|s| {
-                if let Some(r) = s.references.iter_mut().find(|r| r.id == id) {
-                    r.state = state;
+            let gone = ui
+                .find
+                .try_update(|s| match s.references.iter_mut().find(|r| r.id == id) {
+                    Some(r) => {
+                        r.state = state;
+                        None
+                    }
+                    // Removed while it was read.
+                    None => Some(state),
+                })
+                .flatten();
+            if let Some(ReferenceState::Faces(faces)) = gone {
+                for f in faces {
+                    revoke(&f.crop_url);
                 }
-            });
+            }
         }
     });
+}
+
+fn revoke(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
 }
 
 /// Every photo's best match to `references`, best first.
@@ -271,7 +276,9 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
         <li role="listitem" data-file=reference.name.clone()>
             {body}
             <button on:click=move |_| {
-                ui.find.update(|s| s.references.retain(|r| r.id != id))
+                if let Some(removed) = ui.find.try_update(|s| s.remove(id)).flatten() {
+                    removed.crop_urls().into_iter().for_each(revoke);
+                }
             }>{format!("Remove {}", reference.name)}</button>
         </li>
     }

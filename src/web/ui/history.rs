@@ -13,7 +13,11 @@ use std::collections::{BTreeMap, HashSet};
 #[component]
 pub fn PersonTimeline(id: PersonId) -> impl IntoView {
     let (library, _) = use_app();
-    let person = move || library.people().get().into_iter().find(|p| p.id == id);
+    let person = move || {
+        library
+            .people()
+            .with(|ps| ps.iter().find(|p| p.id == id).cloned())
+    };
     let timeline = move || {
         let ids: std::collections::BTreeSet<_> = person()
             .map(|p| p.photos)
@@ -98,13 +102,12 @@ pub fn LibraryHistory() -> impl IntoView {
     let open = RwSignal::new(false);
     let node = NodeRef::<leptos::html::Details>::new();
     let days = move || {
-        let names: BTreeMap<PersonId, String> = library
-            .people()
-            .get()
-            .into_iter()
-            .filter(|p| !p.hidden)
-            .map(|p| (p.id, p.name))
-            .collect();
+        let names: BTreeMap<PersonId, String> = library.people().with(|ps| {
+            ps.iter()
+                .filter(|p| !p.hidden)
+                .map(|p| (p.id, p.name.clone()))
+                .collect()
+        });
         let mut by_day: Vec<(String, usize, Vec<String>)> = Vec::new();
         let mut named: HashSet<PersonId> = HashSet::new();
         library.photos().with(|all| {

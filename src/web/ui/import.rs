@@ -40,7 +40,7 @@ pub fn Importer() -> impl IntoView {
         e.prevent_default();
         wasm_bindgen_futures::spawn_local(async move {
             match pick_folder().await {
-                Ok(Some((handle, files))) => library.add_folder(handle, files),
+                Ok(Some(folder)) => library.add_folder(folder),
                 Ok(None) => {}
                 Err(e) => library.report(Problem::ReadFolder(e)),
             }
@@ -51,9 +51,9 @@ pub fn Importer() -> impl IntoView {
         dragging.set(false);
         if let Some(transfer) = e.data_transfer() {
             let contents = take_drop(&transfer);
-            wasm_bindgen_futures::spawn_local(
-                async move { library.add(read_drop(contents).await) },
-            );
+            wasm_bindgen_futures::spawn_local(async move {
+                library.add_picked(read_drop(contents).await)
+            });
         }
     };
     view! {

@@ -19,7 +19,7 @@ mod people_files;
 mod photo;
 mod preview;
 mod progress;
-mod search;
+pub mod search;
 mod share;
 pub mod words;
 

@@ -169,12 +169,12 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
     // Largest first, so the biggest album keeps its identity.
     let chosen = move || {
         let picked = selected.get();
-        library
-            .people()
-            .get()
-            .into_iter()
-            .filter(|p| picked.contains(&p.id) && !p.hidden)
-            .collect::<Vec<_>>()
+        library.people().with(|ps| {
+            ps.iter()
+                .filter(|p| picked.contains(&p.id) && !p.hidden)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     };
     let merge = move |e: ev::SubmitEvent| {
         e.prevent_default();
@@ -237,10 +237,7 @@ fn HiddenPeople() -> impl IntoView {
     let hidden = move || {
         library
             .people()
-            .get()
-            .into_iter()
-            .filter(|p| p.hidden)
-            .collect::<Vec<_>>()
+            .with(|ps| ps.iter().filter(|p| p.hidden).cloned().collect::<Vec<_>>())
     };
     view! {
         <Show when=move || !hidden().is_empty()>

@@ -28,10 +28,11 @@ pub fn ProgressPanel() -> impl IntoView {
             }
             let now = p.finished_ms.unwrap_or_else(crate::web::js::now_ms);
             let secs = ((now - p.started_ms) / 1000.0).max(0.001);
-            let rate = p.done as f64 / secs;
+            let (done, total) = (p.run_done(), p.run_total());
+            let rate = done as f64 / secs;
             if phase == Phase::Done {
                 // Duplicates and unreadable files were handled, not sorted.
-                let sorted = p.sorted();
+                let sorted = p.run_sorted();
                 format!(
                     "{} sorted in {:.0} s ({:.1} photos/s)",
                     photo_count(sorted),
@@ -40,14 +41,11 @@ pub fn ProgressPanel() -> impl IntoView {
                 )
             } else {
                 let left = if rate > 0.0 {
-                    format!(" · about {:.0} s left", (p.total - p.done) as f64 / rate)
+                    format!(" · about {:.0} s left", (total - done) as f64 / rate)
                 } else {
                     String::new()
                 };
-                format!(
-                    "{} of {} photos · {:.1} photos/s{}",
-                    p.done, p.total, rate, left
-                )
+                format!("{done} of {total} photos · {rate:.1} photos/s{left}")
             }
         })
     };
@@ -60,10 +58,10 @@ pub fn ProgressPanel() -> impl IntoView {
         p.with(|p| {
             let share = if finished() {
                 1.0
-            } else if p.total == 0 {
+            } else if p.run_total() == 0 {
                 0.0
             } else {
-                p.done as f64 / p.total as f64
+                p.run_done() as f64 / p.run_total() as f64
             };
             format!("scaleX({share:.3})")
         })
@@ -90,9 +88,11 @@ pub fn ProgressPanel() -> impl IntoView {
                     role="progressbar"
                     aria-label="Sorting progress"
                     aria-valuemin="0"
-                    aria-valuemax=move || p.with(|p| p.total.to_string())
+                    aria-valuemax=move || p.with(|p| p.run_total().to_string())
                     aria-valuenow=move || {
-                        p.with(|p| if finished() { p.total } else { p.done }.to_string())
+                        p.with(|p| {
+                            if finished() { p.run_total() } else { p.run_done() }.to_string()
+                        })
                     }
                     class="bar"
                 >

@@ -8,6 +8,9 @@ use crate::people::search::DEFAULT_MIN_SIMILARITY;
 pub struct Search {
     pub references: Vec<Reference>,
     pub min_similarity: f32,
+    /// Ids are never reused: a reference removed while it is read must not
+    /// receive the faces of the one added after it.
+    next_id: u32,
 }
 
 impl Default for Search {
@@ -15,6 +18,7 @@ impl Default for Search {
         Search {
             references: Vec::new(),
             min_similarity: DEFAULT_MIN_SIMILARITY,
+            next_id: 0,
         }
     }
 }
@@ -42,6 +46,29 @@ pub struct ReferenceFace {
 }
 
 impl Search {
+    /// Adds reference photos being read; returns their ids, in order.
+    pub fn add(&mut self, names: impl IntoIterator<Item = String>) -> Vec<u32> {
+        names
+            .into_iter()
+            .map(|name| {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.references.push(Reference {
+                    id,
+                    name,
+                    state: ReferenceState::Reading,
+                });
+                id
+            })
+            .collect()
+    }
+
+    /// Takes a reference out of the search, handing it back.
+    pub fn remove(&mut self, id: u32) -> Option<Reference> {
+        let at = self.references.iter().position(|r| r.id == id)?;
+        Some(self.references.remove(at))
+    }
+
     pub fn chosen(&self) -> Vec<&Embedding> {
         self.references
             .iter()
@@ -53,5 +80,15 @@ impl Search {
             .filter(|f| f.chosen)
             .map(|f| &f.embedding)
             .collect()
+    }
+}
+
+impl Reference {
+    /// The object URLs of its faces' crops (to revoke once it is gone).
+    pub fn crop_urls(&self) -> Vec<&str> {
+        match &self.state {
+            ReferenceState::Faces(faces) => faces.iter().map(|f| f.crop_url.as_str()).collect(),
+            _ => Vec::new(),
+        }
     }
 }
