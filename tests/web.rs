@@ -122,9 +122,9 @@ async fn a_zip_streamed_into_blob_parts_reads_back_byte_for_byte() {
     let mut zip = ZipStream::new(outbox.clone());
     // One Blob per entry, as the export does: wasm never holds the whole zip.
     let parts = js_sys::Array::new();
-    zip.add("Person 1", "a.jpg", &photo).unwrap();
+    zip.add("Person 1", "a.jpg", &photo, None).unwrap();
     parts.push(&blob(&outbox.take(), "application/octet-stream"));
-    zip.add("no-faces", "b.png", b"png").unwrap();
+    zip.add("no-faces", "b.png", b"png", None).unwrap();
     parts.push(&blob(&outbox.take(), "application/octet-stream"));
     zip.finish().unwrap();
     parts.push(&blob(&outbox.take(), "application/octet-stream"));

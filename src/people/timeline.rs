@@ -103,7 +103,7 @@ impl Timeline {
 }
 
 /// (year, month, day) of a UTC millisecond time (Howard Hinnant's algorithm).
-fn civil(ms: f64) -> (i32, u32, u32) {
+pub(crate) fn civil(ms: f64) -> (i32, u32, u32) {
     let days = (ms / 86_400_000.0).floor() as i64;
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -1,10 +1,11 @@
 //! Building downloads: zip archives of photos as they are (stored, never
 //! recompressed), and the folder and file names inside them.
 
+use crate::people::timeline::civil;
 use std::collections::BTreeSet;
 use std::io::Write;
 use zip::write::{SimpleFileOptions, StreamWriter};
-use zip::{CompressionMethod, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipWriter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -68,6 +69,33 @@ impl UniqueNames {
     }
 }
 
+/// A time as the wall clock read where the user is, in milliseconds since
+/// 1970 counted as if that clock were UTC (`web::js::local_wall_ms`): zip
+/// entries carry local time, to two seconds, with no zone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WallTime(pub f64);
+
+impl WallTime {
+    /// The zip's form of it; `None` outside the years a zip can hold
+    /// (1980–2107) or for a time that is not one.
+    fn zip_time(self) -> Option<DateTime> {
+        if !self.0.is_finite() {
+            return None;
+        }
+        let (year, month, day) = civil(self.0);
+        let secs = (self.0.rem_euclid(86_400_000.0) / 1000.0) as u32;
+        DateTime::from_date_and_time(
+            u16::try_from(year).ok()?,
+            month as u8,
+            day as u8,
+            (secs / 3600) as u8,
+            (secs / 60 % 60) as u8,
+            (secs % 60) as u8,
+        )
+        .ok()
+    }
+}
+
 /// Writes a zip front to back, never going back to patch a header: each
 /// entry's sizes and CRC follow its data (a data descriptor), so the archive
 /// can go to a file or a download as it grows, and only one photo is ever in
@@ -79,6 +107,9 @@ pub struct ZipStream<W: Write> {
     writer: ZipWriter<StreamWriter<W>>,
     folders: std::collections::BTreeMap<String, UniqueNames>,
     entries: u64,
+    /// The time of entries given none of their own (zip's own 1980-01-01
+    /// unless [`ZipStream::dated`]).
+    made: Option<DateTime>,
 }
 
 impl<W: Write> ZipStream<W> {
@@ -87,16 +118,25 @@ impl<W: Write> ZipStream<W> {
             writer: ZipWriter::new_stream(out).set_auto_large_file(),
             folders: Default::default(),
             entries: 0,
+            made: None,
         }
     }
 
+    /// Entries given no time of their own (face crops, say) are dated `now`.
+    pub fn dated(mut self, now: WallTime) -> Self {
+        self.made = now.zip_time();
+        self
+    }
+
     /// Adds `bytes` as `folder/file_name` (or at the top level for an empty
-    /// folder), renaming on collision; returns the path used.
+    /// folder), renaming on collision, dated `modified` where it is given
+    /// (a photo keeps its file's time when unzipped); returns the path used.
     pub fn add(
         &mut self,
         folder: &str,
         file_name: &str,
         bytes: &[u8],
+        modified: Option<WallTime>,
     ) -> Result<String, ExportError> {
         let folder = if folder.is_empty() {
             String::new()
@@ -113,9 +153,12 @@ impl<W: Write> ZipStream<W> {
         } else {
             format!("{folder}/{name}")
         };
-        let options = SimpleFileOptions::default()
+        let mut options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Stored)
             .large_file(bytes.len() as u64 >= u32::MAX as u64);
+        if let Some(time) = modified.and_then(WallTime::zip_time).or(self.made) {
+            options = options.last_modified_time(time);
+        }
         self.writer.start_file(path.as_str(), options)?;
         self.writer.write_all(bytes)?;
         self.entries += 1;
@@ -178,6 +221,46 @@ mod tests {
     }
 
     #[test]
+    fn entries_keep_their_files_time_and_the_rest_the_exports() {
+        // 2024-03-31 23:30:07 on the user's wall clock; the export on 2026-11-24 09:05:00.
+        let photo_time = WallTime(1_711_927_807_000.0);
+        let now = WallTime(1_795_511_100_000.0);
+        let mut zip = ZipStream::new(Vec::new()).dated(now);
+        zip.add("Ann", "a.jpg", b"a", Some(photo_time)).unwrap();
+        zip.add("Ann", "a-face1.jpg", b"c", None).unwrap();
+        // Before 1980 a zip cannot say: the export's time stands in.
+        zip.add("Ann", "old.jpg", b"o", Some(WallTime(0.0)))
+            .unwrap();
+        zip.add("Ann", "nan.jpg", b"n", Some(WallTime(f64::NAN)))
+            .unwrap();
+        let bytes = zip.finish().unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut when = |name: &str| {
+            let t = archive.by_name(name).unwrap().last_modified().unwrap();
+            (
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+            )
+        };
+        // Zip keeps even seconds.
+        assert_eq!(when("Ann/a.jpg"), (2024, 3, 31, 23, 30, 6));
+        let made = when("Ann/a-face1.jpg");
+        assert_eq!(made, (2026, 11, 24, 9, 5, 0));
+        assert_eq!(when("Ann/old.jpg"), made);
+        assert_eq!(when("Ann/nan.jpg"), made);
+        // Undated, a zip says 1980-01-01, as it always did.
+        let mut undated = ZipStream::new(Vec::new());
+        undated.add("", "x", b"x", None).unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(undated.finish().unwrap())).unwrap();
+        let t = archive.by_index(0).unwrap().last_modified().unwrap();
+        assert_eq!((t.year(), t.month(), t.day()), (1980, 1, 1));
+    }
+
+    #[test]
     fn names_are_made_safe_and_unique() {
         assert_eq!(safe_name("Anna/Bob: 2024?"), "Anna_Bob_ 2024_");
         assert_eq!(safe_name("..hidden"), "hidden");
@@ -195,18 +278,18 @@ mod tests {
         let photo: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 251) as u8).collect();
         let mut zip = ZipStream::new(Vec::new());
         assert_eq!(
-            zip.add("Person 1", "a.jpg", &photo).unwrap(),
+            zip.add("Person 1", "a.jpg", &photo, None).unwrap(),
             "Person 1/a.jpg"
         );
         assert_eq!(
-            zip.add("Person 1", "a.jpg", b"other").unwrap(),
+            zip.add("Person 1", "a.jpg", b"other", None).unwrap(),
             "Person 1/a-2.jpg"
         );
         assert_eq!(
-            zip.add("no-faces", "a.jpg", b"x").unwrap(),
+            zip.add("no-faces", "a.jpg", b"x", None).unwrap(),
             "no-faces/a.jpg"
         );
-        assert_eq!(zip.add("", "top.png", b"y").unwrap(), "top.png");
+        assert_eq!(zip.add("", "top.png", b"y", None).unwrap(), "top.png");
         let bytes = zip.finish().unwrap();
 
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
@@ -245,7 +328,7 @@ mod tests {
         let mut archive = Vec::new();
         let photos: Vec<Vec<u8>> = (0..3u8).map(|i| vec![i; 10_000 + i as usize]).collect();
         for (i, photo) in photos.iter().enumerate() {
-            zip.add("Ann", &format!("{i}.jpg"), photo).unwrap();
+            zip.add("Ann", &format!("{i}.jpg"), photo, None).unwrap();
             let chunk = outbox.take();
             // Header, data and descriptor: nothing is held back for later.
             assert!(chunk.len() > photo.len(), "entry {i} was not written out");
@@ -280,8 +363,13 @@ mod tests {
         let mut zip = ZipStream::new(file);
         let n = 70_000u32;
         for i in 0..n {
-            zip.add(&format!("Person {}", i % 7), "IMG.jpg", &i.to_le_bytes())
-                .unwrap();
+            zip.add(
+                &format!("Person {}", i % 7),
+                "IMG.jpg",
+                &i.to_le_bytes(),
+                None,
+            )
+            .unwrap();
         }
         zip.finish().unwrap().into_inner().unwrap();
         let bytes = std::fs::read(&path).unwrap();
@@ -309,7 +397,8 @@ mod tests {
         let mut zip = ZipStream::new(file);
         let photo: Vec<u8> = (0..900u32 << 20).map(|i| (i % 251) as u8).collect();
         for i in 0..5 {
-            zip.add("Everyone", &format!("{i}.jpg"), &photo).unwrap();
+            zip.add("Everyone", &format!("{i}.jpg"), &photo, None)
+                .unwrap();
         }
         zip.finish().unwrap().into_inner().unwrap();
         assert!(std::fs::metadata(&path).unwrap().len() > 4 << 30);

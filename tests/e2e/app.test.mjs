@@ -11,7 +11,7 @@ import {
   devSubset, download, dropFiles, failedList, fileFromDisk, gotoApp, guardedContext, launchBrowser,
   mirroredPng, openAlbum, peopleList, readPeople, screenshot, sel, waitForDone, waitForRunAfter, withAppAt, sharedBrowser, closeSharedBrowser,
 } from './lib.mjs';
-import { verifyZipFile } from './zip.mjs';
+import { listZip, verifyZipFile, zipTimeOf } from './zip.mjs';
 
 const COLLINS = 'eileen_collins_nasa.png';
 const MIRRORED = 'eileen_collins_nasa_mirrored.png';
@@ -230,7 +230,13 @@ test('downloads: everything zip (downloaded, and streamed into a picked file), "
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-e2e-'));
     const folder = path.join(dir, 'holiday');
     fs.mkdirSync(folder);
-    for (const f of [...photos, ...junkFiles()]) fs.writeFileSync(path.join(folder, f.name), f.buffer);
+    // Dated well in the past, a minute apart: the zips must keep those times.
+    [...photos, ...junkFiles()].forEach((f, i) => {
+      const file = path.join(folder, f.name);
+      fs.writeFileSync(file, f.buffer);
+      const when = new Date(2019, 5, 15, 14, i, 21);
+      fs.utimesSync(file, when, when);
+    });
     // The page's File objects stay backed by these files: remove them only at the end.
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const original = new Map(photos.map((f) => [f.name, f.buffer]));
@@ -253,6 +259,11 @@ test('downloads: everything zip (downloaded, and streamed into a picked file), "
     }
     assert.match(await page.getByTestId('export').getByRole('status').textContent(),
       /^Saved 5 photos \(.+\) into Facesort\.zip\.$/);
+    // Unzipped, each photo keeps its file's time (zip keeps local time to even seconds).
+    for (const entry of listZip(all.bytes)) {
+      const file = path.join(folder, expected[entry.name]);
+      assert.equal(entry.modified, zipTimeOf(fs.statSync(file).mtime), `${entry.name}: its file's time`);
+    }
 
     // Chromium's save-file picker, as headless runs can have it: a real file handle in the
     // origin's private file system, which the app streams the zip into.

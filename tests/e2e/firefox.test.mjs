@@ -13,7 +13,7 @@ import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { startServer } from './server.mjs';
 import { ARTIFACTS, DEV_SET, DIST, PREFIX, SORT_TIMEOUT, devSubset, firefoxPath, isAllowedUrl } from './lib.mjs';
-import { verifyZipFile } from './zip.mjs';
+import { listZip, verifyZipFile, zipTimeOf } from './zip.mjs';
 
 function prefs(downloads) {
   return {
@@ -55,7 +55,14 @@ test('Firefox: sorts, names a bad file, keeps the library over a reload, streams
     const empty = path.join(tmp, 'empty.jpg');
     fs.writeFileSync(empty, '');
     const people = devSubset(DEV_SET, { people: 4, per: 3 });
-    const photos = people.flatMap((p) => p.files.map((f) => path.join(DEV_SET, f)));
+    // Copies dated well in the past, each a minute apart: the zip must keep those times.
+    const photos = people.flatMap((p) => p.files).map((f, i) => {
+      const copy = path.join(tmp, path.basename(f));
+      fs.copyFileSync(path.join(DEV_SET, f), copy);
+      const when = new Date(2019, 5, 15, 14, i, 21);
+      fs.utimesSync(copy, when, when);
+      return copy;
+    });
 
     const server = await startServer({ root: DIST, prefix: PREFIX });
     const browser = await puppeteer.launch({
@@ -128,6 +135,11 @@ test('Firefox: sorts, names a bad file, keeps the library over a reload, streams
         assert.ok(original, `${name}: one of the photos given`);
         assert.ok(data.equals(fs.readFileSync(original)), `${name} differs from ${original}`);
         folders.set(folder, [...(folders.get(folder) ?? []), file].sort());
+      }
+      // Unzipped, each photo keeps its file's time (the browser gave it as the file's lastModified).
+      for (const entry of listZip(bytes)) {
+        const original = photos.find((p) => path.basename(p) === entry.name.split('/')[1]);
+        assert.equal(entry.modified, zipTimeOf(fs.statSync(original).mtime), `${entry.name}: its file's time`);
       }
       const expected = people.map((p) => p.files.map((f) => path.basename(f)).sort());
       assert.deepEqual([...folders.values()].sort(), expected.sort(), 'one folder per identity, each with its photos');

@@ -20,7 +20,8 @@ export function crc32(bytes) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** Lists a zip's entries from its central directory: [{ name, method, crc, size, compressedSize, offset, flags }]. */
+/** Lists a zip's entries from its central directory: [{ name, method, crc, size, compressedSize, offset, flags, modified }]
+ * (`modified`: the entry's local DOS time as 'YYYY-MM-DD hh:mm:ss'). */
 export function listZip(buf) {
   buf = Buffer.from(buf.buffer ?? buf, buf.byteOffset ?? 0, buf.byteLength ?? buf.length);
   const EOCD = 0x06054b50;
@@ -48,6 +49,7 @@ export function listZip(buf) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`bad central directory header #${i} at ${p}`);
     const flags = buf.readUInt16LE(p + 8);
     const method = buf.readUInt16LE(p + 10);
+    const modified = dosTime(buf.readUInt16LE(p + 14), buf.readUInt16LE(p + 12));
     const crc = buf.readUInt32LE(p + 16);
     let compressedSize = buf.readUInt32LE(p + 20);
     let size = buf.readUInt32LE(p + 24);
@@ -69,10 +71,20 @@ export function listZip(buf) {
       }
       e += 4 + len;
     }
-    entries.push({ name, method, crc, size, compressedSize, offset, flags });
+    entries.push({ name, method, crc, size, compressedSize, offset, flags, modified });
     p = extraEnd + commentLen;
   }
   return entries;
+}
+
+const two = (n) => String(n).padStart(2, '0');
+const dosTime = (date, time) => `${(date >> 9) + 1980}-${two((date >> 5) & 15)}-${two(date & 31)} `
+  + `${two(time >> 11)}:${two((time >> 5) & 63)}:${two((time & 31) * 2)}`;
+
+/** A Date as a zip entry made on this machine says it: local time, to even seconds. */
+export function zipTimeOf(date) {
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} `
+    + `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds() & ~1)}`;
 }
 
 /** The uncompressed bytes of one entry (checks its local header, size and CRC-32). */

@@ -11,8 +11,8 @@ use super::streamed::StreamedDownload;
 use super::views::{Original, PersonView, Photo, Preview};
 use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
-use crate::web::js::{describe, error_name, pick, window_function};
-use crate::wire::export::{safe_name, Outbox, UniqueNames, ZipStream};
+use crate::web::js::{describe, error_name, local_wall_ms, pick, window_function};
+use crate::wire::export::{safe_name, Outbox, UniqueNames, WallTime, ZipStream};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -278,6 +278,8 @@ struct Item {
     folder: String,
     name: String,
     content: Content,
+    /// A photo's file time, which its zip entry keeps.
+    modified: Option<WallTime>,
 }
 
 /// What an exported file holds.
@@ -364,7 +366,7 @@ impl ZipExport {
         exports.begin(claim, kind, &file_name, total);
         let outbox = Outbox::default();
         Some(ZipExport {
-            zip: ZipStream::new(outbox.clone()),
+            zip: ZipStream::new(outbox.clone()).dated(WallTime(local_wall_ms(js_sys::Date::now()))),
             outbox,
             sink,
             exports,
@@ -389,9 +391,10 @@ impl ZipExport {
         folder: &str,
         name: &str,
         bytes: Vec<u8>,
+        modified: Option<WallTime>,
     ) -> Result<(), DownloadError> {
         self.zip
-            .add(folder, name, &bytes)
+            .add(folder, name, &bytes, modified)
             .map_err(|e| DownloadError::Zip(e.to_string()))?;
         drop(bytes);
         let bytes = self.outbox.take();
@@ -466,7 +469,8 @@ async fn write_items(
             Err(e) => return Err(e),
         };
         let bytes = read(&item.name, &blob).await?;
-        zip.add(&item.folder, &item.name, bytes).await?;
+        zip.add(&item.folder, &item.name, bytes, item.modified)
+            .await?;
         exports.advance(blob.size() as u64, false);
     }
     Ok(true)
@@ -518,27 +522,38 @@ async fn save_file_stream(
     Ok(Some((handle, stream.unchecked_into())))
 }
 
-/// Name and original of each photo, by id, taken once per export.
-fn files(library: Library) -> HashMap<PhotoId, (String, Original)> {
+/// A photo's file as exports name and date it.
+struct PhotoFile {
+    name: String,
+    original: Original,
+    modified: WallTime,
+}
+
+/// Each photo's file, by id, taken once per export.
+fn files(library: Library) -> HashMap<PhotoId, PhotoFile> {
     library.photos().with_untracked(|photos| {
         photos
             .iter()
-            .map(|p| (p.view.id, (p.view.name.clone(), p.original.clone())))
+            .map(|p| {
+                let file = PhotoFile {
+                    name: p.view.name.clone(),
+                    original: p.original.clone(),
+                    modified: p.view.modified,
+                };
+                (p.view.id, file)
+            })
             .collect()
     })
 }
 
-fn items_of(
-    files: &HashMap<PhotoId, (String, Original)>,
-    folder: &str,
-    ids: &[PhotoId],
-) -> Vec<Item> {
+fn items_of(files: &HashMap<PhotoId, PhotoFile>, folder: &str, ids: &[PhotoId]) -> Vec<Item> {
     ids.iter()
         .filter_map(|id| files.get(id))
-        .map(|(name, original)| Item {
+        .map(|file| Item {
             folder: folder.to_string(),
-            name: name.clone(),
-            content: Content::Photo(original.clone()),
+            name: file.name.clone(),
+            content: Content::Photo(file.original.clone()),
+            modified: Some(file.modified),
         })
         .collect()
 }
@@ -622,6 +637,7 @@ pub async fn crops_zip(library: Library, exports: Exports, person: PersonView) {
                     folder: String::new(),
                     name: format!("{stem}-face{}.jpg", face.index + 1),
                     content: Content::Crop(crop.crop.clone()),
+                    modified: None,
                 })
             })
             .collect()

@@ -18,8 +18,8 @@ use super::views::Photo;
 use crate::face::detection::DetectorConfig;
 use crate::face::embedding::Embedding;
 use crate::people::book::{Book, FaceKey};
-use crate::web::js::{describe, sha256_hex};
-use crate::wire::export::{ExportError, Outbox, ZipStream};
+use crate::web::js::{describe, local_wall_ms, sha256_hex};
+use crate::wire::export::{ExportError, Outbox, WallTime, ZipStream};
 use crate::wire::gallery::{
     code_from, guest_index_html, guest_service_worker, normalise_code, to_hex, AppFiles,
     GalleryError, GalleryHeader, GuestFace, GuestIndex, GuestPerson, GuestPhoto, Sealed, FOLDER,
@@ -173,15 +173,15 @@ async fn write_app(zip: &mut ZipExport) -> Result<(), DownloadError> {
         .await
         .map_err(gallery_error)?;
     let guest_sw = guest_service_worker(&sw, &files, &index_sha).map_err(gallery_error)?;
-    zip.add("", "index.html", index.into_bytes()).await?;
-    zip.add("", "sw.js", guest_sw.into_bytes()).await?;
+    zip.add("", "index.html", index.into_bytes(), None).await?;
+    zip.add("", "sw.js", guest_sw.into_bytes(), None).await?;
     for (listed, _) in files.files.iter().filter(|(f, _)| f != "index.html") {
         if zip.exports().cancelled() {
             return Ok(());
         }
         let bytes = fetch_bytes(listed).await.map_err(gallery_error)?;
         let (folder, name) = folder_and_name(listed);
-        zip.add(&folder, &name, bytes).await?;
+        zip.add(&folder, &name, bytes, None).await?;
     }
     Ok(())
 }
@@ -274,7 +274,7 @@ async fn write_gallery(
         let (sealed, key) = seal_new(&read(&name, &original).await?).await?;
         let mut size = sealed.len();
         let file = format!("{n:05}.bin");
-        zip.add(FOLDER, &file, sealed).await?;
+        zip.add(FOLDER, &file, sealed, None).await?;
         let thumb = photo
             .view
             .thumb
@@ -284,7 +284,7 @@ async fn write_gallery(
         let (sealed, thumb_key) = seal_new(&read(&name, &thumb).await?).await?;
         size += sealed.len();
         let thumb_file = format!("{n:05}t.bin");
-        zip.add(FOLDER, &thumb_file, sealed).await?;
+        zip.add(FOLDER, &thumb_file, sealed, None).await?;
         exports.advance(size as u64, false);
         photos.push(GuestPhoto {
             name,
@@ -346,14 +346,19 @@ async fn write_gallery(
         let json = serde_json::to_vec(index).map_err(gallery_error)?;
         let sealed = crypto::seal(&key, &json).await.map_err(gallery_error)?;
         let file = format!("lock-{}.bin", i + 1);
-        zip.add(FOLDER, &file, sealed).await?;
+        zip.add(FOLDER, &file, sealed, None).await?;
         locks.push(file);
     }
     let header = GalleryHeader::new(&salt, locks);
     let header = serde_json::to_vec_pretty(&header).map_err(gallery_error)?;
-    zip.add(FOLDER, HEADER, header).await?;
-    zip.add("", "HOW TO SHARE.txt", HOW_TO_SHARE.as_bytes().to_vec())
-        .await?;
+    zip.add(FOLDER, HEADER, header, None).await?;
+    zip.add(
+        "",
+        "HOW TO SHARE.txt",
+        HOW_TO_SHARE.as_bytes().to_vec(),
+        None,
+    )
+    .await?;
     Ok(Some(GalleryMade {
         photos: photo_count,
         bytes: 0,
@@ -430,11 +435,12 @@ pub async fn download_zip(photos: Vec<GuestPhoto>, file_name: &str) -> Result<()
 
 async fn write_zip(photos: &[GuestPhoto], sink: &mut Sink) -> Result<(), GuestError> {
     let outbox = Outbox::default();
-    let mut zip = ZipStream::new(outbox.clone());
+    let mut zip =
+        ZipStream::new(outbox.clone()).dated(WallTime(local_wall_ms(js_sys::Date::now())));
     let zip_failed = |e: ExportError| DownloadError::Zip(e.to_string());
     for photo in photos {
         let bytes = open_file(&photo.original).await?;
-        zip.add("", &photo.name, &bytes).map_err(zip_failed)?;
+        zip.add("", &photo.name, &bytes, None).map_err(zip_failed)?;
         drop(bytes);
         sink.write(&outbox.take()).await?;
     }

@@ -32,6 +32,7 @@ use crate::people::pack::{recognise, Candidate, PackedPerson, PeoplePack, Recogn
 use crate::people::run::RunPolicy;
 use crate::people::timeline::Seen;
 use crate::web::js::{blob, local_wall_ms, now_ms, sha256_hex};
+use crate::wire::export::WallTime;
 use crate::wire::grouping::GroupingJob;
 use crate::wire::worker::{AnalyseRequest, PhotoReport};
 use futures::channel::{mpsc, oneshot};
@@ -829,6 +830,7 @@ impl Service {
             name: stored.name,
             seen: Seen::of(report.taken_ms, local_wall_ms(stored.last_modified_ms)),
             added_ms: local_wall_ms(stored.added_ms),
+            modified: WallTime(local_wall_ms(stored.last_modified_ms)),
             thumb,
             width: report.width,
             height: report.height,

@@ -10,6 +10,7 @@ use crate::people::book::{Book, FaceKey};
 use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::pack::PackError;
 use crate::people::timeline::Seen;
+use crate::wire::export::WallTime;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -92,6 +93,8 @@ pub struct PhotoView {
     pub seen: Seen,
     /// When it joined the library (local wall-clock time, like `seen`).
     pub added_ms: f64,
+    /// When its file was last changed, which its zip entries keep.
+    pub modified: WallTime,
     pub width: u32,
     pub height: u32,
     pub faces: Vec<FaceView>,
