@@ -745,9 +745,19 @@ async fn write_folder(
                 .map_err(folder_error)?
                 .unchecked_into();
             // The Blob goes to the file as it is: never through wasm memory.
-            let written = stream.write_with_blob(&blob).map_err(folder_error)?;
-            JsFuture::from(written).await.map_err(folder_error)?;
-            JsFuture::from(stream.close()).await.map_err(folder_error)?;
+            let written = async {
+                let written = stream.write_with_blob(&blob).map_err(folder_error)?;
+                JsFuture::from(written).await.map_err(folder_error)?;
+                JsFuture::from(stream.close()).await.map_err(folder_error)
+            }
+            .await;
+            if let Err(e) = written {
+                // No empty file is left behind (a disk filling up, say): the
+                // next export would take it for another photo of that name.
+                let _ = JsFuture::from(stream.abort()).await;
+                let _ = JsFuture::from(dir.remove_entry(&name)).await;
+                return Err(e);
+            }
         }
         exports.advance(size as u64, kept);
     }
