@@ -280,9 +280,9 @@ export async function backToPeople(page, how = 'button') {
  * have no file-system entry: webkitGetAsEntry() returns null, so the app must fall back to
  * getAsFile()/dataTransfer.files.) Returns whether dragover and drop were default-prevented.
  */
-export async function dropFiles(page, files) {
+export async function dropFiles(page, files, { afterClicking = null } = {}) {
   const payload = files.map((f) => ({ name: f.name, type: f.mimeType, b64: Buffer.from(f.buffer).toString('base64') }));
-  return page.evaluate(({ payload, zoneSel }) => {
+  return page.evaluate(({ payload, zoneSel, afterClicking }) => {
     const dt = new DataTransfer();
     for (const f of payload) {
       const bin = atob(f.b64);
@@ -292,6 +292,12 @@ export async function dropFiles(page, files) {
     }
     const zone = document.querySelector(zoneSel);
     if (!zone) throw new Error(`no ${zoneSel}`);
+    // In the same task as the drop, so nothing the page does comes between.
+    if (afterClicking) {
+      const b = [...document.querySelectorAll('button')].find((e) => e.textContent.trim() === afterClicking);
+      if (!b) throw new Error(`no button "${afterClicking}"`);
+      b.click();
+    }
     const init = { bubbles: true, cancelable: true, composed: true, dataTransfer: dt };
     zone.dispatchEvent(new DragEvent('dragenter', init));
     const over = new DragEvent('dragover', init);
@@ -299,7 +305,7 @@ export async function dropFiles(page, files) {
     const drop = new DragEvent('drop', init);
     zone.dispatchEvent(drop);
     return { dragoverPrevented: over.defaultPrevented, dropPrevented: drop.defaultPrevented };
-  }, { payload, zoneSel: sel.dropZone });
+  }, { payload, zoneSel: sel.dropZone, afterClicking });
 }
 
 /** A mirror image of a photo as PNG bytes, made by Chromium itself (OffscreenCanvas). */

@@ -492,6 +492,13 @@ struct Service {
     /// stopped, and they wait for [`Command::Retry`] (they stay noted as
     /// pending in the library, so a reload offers them too).
     held: Vec<PickedFile>,
+    /// "Try again" was pressed while the stopped run finished its last
+    /// photos (which join the held ones): all are tried once it has ended.
+    retry_when_ended: bool,
+    /// Files added while a stopped run (Cancel, or a full disk) finishes its
+    /// last photos: they begin the next run rather than being dropped with
+    /// the rest of the stopped one.
+    after_run: Vec<Picked>,
     /// Tells other tabs of changes; theirs arrive as [`Command::FromTab`].
     tabs: Tabs,
     /// Held by a run from its first photo to its last saved grouping.
@@ -553,6 +560,8 @@ impl Service {
             next_id: 0,
             queue: Vec::new(),
             held: Vec::new(),
+            retry_when_ended: false,
+            after_run: Vec::new(),
             tabs,
             lock: None,
             stale: false,
@@ -611,15 +620,8 @@ impl Service {
                 let _ = ready.send(());
             }
             Command::Waiting => self.out.progress.update(|p| p.waiting = true),
-            Command::Retry => {
-                let held = std::mem::take(&mut self.held);
-                self.out.problem.set(None);
-                self.add(Picked {
-                    files: held,
-                    unread: Vec::new(),
-                })
-                .await;
-            }
+            Command::Retry if self.running => self.retry_when_ended = true,
+            Command::Retry => self.retry().await,
             Command::Report(problem) => self.out.problem.set(Some(*problem)),
             Command::Pool(reply) => {
                 let _ = reply.send(self.pool_start());
@@ -797,11 +799,32 @@ impl Service {
     }
 
     /// The run is over and saved: other tabs may write, and should re-read.
+    /// What waited for the end of a stopped run starts the next.
     async fn end_run(&mut self) {
         if let Some(lock) = self.lock.take() {
             self.tabs.tell(&TabMessage::Changed);
             lock.release().await;
         }
+        if self.running {
+            return;
+        }
+        if std::mem::take(&mut self.retry_when_ended) {
+            self.retry().await;
+        }
+        for picked in std::mem::take(&mut self.after_run) {
+            self.add(picked).await;
+        }
+    }
+
+    /// Adds the photos held when storage filled up.
+    async fn retry(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        self.out.problem.set(None);
+        self.add(Picked {
+            files: held,
+            unread: Vec::new(),
+        })
+        .await;
     }
 
     /// A photo as the page keeps it.
@@ -866,6 +889,9 @@ impl Service {
     async fn add(&mut self, picked: Picked) {
         if let Some(why) = &self.closed {
             return self.out.problem.set(Some(why.clone()));
+        }
+        if self.running && self.out.progress.with_untracked(|p| p.cancelled) {
+            return self.after_run.push(picked);
         }
         let Picked { files, unread } = picked;
         let (photos, others): (Vec<PickedFile>, Vec<PickedFile>) =
