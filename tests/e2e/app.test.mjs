@@ -519,6 +519,50 @@ test('cancel stops a long run: the rest is left out, what was sorted stays, phot
     assert.equal(await button(page, 'Cancel').count(), 0, 'Cancel is still offered after the run ended');
   }));
 
+test('photos dropped the moment a run counts its last photo (while it saves and groups) are sorted, the page not stuck',
+  { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {
+    const collins = fileFromDisk(path.join(PHOTOS, COLLINS));
+    const copies = (tag, n) => Array.from({ length: n }, (_, i) => ({
+      ...collins, name: `${tag}-${i}.png`, buffer: Buffer.concat([collins.buffer, Buffer.from(`${tag} ${i}`)]),
+    }));
+    // The drop waits in the page for the run's figures to count its last photo: the run is
+    // then saving and grouping, still holding the library's lock.
+    const late = copies('late', 2).map((f) => ({ name: f.name, type: f.mimeType, b64: f.buffer.toString('base64') }));
+    await page.evaluate(({ late, zoneSel }) => {
+      const dt = new DataTransfer();
+      for (const f of late) {
+        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name, { type: f.type }));
+      }
+      let stats;
+      Object.defineProperty(window, 'facesortStats', {
+        configurable: true,
+        get: () => stats,
+        set: (v) => {
+          stats = v;
+          if (window.droppedAtEnd || v.total === 0 || v.done !== v.total) return;
+          window.droppedAtEnd = `${v.done} of ${v.total}`;
+          // Once the page's own call has returned, before anything else happens.
+          queueMicrotask(() => {
+            const init = { bubbles: true, cancelable: true, composed: true, dataTransfer: dt };
+            for (const kind of ['dragenter', 'dragover', 'drop']) {
+              document.querySelector(zoneSel).dispatchEvent(new DragEvent(kind, init));
+            }
+          });
+        },
+      });
+    }, { late, zoneSel: sel.dropZone });
+    await page.locator(sel.photosInput).setInputFiles(copies('first', 8));
+    await page.getByTestId('library-summary').filter({ hasText: /^Your library: 10 photos/ })
+      .waitFor({ timeout: SORT_TIMEOUT });
+    await waitForDone(page);
+    t.diagnostic(`dropped when the run had done ${await page.evaluate(() => window.droppedAtEnd)}`);
+    assert.ok(await page.evaluate(() => window.droppedAtEnd), 'the drop happened');
+    assert.equal(await page.locator(sel.progressText).filter({ hasText: /waiting/ }).count(), 0, 'no run waits for another');
+    const people = await readPeople(page);
+    assert.deepEqual(people.map((p) => p.count), [10]);
+  }));
+
 /** Waits until a run started after `since` (ms on the page clock) has finished. */
 test('the library survives a reload: same people, same zip, only new photos processed',
   { timeout: TEST_TIMEOUT }, (t) => withApp(t, async (page) => {

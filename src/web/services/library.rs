@@ -495,10 +495,14 @@ struct Service {
     /// "Try again" was pressed while the stopped run finished its last
     /// photos (which join the held ones): all are tried once it has ended.
     retry_when_ended: bool,
-    /// Files added while a stopped run (Cancel, or a full disk) finishes its
-    /// last photos: they begin the next run rather than being dropped with
-    /// the rest of the stopped one.
+    /// Files added while a run ends (its last photos, saves and grouping) or
+    /// a stopped one (Cancel, a full disk) finishes: they begin the next run,
+    /// rather than being dropped with the stopped one or starting a run that
+    /// would wait for the lock this one still holds.
     after_run: Vec<Picked>,
+    /// The run has taken its last photo and is being finished (saves, the
+    /// final grouping) until [`Service::end_run`].
+    ending: bool,
     /// Tells other tabs of changes; theirs arrive as [`Command::FromTab`].
     tabs: Tabs,
     /// Held by a run from its first photo to its last saved grouping.
@@ -562,6 +566,7 @@ impl Service {
             held: Vec::new(),
             retry_when_ended: false,
             after_run: Vec::new(),
+            ending: false,
             tabs,
             lock: None,
             stale: false,
@@ -620,7 +625,7 @@ impl Service {
                 let _ = ready.send(());
             }
             Command::Waiting => self.out.progress.update(|p| p.waiting = true),
-            Command::Retry if self.running => self.retry_when_ended = true,
+            Command::Retry if self.running || self.ending => self.retry_when_ended = true,
             Command::Retry => self.retry().await,
             Command::Report(problem) => self.out.problem.set(Some(*problem)),
             Command::Pool(reply) => {
@@ -635,6 +640,7 @@ impl Service {
                 let batch = std::mem::take(&mut self.queue);
                 if batch.is_empty() {
                     self.running = false;
+                    self.ending = true;
                     if self.saving {
                         self.settle_when_saved = true;
                     } else {
@@ -808,11 +814,25 @@ impl Service {
         if self.running {
             return;
         }
-        if std::mem::take(&mut self.retry_when_ended) {
+        self.ending = false;
+        let retry = std::mem::take(&mut self.retry_when_ended);
+        if retry {
             self.retry().await;
         }
         for picked in std::mem::take(&mut self.after_run) {
-            self.add(picked).await;
+            if retry || self.held.is_empty() {
+                self.add(picked).await;
+                continue;
+            }
+            // Storage is full as far as the page knows: these wait with the
+            // others for "Try again", as photos added after the run would.
+            let Picked { files, unread } = picked;
+            files.into_iter().for_each(|f| self.hold(f));
+            self.add(Picked {
+                files: Vec::new(),
+                unread,
+            })
+            .await;
         }
     }
 
@@ -890,7 +910,7 @@ impl Service {
         if let Some(why) = &self.closed {
             return self.out.problem.set(Some(why.clone()));
         }
-        if self.running && self.out.progress.with_untracked(|p| p.cancelled) {
+        if self.ending || self.running && self.out.progress.with_untracked(|p| p.cancelled) {
             return self.after_run.push(picked);
         }
         let Picked { files, unread } = picked;
