@@ -163,6 +163,9 @@ pub enum Problem {
     Clear(StorageError),
     #[error("The library is busy; try again when sorting has finished.")]
     Busy,
+    /// Another tab cleared the library: this one reloads.
+    #[error("Your library was cleared in another tab; this tab is reloading.")]
+    ClearedElsewhere,
     /// A newer Facesort opened the library in another tab.
     #[error("Facesort was updated in another tab: reload this tab to go on (nothing is lost).")]
     Outdated,

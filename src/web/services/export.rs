@@ -740,12 +740,14 @@ async fn write_folder(
                     .await
                     .map_err(folder_error)?
                     .unchecked_into();
-            let stream: FileSystemWritableFileStream = JsFuture::from(file.create_writable())
-                .await
-                .map_err(folder_error)?
-                .unchecked_into();
             // The Blob goes to the file as it is: never through wasm memory.
+            let mut opened: Option<FileSystemWritableFileStream> = None;
             let written = async {
+                let stream: FileSystemWritableFileStream = JsFuture::from(file.create_writable())
+                    .await
+                    .map_err(folder_error)?
+                    .unchecked_into();
+                let stream = opened.insert(stream);
                 let written = stream.write_with_blob(&blob).map_err(folder_error)?;
                 JsFuture::from(written).await.map_err(folder_error)?;
                 JsFuture::from(stream.close()).await.map_err(folder_error)
@@ -754,7 +756,9 @@ async fn write_folder(
             if let Err(e) = written {
                 // No empty file is left behind (a disk filling up, say): the
                 // next export would take it for another photo of that name.
-                let _ = JsFuture::from(stream.abort()).await;
+                if let Some(stream) = opened {
+                    let _ = JsFuture::from(stream.abort()).await;
+                }
                 let _ = JsFuture::from(dir.remove_entry(&name)).await;
                 return Err(e);
             }

@@ -31,7 +31,7 @@ use crate::people::nearest::FaceHoods;
 use crate::people::pack::{recognise, Candidate, PackedPerson, PeoplePack, Recognised};
 use crate::people::run::RunPolicy;
 use crate::people::timeline::Seen;
-use crate::web::js::{blob, local_wall_ms, now_ms, sha256_hex};
+use crate::web::js::{blob, describe, local_wall_ms, now_ms, sha256_hex};
 use crate::wire::export::WallTime;
 use crate::wire::grouping::GroupingJob;
 use crate::wire::worker::{AnalyseRequest, PhotoReport};
@@ -305,9 +305,9 @@ impl Library {
                 let bytes = Uint8Array::new(&buffer).to_vec();
                 self.send(Command::ImportPeople(name, bytes));
             }
-            Err(_) => self.send(Command::Say(PackNote::Refused {
+            Err(e) => self.send(Command::Say(PackNote::Unread {
                 file: name,
-                error: crate::people::pack::PackError::NotAPack,
+                detail: describe(&e),
             })),
         }
     }
@@ -777,7 +777,7 @@ impl Service {
             }
             TabMessage::Opening { .. } => {}
             TabMessage::Cleared => {
-                self.let_go(Problem::Outdated);
+                self.let_go(Problem::ClearedElsewhere);
                 let _ = web_sys::window().map(|w| w.location().reload());
             }
         }
@@ -917,16 +917,15 @@ impl Service {
         let (photos, others): (Vec<PickedFile>, Vec<PickedFile>) =
             files.into_iter().partition(PickedFile::looks_like_photo);
         self.out.progress.update(|p| {
-            if p.total == p.done {
+            // Only photos make a run: files skipped or unread are listed
+            // beside the last run's summary.
+            if p.total == p.done && !photos.is_empty() {
                 p.start_run(now_ms());
             }
             p.total += photos.len() + unread.len();
             p.done += unread.len();
             p.failed.extend(unread);
             p.skipped.extend(others.iter().map(|f| f.path.clone()));
-            if p.total == p.done {
-                p.finished_ms.get_or_insert_with(now_ms);
-            }
         });
         if photos.is_empty() {
             return;
@@ -1183,7 +1182,10 @@ impl Service {
             }
             result => {
                 let kept = result.is_ok();
-                if let (Err(error), Some(first)) = (result, photos.first()) {
+                if let Some(why) = &self.closed {
+                    // This tab let the library go: that is the whole story.
+                    self.out.problem.set(Some(why.clone()));
+                } else if let (Err(error), Some(first)) = (result, photos.first()) {
                     // Not kept for another reason: the photos stay sorted in this page.
                     self.out.problem.set(Some(Problem::KeepPhoto {
                         path: first.picked.path.clone(),

@@ -297,6 +297,11 @@ pub enum PackNote {
         file: String,
         error: PackError,
     },
+    /// The browser would not hand the file over (`detail` is its reason).
+    Unread {
+        file: String,
+        detail: String,
+    },
     NotSaved(StorageError),
     OtherTab,
     /// "Save named people" with nobody named.

@@ -30,9 +30,15 @@ pub fn ProgressPanel() -> impl IntoView {
             let secs = ((now - p.started_ms) / 1000.0).max(0.001);
             let (done, total) = (p.run_done(), p.run_total());
             let rate = done as f64 / secs;
-            if phase == Phase::Done {
+            // Files only skipped or unreadable, on a page that has sorted
+            // nothing yet, make no run: nothing is under way.
+            let over = phase == Phase::Done || phase == Phase::Idle && done == total;
+            if over {
                 // Duplicates and unreadable files were handled, not sorted.
                 let sorted = p.run_sorted();
+                if sorted == 0 {
+                    return "No new photo was sorted.".to_string();
+                }
                 format!(
                     "{} sorted in {:.0} s ({:.1} photos/s)",
                     photo_count(sorted),

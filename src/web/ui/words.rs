@@ -184,6 +184,9 @@ pub fn pack_note(note: &PackNote) -> String {
             format!("Recognised from your people files: {}.", names(named))
         }
         PackNote::Refused { file, error } => format!("{file}: {}", sentence(&error.to_string())),
+        PackNote::Unread { file, detail } => {
+            format!("{file} could not be read ({detail}): choose it again.")
+        }
         PackNote::NotSaved(e) => {
             format!("The people file could not be kept in this browser: {e}.")
         }
