@@ -11,6 +11,8 @@ E2E="$ROOT/tests/e2e"
 missing=()
 chromium --version >/dev/null 2>&1 || missing+=(chromium chromium-driver)
 [ -n "${FIREFOX_PATH:-}" ] || firefox-esr --version >/dev/null 2>&1 || missing+=(firefox-esr)
+# The end-to-end tests run in a zone other than UTC (scripts/test.sh).
+[ -e /usr/share/zoneinfo/Asia/Kolkata ] || missing+=(tzdata)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing with apt: ${missing[*]}"
   SUDO=""
