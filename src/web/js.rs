@@ -72,6 +72,11 @@ pub fn blob(bytes: &[u8], mime: &str) -> web_sys::Blob {
         .expect("a Blob from bytes")
 }
 
+/// Now, as [`local_wall_ms`] counts it: the time exports date their files with.
+pub fn wall_now() -> crate::wire::export::WallTime {
+    crate::wire::export::WallTime(local_wall_ms(js_sys::Date::now()))
+}
+
 /// A moment as this computer's wall-clock time counted as UTC, the form EXIF
 /// times have, so file times and camera times fall in the same local days.
 pub fn local_wall_ms(ms: f64) -> f64 {

@@ -527,13 +527,8 @@ test('photos dropped the moment a run counts its last photo (while it saves and 
     }));
     // The drop waits in the page for the run's figures to count its last photo: the run is
     // then saving and grouping, still holding the library's lock.
-    const late = copies('late', 2).map((f) => ({ name: f.name, type: f.mimeType, b64: f.buffer.toString('base64') }));
-    await page.evaluate(({ late, zoneSel }) => {
-      const dt = new DataTransfer();
-      for (const f of late) {
-        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
-        dt.items.add(new File([bytes], f.name, { type: f.type }));
-      }
+    await dropFiles(page, copies('late', 2), { later: true });
+    await page.evaluate(() => {
       let stats;
       Object.defineProperty(window, 'facesortStats', {
         configurable: true,
@@ -543,15 +538,10 @@ test('photos dropped the moment a run counts its last photo (while it saves and 
           if (window.droppedAtEnd || v.total === 0 || v.done !== v.total) return;
           window.droppedAtEnd = `${v.done} of ${v.total}`;
           // Once the page's own call has returned, before anything else happens.
-          queueMicrotask(() => {
-            const init = { bubbles: true, cancelable: true, composed: true, dataTransfer: dt };
-            for (const kind of ['dragenter', 'dragover', 'drop']) {
-              document.querySelector(zoneSel).dispatchEvent(new DragEvent(kind, init));
-            }
-          });
+          queueMicrotask(window.stagedDrop);
         },
       });
-    }, { late, zoneSel: sel.dropZone });
+    });
     await page.locator(sel.photosInput).setInputFiles(copies('first', 8));
     await page.getByTestId('library-summary').filter({ hasText: /^Your library: 10 photos/ })
       .waitFor({ timeout: SORT_TIMEOUT });

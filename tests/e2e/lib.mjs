@@ -22,24 +22,19 @@ export const DEV_SET = fs.existsSync(path.join(DEV_SET_PATH, 'labels.csv')) ? DE
 export const SORT_TIMEOUT = Number(process.env.FACESORT_SORT_TIMEOUT_S || 120) * 1000;
 export const ALLOWED_HOST = '127.0.0.1';
 
-export function chromiumPath() {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+/** A browser's executable: `$ENV_VAR` if set, else the first of `names` on PATH. */
+function browserPath(envVar, names) {
+  if (process.env[envVar]) return process.env[envVar];
   try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+    return execFileSync('sh', ['-c', names.map((n) => `command -v ${n}`).join(' || ')], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('chromium is not on PATH: run scripts/install-browser.sh (or set CHROMIUM_PATH)');
+    throw new Error(`${names[0]} is not on PATH: run scripts/install-browser.sh (or set ${envVar})`);
   }
 }
 
+export const chromiumPath = () => browserPath('CHROMIUM_PATH', ['chromium']);
 /** Debian's Firefox ESR, for firefox.test.mjs. */
-export function firefoxPath() {
-  if (process.env.FIREFOX_PATH) return process.env.FIREFOX_PATH;
-  try {
-    return execFileSync('sh', ['-c', 'command -v firefox-esr || command -v firefox'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('firefox-esr is not on PATH: run scripts/install-browser.sh (or set FIREFOX_PATH)');
-  }
-}
+export const firefoxPath = () => browserPath('FIREFOX_PATH', ['firefox-esr', 'firefox']);
 
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -279,10 +274,12 @@ export async function backToPeople(page, how = 'button') {
  * DataTransfer holding real File objects built in the page. (Synthetic DataTransfer items
  * have no file-system entry: webkitGetAsEntry() returns null, so the app must fall back to
  * getAsFile()/dataTransfer.files.) Returns whether dragover and drop were default-prevented.
+ * `afterClicking`: a button clicked in the same task, just before the drop. `later`: the drop
+ * is only staged, as `window.stagedDrop()`, for the page to run when a test needs it.
  */
-export async function dropFiles(page, files, { afterClicking = null } = {}) {
+export async function dropFiles(page, files, { afterClicking = null, later = false } = {}) {
   const payload = files.map((f) => ({ name: f.name, type: f.mimeType, b64: Buffer.from(f.buffer).toString('base64') }));
-  return page.evaluate(({ payload, zoneSel, afterClicking }) => {
+  return page.evaluate(({ payload, zoneSel, afterClicking, later }) => {
     const dt = new DataTransfer();
     for (const f of payload) {
       const bin = atob(f.b64);
@@ -292,20 +289,25 @@ export async function dropFiles(page, files, { afterClicking = null } = {}) {
     }
     const zone = document.querySelector(zoneSel);
     if (!zone) throw new Error(`no ${zoneSel}`);
-    // In the same task as the drop, so nothing the page does comes between.
-    if (afterClicking) {
-      const b = [...document.querySelectorAll('button')].find((e) => e.textContent.trim() === afterClicking);
-      if (!b) throw new Error(`no button "${afterClicking}"`);
-      b.click();
-    }
-    const init = { bubbles: true, cancelable: true, composed: true, dataTransfer: dt };
-    zone.dispatchEvent(new DragEvent('dragenter', init));
-    const over = new DragEvent('dragover', init);
-    zone.dispatchEvent(over);
-    const drop = new DragEvent('drop', init);
-    zone.dispatchEvent(drop);
-    return { dragoverPrevented: over.defaultPrevented, dropPrevented: drop.defaultPrevented };
-  }, { payload, zoneSel: sel.dropZone, afterClicking });
+    const run = () => {
+      // In the same task as the drop, so nothing the page does comes between.
+      if (afterClicking) {
+        const b = [...document.querySelectorAll('button')].find((e) => e.textContent.trim() === afterClicking);
+        if (!b) throw new Error(`no button "${afterClicking}"`);
+        b.click();
+      }
+      const init = { bubbles: true, cancelable: true, composed: true, dataTransfer: dt };
+      zone.dispatchEvent(new DragEvent('dragenter', init));
+      const over = new DragEvent('dragover', init);
+      zone.dispatchEvent(over);
+      const drop = new DragEvent('drop', init);
+      zone.dispatchEvent(drop);
+      return { dragoverPrevented: over.defaultPrevented, dropPrevented: drop.defaultPrevented };
+    };
+    if (!later) return run();
+    window.stagedDrop = run;
+    return null;
+  }, { payload, zoneSel: sel.dropZone, afterClicking, later });
 }
 
 /** A mirror image of a photo as PNG bytes, made by Chromium itself (OffscreenCanvas). */

@@ -11,7 +11,7 @@ use super::streamed::StreamedDownload;
 use super::views::{Original, PersonView, Photo, Preview};
 use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
-use crate::web::js::{describe, error_name, local_wall_ms, pick, window_function};
+use crate::web::js::{describe, error_name, pick, wall_now, window_function};
 use crate::wire::export::{safe_name, Outbox, UniqueNames, WallTime, ZipStream};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -366,7 +366,7 @@ impl ZipExport {
         exports.begin(claim, kind, &file_name, total);
         let outbox = Outbox::default();
         Some(ZipExport {
-            zip: ZipStream::new(outbox.clone()).dated(WallTime(local_wall_ms(js_sys::Date::now()))),
+            zip: ZipStream::new(outbox.clone()).dated(wall_now()),
             outbox,
             sink,
             exports,

@@ -18,8 +18,8 @@ use super::views::Photo;
 use crate::face::detection::DetectorConfig;
 use crate::face::embedding::Embedding;
 use crate::people::book::{Book, FaceKey};
-use crate::web::js::{describe, local_wall_ms, sha256_hex};
-use crate::wire::export::{ExportError, Outbox, WallTime, ZipStream};
+use crate::web::js::{describe, sha256_hex, wall_now};
+use crate::wire::export::{ExportError, Outbox, ZipStream};
 use crate::wire::gallery::{
     code_from, guest_index_html, guest_service_worker, normalise_code, to_hex, AppFiles,
     GalleryError, GalleryHeader, GuestFace, GuestIndex, GuestPerson, GuestPhoto, Sealed, FOLDER,
@@ -435,8 +435,7 @@ pub async fn download_zip(photos: Vec<GuestPhoto>, file_name: &str) -> Result<()
 
 async fn write_zip(photos: &[GuestPhoto], sink: &mut Sink) -> Result<(), GuestError> {
     let outbox = Outbox::default();
-    let mut zip =
-        ZipStream::new(outbox.clone()).dated(WallTime(local_wall_ms(js_sys::Date::now())));
+    let mut zip = ZipStream::new(outbox.clone()).dated(wall_now());
     let zip_failed = |e: ExportError| DownloadError::Zip(e.to_string());
     for photo in photos {
         let bytes = open_file(&photo.original).await?;

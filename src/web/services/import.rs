@@ -159,19 +159,19 @@ pub struct Picked {
     pub unread: Vec<FailedFile>,
 }
 
-fn unread(path: String, error: PhotoError) -> FailedFile {
-    FailedFile { path, error }
+impl From<Vec<PickedFile>> for Picked {
+    fn from(files: Vec<PickedFile>) -> Self {
+        Picked {
+            files,
+            unread: Vec::new(),
+        }
+    }
 }
 
 /// Reads a drop, walking folders recursively; sorted by path.
 pub async fn read_drop(dropped: Dropped) -> Picked {
     let entries = match dropped {
-        Dropped::Files(files) => {
-            return Picked {
-                files,
-                unread: Vec::new(),
-            }
-        }
+        Dropped::Files(files) => return files.into(),
         Dropped::Entries(entries) => entries,
     };
     let mut out = Vec::new();
@@ -183,7 +183,10 @@ pub async fn read_drop(dropped: Dropped) -> Picked {
         if entry.is_directory() {
             match read_directory(&entry.unchecked_into()).await {
                 Ok(children) => stack.extend(children.into_iter().map(|c| (c, format!("{path}/")))),
-                Err(e) => failed.push(unread(path, PhotoError::ReadFolder(e))),
+                Err(e) => failed.push(FailedFile {
+                    path,
+                    error: PhotoError::ReadFolder(e),
+                }),
             }
         } else {
             let entry: FileSystemFileEntry = entry.unchecked_into();
@@ -198,7 +201,10 @@ pub async fn read_drop(dropped: Dropped) -> Picked {
                     path,
                     kept_in: None,
                 }),
-                Err(e) => failed.push(unread(path, PhotoError::Read(e))),
+                Err(e) => failed.push(FailedFile {
+                    path,
+                    error: PhotoError::Read(e),
+                }),
             }
         }
     }
@@ -298,7 +304,10 @@ pub async fn pick_folder() -> Result<Option<PickedFolderFiles>, String> {
                 let handle: FileSystemFileHandle = handle.unchecked_into();
                 match JsFuture::from(handle.get_file()).await {
                     Ok(file) => files.push((file.unchecked_into(), path)),
-                    Err(e) => failed.push(unread(path, PhotoError::Read(describe(&e)))),
+                    Err(e) => failed.push(FailedFile {
+                        path,
+                        error: PhotoError::Read(describe(&e)),
+                    }),
                 }
             }
         }

@@ -368,10 +368,7 @@ impl Library {
     /// Adds files: photos join the run (starting one if none is going),
     /// anything else is reported as skipped.
     pub fn add(&self, files: Vec<PickedFile>) {
-        self.add_picked(Picked {
-            files,
-            unread: Vec::new(),
-        });
+        self.add_picked(files.into());
     }
 
     /// Adds what a drop held; the files it could not read are reported.
@@ -840,11 +837,7 @@ impl Service {
     async fn retry(&mut self) {
         let held = std::mem::take(&mut self.held);
         self.out.problem.set(None);
-        self.add(Picked {
-            files: held,
-            unread: Vec::new(),
-        })
-        .await;
+        self.add(held.into()).await;
     }
 
     /// A photo as the page keeps it.
@@ -868,12 +861,13 @@ impl Service {
                 )
             }
         };
+        let modified = local_wall_ms(stored.last_modified_ms);
         let view = PhotoView {
             id: stored.seq,
             name: stored.name,
-            seen: Seen::of(report.taken_ms, local_wall_ms(stored.last_modified_ms)),
+            seen: Seen::of(report.taken_ms, modified),
             added_ms: local_wall_ms(stored.added_ms),
-            modified: WallTime(local_wall_ms(stored.last_modified_ms)),
+            modified: WallTime(modified),
             thumb,
             width: report.width,
             height: report.height,

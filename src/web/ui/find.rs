@@ -59,10 +59,8 @@ fn add_references(library: Library, ui: Ui, files: Vec<web_sys::File>) {
                     None => Some(state),
                 })
                 .flatten();
-            if let Some(ReferenceState::Faces(faces)) = gone {
-                for f in faces {
-                    revoke(&f.crop_url);
-                }
+            if let Some(state) = gone {
+                state.crop_urls().into_iter().for_each(revoke);
             }
         }
     });
@@ -277,7 +275,7 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
             {body}
             <button on:click=move |_| {
                 if let Some(removed) = ui.find.try_update(|s| s.remove(id)).flatten() {
-                    removed.crop_urls().into_iter().for_each(revoke);
+                    removed.state.crop_urls().into_iter().for_each(revoke);
                 }
             }>{format!("Remove {}", reference.name)}</button>
         </li>

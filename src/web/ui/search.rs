@@ -83,10 +83,10 @@ impl Search {
     }
 }
 
-impl Reference {
+impl ReferenceState {
     /// The object URLs of its faces' crops (to revoke once it is gone).
     pub fn crop_urls(&self) -> Vec<&str> {
-        match &self.state {
+        match self {
             ReferenceState::Faces(faces) => faces.iter().map(|f| f.crop_url.as_str()).collect(),
             _ => Vec::new(),
         }
