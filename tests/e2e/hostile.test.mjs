@@ -82,24 +82,31 @@ test('a mixed batch of hostile files: each bad one named with why, the good ones
     t.diagnostic(`workers ${stats.workers}, done ${stats.done}, failed ${stats.failed}`);
     assert.equal(page.workers().length, stats.workers, 'a worker was lost');
 
-    // The same two files again, and one new photo: the file that failed is read again
-    // (and named again, with its reason), not taken for one already added; the sorted
-    // photo is a duplicate. The bar, the count and the speed are this run's own.
+    // The same two files again, a copy of the failing one beside it, and two new photos:
+    // the file that failed is read again (and named again, with its reason), not taken
+    // for one already added; so is its copy, which waited for it rather than being
+    // called a duplicate of a photo that never made it in. The sorted photo is a
+    // duplicate. The bar, the count and the speed are this run's own.
     const since = await page.evaluate(() => performance.now());
-    const collinsCopy = { name: 'collins-copy.png', mimeType: 'image/png', buffer: Buffer.concat([fs.readFileSync(COLLINS), Buffer.from('copy')]) };
-    await page.locator(sel.photosInput).setInputFiles([files[6], { ...files[7], name: 'rocket again.jpg' }, collinsCopy]);
+    // Two new photos go first, so both workers are busy and half.jpg waits behind one:
+    // its copy is claimed while half.jpg is still being sorted.
+    const collinsCopy = (n) => ({ name: `collins-copy-${n}.png`, mimeType: 'image/png', buffer: Buffer.concat([fs.readFileSync(COLLINS), Buffer.from(`copy ${n}`)]) });
+    await page.locator(sel.photosInput).setInputFiles([collinsCopy(1), collinsCopy(2),
+      files[6], { ...files[6], name: 'half copy.jpg' }, { ...files[7], name: 'rocket again.jpg' }]);
     await waitForRunAfter(page, since);
     const again = (await failedList(page).getByRole('listitem', { includeHidden: true }).allTextContents())
       .map((s) => s.trim());
     assert.equal(again.filter((f) => f.startsWith('half.jpg: ') && /corrupt or truncated/.test(f)).length, 2,
       `half.jpg failed a second time, with its reason: ${again.join(' | ')}`);
-    assert.equal(again.length, 6);
+    assert.match(again.find((f) => f.startsWith('half copy.jpg: ')) ?? '', /corrupt or truncated/,
+      `its copy failed too, with the reason: ${again.join(' | ')}`);
+    assert.equal(again.length, 7);
     assert.equal((await page.getByTestId('duplicates-note').textContent()).trim(),
       '1 photo already added (same content), processed once.');
-    assert.match((await page.locator(sel.progressText).textContent()).trim(), /^1 photo sorted in \d+ s \(/);
+    assert.match((await page.locator(sel.progressText).textContent()).trim(), /^2 photos sorted in \d+ s \(/);
     const bar = page.locator(sel.progressbar);
-    assert.equal(await bar.getAttribute('aria-valuemax'), '3', 'the bar counts this run\'s 3 files');
-    assert.equal(await bar.getAttribute('aria-valuenow'), '3');
+    assert.equal(await bar.getAttribute('aria-valuemax'), '5', 'the bar counts this run\'s 5 files');
+    assert.equal(await bar.getAttribute('aria-valuenow'), '5');
   }));
 
 test('a worker that dies mid-run loses no photo: the photos it held are tried again on another, and it is replaced',

@@ -163,6 +163,15 @@ struct Grouped {
     took_ms: f64,
 }
 
+/// Where the photo with a given content stands.
+enum Holder {
+    /// In the library, or sorted and shown in this page.
+    Kept,
+    /// Being sorted, with the copies (dropped in the same run) waiting to
+    /// hear whether it made it.
+    Sorting(Vec<oneshot::Sender<Option<PhotoId>>>),
+}
+
 enum Outcome {
     Photo {
         id: PhotoId,
@@ -482,7 +491,8 @@ struct Service {
     /// clearing it failed half-way), with what the page said: nothing more is
     /// written, and edits and new photos are refused with it until a reload.
     closed: Option<Problem>,
-    hashes: HashMap<String, PhotoId>,
+    /// Every content the library has or is sorting, by hash.
+    hashes: HashMap<String, Holder>,
     next_id: u32,
     queue: Vec<PickedFile>,
     /// Photos not added because the browser's storage filled up: the run
@@ -629,9 +639,7 @@ impl Service {
                 let _ = reply.send(self.pool_start());
             }
             Command::PoolStarted(result) => self.pool_started(result).await,
-            Command::Claim(hash, reply) => {
-                let _ = reply.send(self.claim(hash));
-            }
+            Command::Claim(hash, reply) => self.claim(hash, reply),
             Command::Finished(file, outcome) => self.finished(file, *outcome).await,
             Command::NextBatch(reply) => {
                 let batch = std::mem::take(&mut self.queue);
@@ -731,7 +739,7 @@ impl Service {
             .photos
             .into_iter()
             .map(|photo| {
-                self.hashes.insert(photo.hash.clone(), photo.seq);
+                self.hashes.insert(photo.hash.clone(), Holder::Kept);
                 self.next_id = self.next_id.max(photo.seq.0 + 1);
                 let original = match &photo.in_folder {
                     Some(at) => Original::InFolder {
@@ -1006,14 +1014,51 @@ impl Service {
     }
 
     /// An id for a photo with this content, or `None` if the library has it.
-    fn claim(&mut self, hash: String) -> Option<PhotoId> {
-        if self.hashes.contains_key(&hash) {
-            return None;
+    /// A copy of a photo still being sorted waits for it: should that one
+    /// fail, the copy is sorted in its place rather than called "already added".
+    fn claim(&mut self, hash: String, reply: oneshot::Sender<Option<PhotoId>>) {
+        match self.hashes.get_mut(&hash) {
+            Some(Holder::Kept) => {
+                let _ = reply.send(None);
+            }
+            Some(Holder::Sorting(copies)) => copies.push(reply),
+            None => {
+                let id = self.new_claim(hash);
+                let _ = reply.send(Some(id));
+            }
         }
+    }
+
+    fn new_claim(&mut self, hash: String) -> PhotoId {
         let id = PhotoId(self.next_id);
         self.next_id += 1;
-        self.hashes.insert(hash, id);
-        Some(id)
+        self.hashes.insert(hash, Holder::Sorting(Vec::new()));
+        id
+    }
+
+    /// The photo with this content is in the library (or shown in this page):
+    /// its waiting copies are duplicates.
+    fn settle_claim(&mut self, hash: &str) {
+        if let Some(Holder::Sorting(copies)) = self.hashes.insert(hash.to_owned(), Holder::Kept) {
+            for copy in copies {
+                let _ = copy.send(None);
+            }
+        }
+    }
+
+    /// The photo with this content was not added (or not kept): the first
+    /// copy still waiting (if any) takes its place.
+    fn release_claim(&mut self, hash: &str) {
+        let Some(Holder::Sorting(copies)) = self.hashes.remove(hash) else {
+            return;
+        };
+        let mut copies = copies.into_iter().filter(|c| !c.is_canceled());
+        if let Some(next) = copies.next() {
+            let id = self.new_claim(hash.to_owned());
+            let _ = next.send(Some(id));
+            self.hashes
+                .insert(hash.to_owned(), Holder::Sorting(copies.collect()));
+        }
     }
 
     async fn finished(&mut self, picked: PickedFile, outcome: Outcome) {
@@ -1056,6 +1101,7 @@ impl Service {
                 size,
                 report,
             } => {
+                self.settle_claim(&hash);
                 let file: web_sys::Blob = picked.file.clone().into();
                 // A photo from a picked folder stays there: no copy is kept.
                 let (copy, original) = match &picked.kept_in {
@@ -1100,7 +1146,7 @@ impl Service {
                     ..
                 } = other
                 {
-                    self.hashes.remove(&hash);
+                    self.release_claim(&hash);
                 }
                 if let Some(store) = self.store.clone() {
                     spawn_local(async move {
@@ -1170,7 +1216,7 @@ impl Service {
                     p.cancelled = true;
                 });
                 for unsaved in photos {
-                    self.hashes.remove(&unsaved.photo.stored.hash);
+                    self.release_claim(&unsaved.photo.stored.hash);
                     self.hold(unsaved.picked);
                 }
             }
