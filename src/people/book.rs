@@ -386,6 +386,10 @@ impl Book {
     pub fn rename(&mut self, id: PersonId, name: &str) -> Result<(), EditError> {
         let person = self.people.get(&id).ok_or(EditError::NoSuchPerson)?;
         let name = self.valid_name(name, &[id])?;
+        // Not an edit: it would fill the history with "rename X to X".
+        if person.display_name() == name {
+            return Err(EditError::SameName(name));
+        }
         let label = EditKind::Rename {
             from: person.display_name(),
             to: name.clone(),
@@ -1289,6 +1293,18 @@ mod tests {
                 to: "ANN LEE".into()
             })
         );
+        // The same name again, or a default name kept as it is, is refused
+        // rather than put in the history as "rename X to X".
+        let edits = book.undoable().cloned();
+        assert_eq!(
+            book.rename(a, " ANN  LEE"),
+            Err(EditError::SameName("ANN LEE".into()))
+        );
+        assert!(matches!(
+            book.rename(b, &default_b),
+            Err(EditError::SameName(_))
+        ));
+        assert_eq!(book.undoable().cloned(), edits);
     }
 
     #[test]

@@ -154,6 +154,8 @@ pub enum EditError {
     EmptyName,
     #[error("{0} is already the name of someone else")]
     NameTaken(String),
+    #[error("{0} is already their name")]
+    SameName(String),
     #[error("names like {0} are kept for the people Facesort numbers; choose another")]
     ReservedName(String),
     #[error("that person is no longer in the library")]
