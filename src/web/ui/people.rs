@@ -84,6 +84,9 @@ pub fn PeopleGrid() -> impl IntoView {
                                     >
                                         <PreviewImage preview=person.cover_crop.clone() />
                                         <span class="name">{person.name.clone()}</span>
+                                        // A space, so the visible text reads as the name does
+                                        // ("Person 1 2 photos", not "Person 12 photos").
+                                        {" "}
                                         <span class="count">{count}</span>
                                     </button>
                                     <Pick
