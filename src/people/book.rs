@@ -1599,7 +1599,11 @@ mod tests {
             book.rename(a, "Person 0"),
             Err(EditError::ReservedName(_))
         ));
-        book.rename(a, "Person 1").unwrap(); // their own default
+        // Their own default: not a change.
+        assert!(matches!(
+            book.rename(a, "Person 1"),
+            Err(EditError::SameName(_))
+        ));
         book.rename(a, "Person 2b").unwrap();
         world.photos.push(vec![1]);
         world.regroup(&mut book);
