@@ -1,6 +1,7 @@
 // Accessibility audit: axe-core (the rules behind Lighthouse and most audits: names, roles,
 // contrast, label-in-name, landmarks) run in headless Chromium on each screen a user reaches,
-// with a real library. Any violation fails, with the rule and the elements it names.
+// with a real library, in the light and the dark colour scheme. Any violation fails, with the
+// rule and the elements it names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -26,11 +27,22 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
   { timeout: SORT_TIMEOUT + 120_000, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist` },
   (t) => withAppAt(t, app.url, async (page) => {
     const found = [];
+    // Each screen in the light and the dark scheme (the page follows the system's).
     const audit = async (screen) => {
-      const v = await violations(page);
-      t.diagnostic(`${screen}: ${v.length} violations`);
-      found.push(...v.map((line) => `${screen}: ${line}`));
+      for (const colorScheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme });
+        const v = await violations(page);
+        t.diagnostic(`${screen}, ${colorScheme}: ${v.length} violations`);
+        found.push(...v.map((line) => `${screen} (${colorScheme}): ${line}`));
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
     };
+    // The dark scheme is applied, not only present in the style sheet.
+    const paper = async () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await paper();
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.notEqual(dark, await paper(), 'the page looks the same in the dark scheme');
     await audit('empty page');
 
     const ids = singleFaceIdentities(DEV_SET, 3, 2);
@@ -83,4 +95,80 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
     await audit('find');
 
     assert.deepEqual(found, [], `axe-core violations:\n${found.join('\n')}`);
+  }));
+
+/** What has keyboard focus: its tag, accessible name (or text) and person key. */
+const focused = (page) => page.evaluate(() => {
+  const a = document.activeElement;
+  return { tag: a?.tagName, name: a?.getAttribute('aria-label') ?? a?.textContent.trim(), person: a?.dataset.personKey ?? null };
+});
+
+test('keyboard focus follows the user: onto each screen opened, never dropped to the page when a control goes away',
+  { timeout: SORT_TIMEOUT + 120_000, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist` },
+  (t) => withAppAt(t, app.url, async (page) => {
+    const ids = singleFaceIdentities(DEV_SET, 3, 2);
+    await page.locator(sel.photosInput).setInputFiles(ids.flatMap((p) => p.files).map((f) => fileFromDisk(path.join(DEV_SET, f))));
+    await waitForDone(page);
+    const people = await readPeople(page);
+    assert.equal(people.length, 3);
+    const key = await people[0].button.getAttribute('data-person-key');
+
+    // Enter on a person: focus is on the album's heading, and Tab goes on within the album.
+    await people[0].button.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 2, name: people[0].name }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H2');
+    assert.equal((await focused(page)).name, people[0].name);
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).name, 'Download album (zip)');
+
+    // Hide: the album closes and the card goes; focus lands on the People heading.
+    await page.getByRole('button', { name: `Hide ${people[0].name}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-person-key="${key}"]`).waitFor({ state: 'detached' });
+    await page.waitForTimeout(300);
+    assert.deepEqual(await focused(page), { tag: 'H2', name: 'People', person: null }, 'focus after hiding');
+
+    // Show again (from the hidden list): focus is on their card.
+    await page.locator('summary', { hasText: 'Hidden people (1)' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: `Show ${people[0].name}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((k) => document.activeElement?.dataset.personKey === k, key);
+
+    // Merge by keyboard: focus is on the merged person's card, not the page.
+    const picks = page.getByRole('checkbox', { name: /^Select .* to merge$/ });
+    await picks.nth(1).focus();
+    await page.keyboard.press('Space');
+    await picks.nth(2).focus();
+    await page.keyboard.press('Space');
+    await button(page, 'Merge').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('button.person').length === 2);
+    await page.waitForFunction(() => document.activeElement?.classList.contains('person'));
+    assert.match((await focused(page)).name, /, 4 photos$/, 'focus on the merged person');
+
+    // Undo until there is nothing left: the disabled Undo does not take focus to the page.
+    const undo = page.getByRole('button', { name: /^Undo/ });
+    await undo.focus();
+    for (let i = 0; i < 10 && await undo.isEnabled(); i++) {
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(200);
+    }
+    assert.equal(await undo.isEnabled(), false);
+    await page.waitForTimeout(300);
+    assert.notEqual((await focused(page)).tag, 'BODY', 'focus fell to the page when Undo was disabled');
+
+    // Find: choosing a face of a reference keeps focus on that face's button.
+    await button(page, 'Find a person').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'H2' && document.activeElement.textContent === 'Find a person');
+    await page.locator('input[aria-label="Choose reference photos"]')
+      .setInputFiles([fileFromDisk(path.join(DEV_SET, 'images/faceapi_bbt2.jpg'))]);
+    const second = page.getByRole('button', { name: 'Use face 2 of faceapi_bbt2.jpg' });
+    await second.waitFor({ timeout: 30_000 });
+    await second.focus();
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-pressed') === 'true');
+    assert.equal((await focused(page)).name, 'Use face 2 of faceapi_bbt2.jpg');
   }));

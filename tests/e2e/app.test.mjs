@@ -146,7 +146,7 @@ test('sorts the shipped test photos (file input): 1 person, 1 other face, 2 with
     assert.deepEqual(second.files, [CAMERAMAN]);
     // A photo opens large with every face boxed, and downloads exactly as it was given.
     await page.getByRole('button', { name: `Open ${CAMERAMAN}`, exact: true }).click();
-    const viewer = page.getByRole('dialog', { name: CAMERAMAN });
+    const viewer = page.getByRole('region', { name: CAMERAMAN });
     await viewer.waitFor({ timeout: 5_000 });
     assert.equal(await viewer.locator('[data-face-box]').count(), 1, 'the viewer should box the one face');
     const one = await download(page, button(page, 'Download photo'), 'one-photo.png');

@@ -102,7 +102,7 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
         <section class="album">
             <div class="toolbar">
                 <button on:click=move |_| ui.back()>"Back to people"</button>
-                <h2>{title}</h2>
+                <h2 tabindex="-1">{title}</h2>
                 <Show when=move || found().is_some()>
                     <button on:click=album_zip>"Download album (zip)"</button>
                     <button on:click=crops_zip>"Download face crops (zip)"</button>

@@ -1,7 +1,7 @@
 //! The page: header, import, progress, the current screen, and the library
 //! footer; it starts the library service and provides it to every component.
 
-use super::context::{correct, use_app, Screen, Ui};
+use super::context::{correct, rescue_lost_focus, use_app, Screen, Ui};
 use super::words::photo_count;
 use super::{
     album, edits, exports, find, history, import, originals, people, people_files, photo, progress,
@@ -46,6 +46,7 @@ fn App() -> impl IntoView {
             let _ = body.dataset().set("state", phase.as_str());
         }
     });
+    let _focus = window_event_listener(ev::focusout, |e| rescue_lost_focus(&e));
     let _keys = window_event_listener(ev::keydown, move |e| {
         // Typing in a field keeps the browser's own undo (and Escape).
         let typing = e
@@ -77,7 +78,7 @@ fn App() -> impl IntoView {
     });
     view! {
         <header class="top">
-            <h1>"Facesort"</h1>
+            <h1 tabindex="-1">"Facesort"</h1>
             <p class="tagline">
                 "Sort photos by the people in them. Everything happens on this computer: nothing is uploaded."
             </p>

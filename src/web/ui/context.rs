@@ -6,6 +6,7 @@ use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::edit::Correction;
 use crate::web::services::library::{EditNote, Library};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
@@ -38,8 +39,15 @@ impl Ui {
         }
     }
 
+    /// Shows `screen`, with keyboard focus on its heading: otherwise focus
+    /// stays on a button that is gone, and Tab starts again from the footer.
+    /// (The photo viewer puts it on its Close button itself.)
     pub fn open(&self, screen: Screen) {
+        let viewer = matches!(screen, Screen::Photo { .. });
         self.screen.set(screen);
+        if !viewer {
+            focus_soon(Vec::new());
+        }
     }
 
     /// One step back (photo → its album, album → people), returning keyboard
@@ -55,25 +63,54 @@ impl Ui {
             Screen::FindMe => (Screen::People, "button.find-me".to_string()),
         };
         self.screen.set(to);
-        request_animation_frame(move || {
-            // What was opened may be gone (a person just hidden): the grid, then.
-            let target = document()
-                .query_selector(&focus)
-                .ok()
-                .flatten()
-                .or_else(|| {
-                    document()
-                        .query_selector("button.person, main h2")
-                        .ok()
-                        .flatten()
-                });
-            if let Some(el) =
-                target.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-            {
-                let _ = el.focus();
-            }
-        });
+        // What was opened may be gone (a person just hidden): the grid, then.
+        focus_soon(vec![focus]);
     }
+}
+
+/// The current screen's heading (each screen has one `h2` that can take
+/// focus), or the page's title before there is a screen to speak of.
+const SCREEN_HEADING: [&str; 2] = ["main h2[tabindex]", "header.top h1"];
+
+/// After the next render, moves keyboard focus to the first of `targets`
+/// (CSS selectors) on the page, or else to the screen's heading.
+pub fn focus_soon(targets: Vec<String>) {
+    request_animation_frame(move || {
+        let targets = targets.iter().map(String::as_str).chain(SCREEN_HEADING);
+        for selector in targets {
+            let found = document().query_selector(selector).ok().flatten();
+            if let Some(el) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = el.focus();
+                return;
+            }
+        }
+    });
+}
+
+/// Focus that fell to the page because its element went away (a bar that
+/// closed, a card that was hidden, a button that became disabled) is put on
+/// the screen's heading, so the next Tab continues from the screen rather
+/// than from the top of the page.
+pub fn rescue_lost_focus(left: &web_sys::FocusEvent) {
+    if left.related_target().is_some() {
+        return;
+    }
+    let Some(from) = left
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    request_animation_frame(move || {
+        let doc = document();
+        let on_page = doc
+            .active_element()
+            .is_none_or(|a| Some(&a) == doc.body().as_deref());
+        let gone = !from.is_connected() || from.matches(":disabled").unwrap_or(false);
+        if on_page && gone {
+            focus_soon(Vec::new());
+        }
+    });
 }
 
 /// The library service and the UI's state, as components find them.

@@ -134,7 +134,7 @@ pub fn FindMe() -> impl IntoView {
         <section class="find-me" aria-label="Find a person">
             <div class="toolbar">
                 <button on:click=move |_| ui.back()>"Back to people"</button>
-                <h2>"Find a person"</h2>
+                <h2 tabindex="-1">"Find a person"</h2>
             </div>
             <p class="note">
                 "Choose one or more photos of the person (a selfie works). More than one photo makes the search surer. They are only compared with your library, not added to it."
@@ -152,7 +152,7 @@ pub fn FindMe() -> impl IntoView {
             <ul role="list" aria-label="Reference photos" class="references">
                 <For
                     each=move || ui.find.get().references
-                    key=|r| (r.id, format!("{:?}", r.state))
+                    key=|r| (r.id, r.state.stage())
                     let:reference
                 >
                     <ReferenceItem reference=reference />
@@ -245,7 +245,16 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
                         view! {
                             <button
                                 class="reference-face"
-                                aria-pressed=if f.chosen { "true" } else { "false" }
+                                aria-pressed=move || {
+                                    let chosen = ui
+                                        .find
+                                        .with(|s| {
+                                            s.references
+                                                .iter()
+                                                .any(|r| r.id == id && r.state.is_chosen(i))
+                                        });
+                                    if chosen { "true" } else { "false" }
+                                }
                                 aria-label=label
                                 on:click=move |_| {
                                     ui.find

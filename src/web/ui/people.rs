@@ -1,13 +1,14 @@
 //! The people grid: everyone with a face, most photos first; merging,
 //! hidden people, photos without faces and other faces.
 
-use super::context::{correct, use_app, Screen};
+use super::context::{correct, focus_soon, use_app, Screen};
 use super::exports::ExportButtons;
 use super::preview::PreviewImage;
 use super::share::ShareGallery;
 use super::words::{face_count, photo_count};
 use crate::people::cluster::PersonId;
-use crate::people::edit::Correction;
+use crate::people::edit::{Applied, Correction};
+use crate::web::services::library::EditNote;
 use leptos::ev;
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -57,7 +58,7 @@ pub fn PeopleGrid() -> impl IntoView {
         <Show when=has_photos>
             <section class="people">
                 <div class="toolbar">
-                    <h2>"People"</h2>
+                    <h2 tabindex="-1">"People"</h2>
                     <button class="find-me" on:click=move |_| ui.open(Screen::FindMe)>
                         "Find a person"
                     </button>
@@ -189,7 +190,7 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
                 people,
                 name: typed_name(&typed),
             },
-            |_| {},
+            focus_person,
         );
         selected.set(Vec::new());
         name.set(String::new());
@@ -261,7 +262,7 @@ fn HiddenPeople() -> impl IntoView {
                                     <button on:click=move |_| correct(
                                         library,
                                         show.clone(),
-                                        |_| {},
+                                        focus_person,
                                     )>{format!("Show {}", person.name)}</button>
                                 </li>
                             }
@@ -270,6 +271,17 @@ fn HiddenPeople() -> impl IntoView {
                 </ul>
             </details>
         </Show>
+    }
+}
+
+/// Keyboard focus to the person an edit was about (merged into, shown
+/// again), where a keyboard user would look next.
+fn focus_person(note: &EditNote) {
+    if let EditNote::Applied(Applied::Made {
+        person: Some(id), ..
+    }) = note
+    {
+        focus_soon(vec![format!("[data-person-key=\"{}\"]", id.0)]);
     }
 }
 

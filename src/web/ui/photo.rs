@@ -85,12 +85,12 @@ pub fn PhotoViewer(id: PhotoId) -> impl IntoView {
     };
     let name = photo.name.clone();
     view! {
-        <section class="viewer" role="dialog" aria-label=name.clone()>
+        <section class="viewer" aria-label=name.clone()>
             <div class="toolbar">
                 <button node_ref=close on:click=move |_| ui.back()>
                     "Close"
                 </button>
-                <h2>{name.clone()}</h2>
+                <h2 tabindex="-1">{name.clone()}</h2>
                 <button on:click=move |_| wasm_bindgen_futures::spawn_local(
                     download::save_photo(library, id),
                 )>"Download photo"</button>

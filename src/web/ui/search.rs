@@ -84,6 +84,22 @@ impl Search {
 }
 
 impl ReferenceState {
+    /// Where it is in being read: what a reference's row is drawn from.
+    /// (Choosing a face is not a new stage, so its button, and the keyboard
+    /// focus on it, stay.)
+    pub fn stage(&self) -> &'static str {
+        match self {
+            ReferenceState::Reading => "reading",
+            ReferenceState::Failed(_) => "failed",
+            ReferenceState::Faces(_) => "faces",
+        }
+    }
+
+    /// Whether its face `index` is chosen.
+    pub fn is_chosen(&self, index: usize) -> bool {
+        matches!(self, ReferenceState::Faces(faces) if faces.get(index).is_some_and(|f| f.chosen))
+    }
+
     /// The object URLs of its faces' crops (to revoke once it is gone).
     pub fn crop_urls(&self) -> Vec<&str> {
         match self {
