@@ -135,6 +135,8 @@ test('keyboard focus follows the user: onto each screen opened, never dropped to
     await page.getByRole('button', { name: `Show ${people[0].name}` }).focus();
     await page.keyboard.press('Enter');
     await page.waitForFunction((k) => document.activeElement?.dataset.personKey === k, key);
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.personKey), key, 'focus moved on from the card');
 
     // Merge by keyboard: focus is on the merged person's card, not the page.
     const picks = page.getByRole('checkbox', { name: /^Select .* to merge$/ });
@@ -146,6 +148,7 @@ test('keyboard focus follows the user: onto each screen opened, never dropped to
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelectorAll('button.person').length === 2);
     await page.waitForFunction(() => document.activeElement?.classList.contains('person'));
+    await page.waitForTimeout(300);
     assert.match((await focused(page)).name, /, 4 photos$/, 'focus on the merged person');
 
     // Undo until there is nothing left: the disabled Undo does not take focus to the page.

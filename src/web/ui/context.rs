@@ -75,16 +75,18 @@ const SCREEN_HEADING: [&str; 2] = ["main h2[tabindex]", "header.top h1"];
 /// After the next render, moves keyboard focus to the first of `targets`
 /// (CSS selectors) on the page, or else to the screen's heading.
 pub fn focus_soon(targets: Vec<String>) {
-    request_animation_frame(move || {
-        let targets = targets.iter().map(String::as_str).chain(SCREEN_HEADING);
-        for selector in targets {
-            let found = document().query_selector(selector).ok().flatten();
-            if let Some(el) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = el.focus();
-                return;
-            }
+    request_animation_frame(move || focus_first(&targets));
+}
+
+fn focus_first(targets: &[String]) {
+    let targets = targets.iter().map(String::as_str).chain(SCREEN_HEADING);
+    for selector in targets {
+        let found = document().query_selector(selector).ok().flatten();
+        if let Some(el) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+            return;
         }
-    });
+    }
 }
 
 /// Focus that fell to the page because its element went away (a bar that
@@ -107,8 +109,10 @@ pub fn rescue_lost_focus(left: &web_sys::FocusEvent) {
             .active_element()
             .is_none_or(|a| Some(&a) == doc.body().as_deref());
         let gone = !from.is_connected() || from.matches(":disabled").unwrap_or(false);
+        // Now, in this frame: a frame later it would take focus from where
+        // the edit that removed the element put it (a merged person's card).
         if on_page && gone {
-            focus_soon(Vec::new());
+            focus_first(&[]);
         }
     });
 }
