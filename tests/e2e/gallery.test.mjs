@@ -91,7 +91,11 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
     const saved = await download(page, button(page, 'Export gallery (zip)'), 'gallery.zip');
     t.diagnostic(`gallery of ${inLibrary.length} photos: ${(saved.bytes.length / 1e6).toFixed(1)} MB, exported in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     assert.equal(saved.suggested, 'Facesort gallery.zip');
-    await page.getByTestId('gallery-made').getByText(/Gallery saved: 9 photos/).waitFor();
+    // Both the gallery's note and the export bar give the size of the file the organiser got
+    // (the app and the photos), not the photos' alone.
+    const size = `${(saved.bytes.length / 1e6).toFixed(1)} MB`;
+    await page.getByTestId('gallery-made').getByText(`Gallery saved: 9 photos (${size}).`).waitFor();
+    assert.match(await page.getByTestId('export').textContent(), new RegExp(`^Saved 9 photos \\(${size.replace('.', '\\.')}\\) into Facesort gallery\\.zip\\.`));
     const albumCodes = await page.getByRole('list', { name: 'Album codes' }).getByRole('listitem').allTextContents();
     assert.equal(albumCodes.length, 1, `one named person, one album: ${albumCodes}`);
     const annCode = albumCodes[0].slice(`${NAME}: `.length);

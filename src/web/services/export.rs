@@ -180,6 +180,18 @@ impl Exports {
         });
     }
 
+    /// A zip is saved: its size is the file's (a gallery's holds the app as
+    /// well as the photos, so counting the photos would say less than the
+    /// user finds on disk).
+    pub(super) fn saved_zip(&self, size: u64) {
+        self.status.update(|s| {
+            if let Some(s) = s {
+                s.bytes = size;
+                s.state = ExportState::Done;
+            }
+        });
+    }
+
     pub(super) fn cancelled(&self) -> bool {
         self.cancel.get_value()
     }
@@ -376,10 +388,6 @@ impl ZipExport {
     }
 
     /// Bytes of the zip so far.
-    pub(super) fn written(&self) -> u64 {
-        self.written
-    }
-
     pub(super) fn exports(&self) -> Exports {
         self.exports
     }
@@ -403,19 +411,28 @@ impl ZipExport {
     }
 
     /// Ends the export as `outcome` says (finished, cancelled, failed),
-    /// telling the user, and offers the zip when it is complete.
-    pub(super) async fn end(self, library: Library, outcome: Result<bool, DownloadError>) -> bool {
+    /// telling the user, and offers the zip when it is complete: then its
+    /// size in bytes.
+    pub(super) async fn end(
+        self,
+        library: Library,
+        outcome: Result<bool, DownloadError>,
+    ) -> Option<u64> {
         let ZipExport {
             outbox,
             zip,
             mut sink,
             exports,
             file_name,
-            ..
+            mut written,
         } = self;
         let outcome = match outcome {
             Ok(true) => match zip.finish() {
-                Ok(_) => sink.write(&outbox.take()).await.map(|_| true),
+                Ok(_) => {
+                    let last = outbox.take();
+                    written += last.len() as u64;
+                    sink.write(&last).await.map(|_| true)
+                }
                 Err(e) => Err(DownloadError::Zip(e.to_string())),
             },
             other => other,
@@ -433,17 +450,17 @@ impl ZipExport {
         };
         match outcome {
             Ok(true) => {
-                exports.end(ExportState::Done);
-                true
+                exports.saved_zip(written);
+                Some(written)
             }
             Ok(false) => {
                 exports.end(ExportState::Cancelled);
-                false
+                None
             }
             Err(e) => {
                 exports.end(ExportState::Failed);
                 library.report(Problem::Download(e));
-                false
+                None
             }
         }
     }

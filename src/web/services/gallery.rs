@@ -237,10 +237,9 @@ pub async fn export(
     .await?;
     let outcome = write_gallery(&mut zip, library, &options, &code, chosen, &named).await;
     let made = outcome.as_ref().ok().and_then(|m| m.clone());
-    let bytes = zip.written();
-    let finished = zip.end(library, outcome.map(|m| m.is_some())).await;
-    made.filter(|_| finished)
-        .map(|made| GalleryMade { bytes, ..made })
+    let saved = zip.end(library, outcome.map(|m| m.is_some())).await;
+    made.zip(saved)
+        .map(|(made, bytes)| GalleryMade { bytes, ..made })
 }
 
 async fn write_gallery(
