@@ -387,7 +387,9 @@ impl Book {
         let person = self.people.get(&id).ok_or(EditError::NoSuchPerson)?;
         let name = self.valid_name(name, &[id])?;
         // Not an edit: it would fill the history with "rename X to X".
-        if person.display_name() == name {
+        // (Giving a numbered person their number as a name is one: it keeps
+        // them as they are when people are re-formed, and in named exports.)
+        if person.name.as_deref() == Some(name.as_str()) {
             return Err(EditError::SameName(name));
         }
         let label = EditKind::Rename {
@@ -1293,17 +1295,13 @@ mod tests {
                 to: "ANN LEE".into()
             })
         );
-        // The same name again, or a default name kept as it is, is refused
-        // rather than put in the history as "rename X to X".
+        // The same name again is refused rather than put in the history as
+        // "rename X to X".
         let edits = book.undoable().cloned();
         assert_eq!(
             book.rename(a, " ANN  LEE"),
             Err(EditError::SameName("ANN LEE".into()))
         );
-        assert!(matches!(
-            book.rename(b, &default_b),
-            Err(EditError::SameName(_))
-        ));
         assert_eq!(book.undoable().cloned(), edits);
     }
 
@@ -1599,7 +1597,9 @@ mod tests {
             book.rename(a, "Person 0"),
             Err(EditError::ReservedName(_))
         ));
-        // Their own default: not a change.
+        // Their own default, as a name: it names them; once is enough.
+        book.rename(a, "Person 1").unwrap();
+        assert!(book.person(a).unwrap().name.is_some());
         assert!(matches!(
             book.rename(a, "Person 1"),
             Err(EditError::SameName(_))

@@ -73,9 +73,12 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
     let people = await readPeople(page);
     await openAlbum(page, people[0].button);
     await audit('album');
-    // The name it already has: refused with a sentence, which is audited too.
+    // Named, then the same name again: refused with a sentence, which is audited too.
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Ann');
     await button(page, 'Rename').click();
-    await page.locator('[data-testid="edit-note"]').filter({ hasText: /already their name/ }).waitFor();
+    await page.locator('[data-testid="edit-note"]').filter({ hasText: 'Renamed' }).waitFor();
+    await button(page, 'Rename').click();
+    await page.locator('[data-testid="edit-note"]').filter({ hasText: 'Ann is already their name.' }).waitFor();
     await audit('rename refused');
 
     await page.locator('[data-file]').first().click();
