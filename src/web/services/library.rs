@@ -124,7 +124,7 @@ enum Command {
     Pool(oneshot::Sender<PoolStart>),
     // From the service's own tasks:
     PoolStarted(Result<(), PoolError>),
-    Claim(String, oneshot::Sender<Option<PhotoId>>),
+    Claim(String, oneshot::Sender<Claimed>),
     Finished(PickedFile, Box<Outcome>),
     NextBatch(oneshot::Sender<Vec<PickedFile>>),
     Grouped(Box<Grouped>),
@@ -169,7 +169,17 @@ enum Holder {
     Kept,
     /// Being sorted, with the copies (dropped in the same run) waiting to
     /// hear whether it made it.
-    Sorting(Vec<oneshot::Sender<Option<PhotoId>>>),
+    Sorting(Vec<oneshot::Sender<Claimed>>),
+}
+
+/// The answer to a photo's claim on its content.
+enum Claimed {
+    /// Sort it, under this id.
+    Yours(PhotoId),
+    /// The library has it (or another copy of it was just sorted).
+    Have,
+    /// The copy it waited for failed, but the run has stopped meanwhile.
+    Stopped,
 }
 
 enum Outcome {
@@ -187,7 +197,7 @@ enum Outcome {
         error: PhotoError,
         claimed: Option<String>,
     },
-    /// Cancelled before it started.
+    /// Cancelled before it started (or before its turn came: see [`Claimed::Stopped`]).
     Dropped,
 }
 
@@ -1016,15 +1026,15 @@ impl Service {
     /// An id for a photo with this content, or `None` if the library has it.
     /// A copy of a photo still being sorted waits for it: should that one
     /// fail, the copy is sorted in its place rather than called "already added".
-    fn claim(&mut self, hash: String, reply: oneshot::Sender<Option<PhotoId>>) {
+    fn claim(&mut self, hash: String, reply: oneshot::Sender<Claimed>) {
         match self.hashes.get_mut(&hash) {
             Some(Holder::Kept) => {
-                let _ = reply.send(None);
+                let _ = reply.send(Claimed::Have);
             }
             Some(Holder::Sorting(copies)) => copies.push(reply),
             None => {
                 let id = self.new_claim(hash);
-                let _ = reply.send(Some(id));
+                let _ = reply.send(Claimed::Yours(id));
             }
         }
     }
@@ -1041,7 +1051,7 @@ impl Service {
     fn settle_claim(&mut self, hash: &str) {
         if let Some(Holder::Sorting(copies)) = self.hashes.insert(hash.to_owned(), Holder::Kept) {
             for copy in copies {
-                let _ = copy.send(None);
+                let _ = copy.send(Claimed::Have);
             }
         }
     }
@@ -1052,10 +1062,16 @@ impl Service {
         let Some(Holder::Sorting(copies)) = self.hashes.remove(hash) else {
             return;
         };
+        if self.out.progress.with_untracked(|p| p.cancelled) {
+            for copy in copies {
+                let _ = copy.send(Claimed::Stopped);
+            }
+            return;
+        }
         let mut copies = copies.into_iter().filter(|c| !c.is_canceled());
         if let Some(next) = copies.next() {
             let id = self.new_claim(hash.to_owned());
-            let _ = next.send(Some(id));
+            let _ = next.send(Claimed::Yours(id));
             self.hashes
                 .insert(hash.to_owned(), Holder::Sorting(copies.collect()));
         }
@@ -1867,8 +1883,10 @@ async fn analyse(
     };
     let (reply, claimed) = oneshot::channel();
     let _ = tx.unbounded_send(Command::Claim(hash.clone(), reply));
-    let Ok(Some(id)) = claimed.await else {
-        return Outcome::Duplicate;
+    let id = match claimed.await {
+        Ok(Claimed::Yours(id)) => id,
+        Ok(Claimed::Stopped) => return Outcome::Dropped,
+        Ok(Claimed::Have) | Err(_) => return Outcome::Duplicate,
     };
     let size = f64::from(buffer.byte_length());
     let mut analysed = pool.analyse(buffer, request).await;
