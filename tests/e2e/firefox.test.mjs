@@ -99,6 +99,27 @@ test('Firefox: sorts, names a bad file, keeps the library over a reload, streams
       await waitFor('the people grid', async () => (await peopleCount(page)) === people.length, 30_000);
       assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'a service worker controls the page');
 
+      // Keyboard focus, in the browser that fires no event when a focused element is removed:
+      // Enter on a person opens their album with focus on its heading; hiding them (their
+      // card goes) leaves focus on the People heading, not on the page.
+      const focused = () => page.evaluate(() => `${document.activeElement?.tagName}: ${document.activeElement?.textContent.trim()}`);
+      await page.focus('button.person');
+      const name = await page.evaluate(() => document.activeElement.querySelector('.name').textContent);
+      await page.keyboard.press('Enter');
+      await waitFor('focus on the album\'s heading', async () => (await focused()) === `H2: ${name}`, 10_000)
+        .catch(async (e) => { throw new Error(`${e.message}; it is on ${await focused()}`); });
+      await page.evaluate((n) => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === `Hide ${n}`).focus(), name);
+      await page.keyboard.press('Enter');
+      await waitFor('the hidden person\'s card gone', () => page.evaluate((n) =>
+        ![...document.querySelectorAll('button.person .name')].some((e) => e.textContent === n), name), 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await focused(), 'H2: People', 'focus after hiding, in Firefox');
+      // Shown again (by Undo), for the exports below.
+      await page.keyboard.down('Control');
+      await page.keyboard.press('z');
+      await page.keyboard.up('Control');
+      await waitFor('everyone shown again', async () => (await peopleCount(page)) === people.length, 10_000);
+
       // Two clicks before the first export has begun (it waits for the service worker):
       // one export, and the second click is told another is under way.
       const clicked = await page.evaluate(() => {

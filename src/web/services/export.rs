@@ -387,7 +387,6 @@ impl ZipExport {
         })
     }
 
-    /// Bytes of the zip so far.
     pub(super) fn exports(&self) -> Exports {
         self.exports
     }

@@ -1,10 +1,11 @@
 //! The page: header, import, progress, the current screen, and the library
 //! footer; it starts the library service and provides it to every component.
 
-use super::context::{correct, rescue_lost_focus, use_app, Screen, Ui};
+use super::context::{correct, use_app, Screen, Ui};
 use super::words::photo_count;
 use super::{
-    album, edits, exports, find, history, import, originals, people, people_files, photo, progress,
+    album, edits, exports, find, focus, history, import, originals, people, people_files, photo,
+    progress,
 };
 use crate::people::edit::Correction;
 use crate::web::services::error::Problem;
@@ -46,7 +47,7 @@ fn App() -> impl IntoView {
             let _ = body.dataset().set("state", phase.as_str());
         }
     });
-    let _focus = window_event_listener(ev::focusout, |e| rescue_lost_focus(&e));
+    focus::rescue_lost_focus();
     let _keys = window_event_listener(ev::keydown, move |e| {
         // Typing in a field keeps the browser's own undo (and Escape).
         let typing = e

@@ -1,12 +1,12 @@
 //! What the UI keeps for itself (where the user is), and how components
 //! reach the library service.
 
+use super::focus::focus_soon;
 use super::search::Search;
 use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::edit::Correction;
 use crate::web::services::library::{EditNote, Library};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
@@ -66,55 +66,6 @@ impl Ui {
         // What was opened may be gone (a person just hidden): the grid, then.
         focus_soon(vec![focus]);
     }
-}
-
-/// The current screen's heading (each screen has one `h2` that can take
-/// focus), or the page's title before there is a screen to speak of.
-const SCREEN_HEADING: [&str; 2] = ["main h2[tabindex]", "header.top h1"];
-
-/// After the next render, moves keyboard focus to the first of `targets`
-/// (CSS selectors) on the page, or else to the screen's heading.
-pub fn focus_soon(targets: Vec<String>) {
-    request_animation_frame(move || focus_first(&targets));
-}
-
-fn focus_first(targets: &[String]) {
-    let targets = targets.iter().map(String::as_str).chain(SCREEN_HEADING);
-    for selector in targets {
-        let found = document().query_selector(selector).ok().flatten();
-        if let Some(el) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = el.focus();
-            return;
-        }
-    }
-}
-
-/// Focus that fell to the page because its element went away (a bar that
-/// closed, a card that was hidden, a button that became disabled) is put on
-/// the screen's heading, so the next Tab continues from the screen rather
-/// than from the top of the page.
-pub fn rescue_lost_focus(left: &web_sys::FocusEvent) {
-    if left.related_target().is_some() {
-        return;
-    }
-    let Some(from) = left
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-    else {
-        return;
-    };
-    request_animation_frame(move || {
-        let doc = document();
-        let on_page = doc
-            .active_element()
-            .is_none_or(|a| Some(&a) == doc.body().as_deref());
-        let gone = !from.is_connected() || from.matches(":disabled").unwrap_or(false);
-        // Now, in this frame: a frame later it would take focus from where
-        // the edit that removed the element put it (a merged person's card).
-        if on_page && gone {
-            focus_first(&[]);
-        }
-    });
 }
 
 /// The library service and the UI's state, as components find them.

@@ -10,6 +10,7 @@ mod context;
 mod edits;
 mod exports;
 mod find;
+mod focus;
 mod guest;
 mod history;
 mod import;

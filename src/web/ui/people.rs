@@ -1,8 +1,9 @@
 //! The people grid: everyone with a face, most photos first; merging,
 //! hidden people, photos without faces and other faces.
 
-use super::context::{correct, focus_soon, use_app, Screen};
+use super::context::{correct, use_app, Screen};
 use super::exports::ExportButtons;
+use super::focus::{focus_after_edit, focus_soon};
 use super::preview::PreviewImage;
 use super::share::ShareGallery;
 use super::words::{face_count, photo_count};
@@ -103,7 +104,17 @@ pub fn PeopleGrid() -> impl IntoView {
                 <Show when=move || { more() != 0 }>
                     <button
                         class="more-people"
-                        on:click=move |_| shown.update(|n| *n += PEOPLE_PAGE)
+                        on:click=move |_| {
+                            let first_new = shown.get_untracked() + 1;
+                            shown.update(|n| *n += PEOPLE_PAGE);
+                            focus_soon(
+                                vec![
+                                    format!(
+                                        "ul[aria-label=\"People\"] > li:nth-child({first_new}) button.person",
+                                    ),
+                                ],
+                            );
+                        }
                     >
                         {move || format!("Show more people ({} more)", more())}
                     </button>
@@ -281,7 +292,7 @@ fn focus_person(note: &EditNote) {
         person: Some(id), ..
     }) = note
     {
-        focus_soon(vec![format!("[data-person-key=\"{}\"]", id.0)]);
+        focus_after_edit(format!("[data-person-key=\"{}\"]", id.0));
     }
 }
 

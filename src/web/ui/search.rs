@@ -37,6 +37,14 @@ pub enum ReferenceState {
     Faces(Vec<ReferenceFace>),
 }
 
+/// A [`ReferenceState`] without its contents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReferenceStage {
+    Reading,
+    Failed,
+    Faces,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReferenceFace {
     pub crop_url: String,
@@ -87,11 +95,11 @@ impl ReferenceState {
     /// Where it is in being read: what a reference's row is drawn from.
     /// (Choosing a face is not a new stage, so its button, and the keyboard
     /// focus on it, stay.)
-    pub fn stage(&self) -> &'static str {
+    pub fn stage(&self) -> ReferenceStage {
         match self {
-            ReferenceState::Reading => "reading",
-            ReferenceState::Failed(_) => "failed",
-            ReferenceState::Faces(_) => "faces",
+            ReferenceState::Reading => ReferenceStage::Reading,
+            ReferenceState::Failed(_) => ReferenceStage::Failed,
+            ReferenceState::Faces(_) => ReferenceStage::Faces,
         }
     }
 
