@@ -4,24 +4,13 @@
 // rule and the elements it names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import {
-  DEV_SET, DEV_SET_PATH, PHOTOS, SORT_TIMEOUT, button, fileFromDisk, openAlbum, readPeople, sel,
+  DEV_SET, DEV_SET_PATH, PHOTOS, SORT_TIMEOUT, axeViolations, button, fileFromDisk, openAlbum, readPeople, sel,
   serveApp, singleFaceIdentities, waitForDone, withAppAt,
 } from './lib.mjs';
 
 const app = serveApp({ before, after });
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe's violations on the page as it stands, one line per rule and element. */
-async function violations(page) {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-  await page.evaluate(AXE);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return violations.flatMap((v) => v.nodes.map((n) => `[${v.impact}] ${v.id} (${v.help}): ${n.target.join(' ')}`));
-}
 
 test('every screen passes axe-core: people, album, photo, merge, rename, hidden people, find, sharing, history',
   { timeout: SORT_TIMEOUT + 120_000, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist` },
@@ -29,13 +18,9 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
     const found = [];
     // Each screen in the light and the dark scheme (the page follows the system's).
     const audit = async (screen) => {
-      for (const colorScheme of ['light', 'dark']) {
-        await page.emulateMedia({ colorScheme });
-        const v = await violations(page);
-        t.diagnostic(`${screen}, ${colorScheme}: ${v.length} violations`);
-        found.push(...v.map((line) => `${screen} (${colorScheme}): ${line}`));
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
+      const v = await axeViolations(page);
+      t.diagnostic(`${screen}: ${v.length} violations`);
+      found.push(...v.map((line) => `${screen}: ${line}`));
     };
     // The dark scheme is applied, not only present in the style sheet.
     const paper = async () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);

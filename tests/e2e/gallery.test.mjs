@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, button, download, fileFromDisk, guardedContext, openAlbum,
+  DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, axeViolations, button, download, fileFromDisk, guardedContext, openAlbum,
   readPeople, rename, sel, serveApp, sharedBrowser, singleFaceIdentities, waitForRunAfter, withAppAt,
 } from './lib.mjs';
 import { startServer } from './server.mjs';
@@ -152,6 +152,8 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
         const { page: g } = visit;
         await enterCode(g, 'not-the-code-at-all');
         assert.match(await g.getByTestId('code-error').textContent(), /does not open this gallery/);
+        // The guest's screens pass the same accessibility audit as the app's (a11y.test.mjs).
+        const guestA11y = await axeViolations(g);
 
         // The right code, typed as a phone might (capitals, spaces), then a selfie.
         const opening = Date.now();
@@ -171,6 +173,8 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
         await g.waitForFunction(() => [...document.querySelectorAll('ul[aria-label="Your photos"] img')]
           .every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30_000 });
 
+        guestA11y.push(...await axeViolations(g));
+        assert.deepEqual(guestA11y, [], 'axe-core violations on the guest\'s screens (a wrong code, their photos)');
         const zip = await download(g, g.getByRole('button', { name: /^Download these 3 photos \(zip\)$/ }), 'guest.zip');
         assert.equal(zip.suggested, 'My photos.zip');
         const got = verifyZipFile(zip.file, zip.bytes).files;
@@ -195,6 +199,7 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
         await g.getByText(`Photos of ${NAME}: 3.`).waitFor();
         assert.deepEqual(await shownFiles(g), ann.files.slice(0, 3).map((f) => path.basename(f)).sort());
         assert.equal(await g.getByLabel('Your photo', { exact: true }).count(), 0, 'an album needs no selfie');
+        assert.deepEqual(await axeViolations(g), [], 'axe-core violations on an album\'s page');
         albumVisit.guard.assertPrivate();
         assert.deepEqual(albumVisit.errors, []);
       } finally {

@@ -3,6 +3,7 @@
 // 127.0.0.1, and the app's DOM contract (see README.md).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -491,4 +492,23 @@ export async function closeSharedBrowser() {
 export async function waitForRunAfter(page, since, timeout = SORT_TIMEOUT) {
   await page.waitForFunction((t) => document.body.dataset.state === 'done'
     && (window.facesortStats?.finishedMs ?? 0) > t, since, { timeout, polling: 100 });
+}
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's violations on the page as it stands, in the light and the dark colour scheme
+ * (the page follows the system's): one line per rule, element and scheme.
+ */
+export async function axeViolations(page) {
+  const lines = [];
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+    await page.evaluate(AXE);
+    const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    lines.push(...violations.flatMap((v) => v.nodes.map((n) => `(${colorScheme}) [${v.impact}] ${v.id} (${v.help}): ${n.target.join(' ')}`)));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return lines;
 }
