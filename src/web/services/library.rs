@@ -1023,9 +1023,10 @@ impl Service {
         }
     }
 
-    /// An id for a photo with this content, or `None` if the library has it.
-    /// A copy of a photo still being sorted waits for it: should that one
-    /// fail, the copy is sorted in its place rather than called "already added".
+    /// Answers a photo's claim on its content: an id to sort it under, or
+    /// that the library has it. A copy of a photo still being sorted waits
+    /// for it: should that one fail, the copy is sorted in its place rather
+    /// than called "already added".
     fn claim(&mut self, hash: String, reply: oneshot::Sender<Claimed>) {
         match self.hashes.get_mut(&hash) {
             Some(Holder::Kept) => {
@@ -1033,16 +1034,17 @@ impl Service {
             }
             Some(Holder::Sorting(copies)) => copies.push(reply),
             None => {
-                let id = self.new_claim(hash);
+                let id = self.new_claim(hash, Vec::new());
                 let _ = reply.send(Claimed::Yours(id));
             }
         }
     }
 
-    fn new_claim(&mut self, hash: String) -> PhotoId {
+    /// A new id for the content `hash`, with the copies waiting on it.
+    fn new_claim(&mut self, hash: String, waiting: Vec<oneshot::Sender<Claimed>>) -> PhotoId {
         let id = PhotoId(self.next_id);
         self.next_id += 1;
-        self.hashes.insert(hash, Holder::Sorting(Vec::new()));
+        self.hashes.insert(hash, Holder::Sorting(waiting));
         id
     }
 
@@ -1070,10 +1072,8 @@ impl Service {
         }
         let mut copies = copies.into_iter().filter(|c| !c.is_canceled());
         if let Some(next) = copies.next() {
-            let id = self.new_claim(hash.to_owned());
+            let id = self.new_claim(hash.to_owned(), copies.collect());
             let _ = next.send(Claimed::Yours(id));
-            self.hashes
-                .insert(hash.to_owned(), Holder::Sorting(copies.collect()));
         }
     }
 

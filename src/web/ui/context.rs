@@ -63,7 +63,8 @@ impl Ui {
             Screen::FindMe => (Screen::People, "button.find-me".to_string()),
         };
         self.screen.set(to);
-        // What was opened may be gone (a person just hidden): the grid, then.
+        // What was opened may be gone (a person just hidden): the screen's
+        // heading, then.
         focus_soon(vec![focus]);
     }
 }
