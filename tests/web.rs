@@ -617,3 +617,104 @@ fn progress_counts_the_run_it_shows() {
     // The files that failed are still listed, from both runs.
     assert_eq!(p.failed.len(), 1);
 }
+
+/// Each content is sorted once: a copy arriving while the first is sorted
+/// waits, is a duplicate once the first is kept, and takes its place should
+/// the first fail (or stops with the run).
+mod claims {
+    use facesort::people::cluster::PhotoId;
+    use facesort::web::services::claims::{Claimed, Claims};
+    use futures::channel::oneshot;
+    use wasm_bindgen_test::*;
+
+    fn claim(claims: &mut Claims, hash: &str) -> oneshot::Receiver<Claimed> {
+        let (tx, rx) = oneshot::channel();
+        claims.claim(hash.to_string(), tx);
+        rx
+    }
+
+    /// The answer given so far: `None` while the claim waits.
+    fn answer(rx: &mut oneshot::Receiver<Claimed>) -> Option<Claimed> {
+        rx.try_recv().expect("the claim was not dropped")
+    }
+
+    #[wasm_bindgen_test]
+    fn a_new_content_is_sorted_and_the_library_s_own_is_not() {
+        let mut claims = Claims::default();
+        claims.reset(5);
+        claims.kept("kept".into(), PhotoId(7));
+        assert_eq!(answer(&mut claim(&mut claims, "kept")), Some(Claimed::Have));
+        assert_eq!(
+            answer(&mut claim(&mut claims, "new")),
+            Some(Claimed::Yours(PhotoId(8)))
+        );
+        assert_eq!(
+            answer(&mut claim(&mut claims, "other")),
+            Some(Claimed::Yours(PhotoId(9)))
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn copies_wait_and_are_duplicates_once_the_first_is_kept() {
+        let mut claims = Claims::default();
+        let mut first = claim(&mut claims, "a");
+        let (mut second, mut third) = (claim(&mut claims, "a"), claim(&mut claims, "a"));
+        assert_eq!(answer(&mut first), Some(Claimed::Yours(PhotoId(0))));
+        assert_eq!((answer(&mut second), answer(&mut third)), (None, None));
+        claims.settle("a");
+        assert_eq!(answer(&mut second), Some(Claimed::Have));
+        assert_eq!(answer(&mut third), Some(Claimed::Have));
+        assert_eq!(answer(&mut claim(&mut claims, "a")), Some(Claimed::Have));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_copy_takes_the_place_of_a_first_that_failed() {
+        let mut claims = Claims::default();
+        let _first = claim(&mut claims, "a");
+        let gone = claim(&mut claims, "a");
+        let (mut second, mut third) = (claim(&mut claims, "a"), claim(&mut claims, "a"));
+        // A copy whose task was dropped is skipped.
+        drop(gone);
+        claims.release("a", false);
+        assert_eq!(answer(&mut second), Some(Claimed::Yours(PhotoId(1))));
+        assert_eq!(answer(&mut third), None);
+        // The second fails too: the third goes next, under a new id.
+        claims.release("a", false);
+        assert_eq!(answer(&mut third), Some(Claimed::Yours(PhotoId(2))));
+        claims.settle("a");
+        assert_eq!(answer(&mut claim(&mut claims, "a")), Some(Claimed::Have));
+    }
+
+    #[wasm_bindgen_test]
+    fn waiting_copies_stop_with_the_run_and_the_content_can_be_tried_again() {
+        let mut claims = Claims::default();
+        let _first = claim(&mut claims, "a");
+        let mut copy = claim(&mut claims, "a");
+        claims.release("a", true);
+        assert_eq!(answer(&mut copy), Some(Claimed::Stopped));
+        assert_eq!(
+            answer(&mut claim(&mut claims, "a")),
+            Some(Claimed::Yours(PhotoId(1)))
+        );
+    }
+
+    /// A kept photo whose save failed (storage full) is given back: adding
+    /// it again sorts it again. Ids are never reused, even after a reload
+    /// of a library whose ids run lower.
+    #[wasm_bindgen_test]
+    fn a_photo_not_kept_after_all_is_given_back_and_ids_only_grow() {
+        let mut claims = Claims::default();
+        let _first = claim(&mut claims, "a");
+        claims.settle("a");
+        claims.release("a", true);
+        assert_eq!(
+            answer(&mut claim(&mut claims, "a")),
+            Some(Claimed::Yours(PhotoId(1)))
+        );
+        claims.reset(0);
+        assert_eq!(
+            answer(&mut claim(&mut claims, "a")),
+            Some(Claimed::Yours(PhotoId(2)))
+        );
+    }
+}

@@ -8,6 +8,7 @@
 //! as tasks on the worker pool that report back with commands. A grouping
 //! asked for before an edit is thrown away when it returns, and asked again.
 
+use super::claims::{Claimed, Claims};
 use super::error::{AskError, GroupingFailure, PhotoError, PoolError, Problem, StorageError};
 use super::import::{Picked, PickedFile, PickedFolderFiles};
 use super::pool::{default_size, read_file, WorkerPool};
@@ -161,25 +162,6 @@ struct Grouped {
     result: Result<Clustering, GroupingFailure>,
     /// From sending the job to its reply.
     took_ms: f64,
-}
-
-/// Where the photo with a given content stands.
-enum Holder {
-    /// In the library, or sorted and shown in this page.
-    Kept,
-    /// Being sorted, with the copies (dropped in the same run) waiting to
-    /// hear whether it made it.
-    Sorting(Vec<oneshot::Sender<Claimed>>),
-}
-
-/// The answer to a photo's claim on its content.
-enum Claimed {
-    /// Sort it, under this id.
-    Yours(PhotoId),
-    /// The library has it (or another copy of it was just sorted).
-    Have,
-    /// The copy it waited for failed, but the run has stopped meanwhile.
-    Stopped,
 }
 
 enum Outcome {
@@ -501,9 +483,8 @@ struct Service {
     /// clearing it failed half-way), with what the page said: nothing more is
     /// written, and edits and new photos are refused with it until a reload.
     closed: Option<Problem>,
-    /// Every content the library has or is sorting, by hash.
-    hashes: HashMap<String, Holder>,
-    next_id: u32,
+    /// Every content the library has or is sorting, and the next photo id.
+    claims: Claims,
     queue: Vec<PickedFile>,
     /// Photos not added because the browser's storage filled up: the run
     /// stopped, and they wait for [`Command::Retry`] (they stay noted as
@@ -577,8 +558,7 @@ impl Service {
             settings,
             store: None,
             closed: None,
-            hashes: HashMap::new(),
-            next_id: 0,
+            claims: Claims::default(),
             queue: Vec::new(),
             held: Vec::new(),
             retry_when_ended: false,
@@ -649,7 +629,7 @@ impl Service {
                 let _ = reply.send(self.pool_start());
             }
             Command::PoolStarted(result) => self.pool_started(result).await,
-            Command::Claim(hash, reply) => self.claim(hash, reply),
+            Command::Claim(hash, reply) => self.claims.claim(hash, reply),
             Command::Finished(file, outcome) => self.finished(file, *outcome).await,
             Command::NextBatch(reply) => {
                 let batch = std::mem::take(&mut self.queue);
@@ -714,7 +694,9 @@ impl Service {
             Err(e) => return self.out.problem.set(Some(Problem::Read(e))),
         };
         self.stale = false;
-        self.hashes.clear();
+        // Face records of a photo that was not kept still hold its id.
+        self.claims
+            .reset(loaded.book.last_photo().map_or(0, |p| p + 1));
         if !loaded.damaged.is_empty() {
             self.out
                 .problem
@@ -741,16 +723,13 @@ impl Service {
                     .is_none()
             })
         });
-        // Face records of a photo that was not kept still hold its id: never reuse it.
-        self.next_id = loaded.book.last_photo().map_or(0, |p| p + 1);
         self.out.book.set(loaded.book);
         let shelf = store.shelf();
         let records: Vec<Photo> = loaded
             .photos
             .into_iter()
             .map(|photo| {
-                self.hashes.insert(photo.hash.clone(), Holder::Kept);
-                self.next_id = self.next_id.max(photo.seq.0 + 1);
+                self.claims.kept(photo.hash.clone(), photo.seq);
                 let original = match &photo.in_folder {
                     Some(at) => Original::InFolder {
                         at: at.clone(),
@@ -1023,58 +1002,11 @@ impl Service {
         }
     }
 
-    /// Answers a photo's claim on its content: an id to sort it under, or
-    /// that the library has it. A copy of a photo still being sorted waits
-    /// for it: should that one fail, the copy is sorted in its place rather
-    /// than called "already added".
-    fn claim(&mut self, hash: String, reply: oneshot::Sender<Claimed>) {
-        match self.hashes.get_mut(&hash) {
-            Some(Holder::Kept) => {
-                let _ = reply.send(Claimed::Have);
-            }
-            Some(Holder::Sorting(copies)) => copies.push(reply),
-            None => {
-                let id = self.new_claim(hash, Vec::new());
-                let _ = reply.send(Claimed::Yours(id));
-            }
-        }
-    }
-
-    /// A new id for the content `hash`, with the copies waiting on it.
-    fn new_claim(&mut self, hash: String, waiting: Vec<oneshot::Sender<Claimed>>) -> PhotoId {
-        let id = PhotoId(self.next_id);
-        self.next_id += 1;
-        self.hashes.insert(hash, Holder::Sorting(waiting));
-        id
-    }
-
-    /// The photo with this content is in the library (or shown in this page):
-    /// its waiting copies are duplicates.
-    fn settle_claim(&mut self, hash: &str) {
-        if let Some(Holder::Sorting(copies)) = self.hashes.insert(hash.to_owned(), Holder::Kept) {
-            for copy in copies {
-                let _ = copy.send(Claimed::Have);
-            }
-        }
-    }
-
-    /// The photo with this content was not added (or not kept): the first
-    /// copy still waiting (if any) takes its place.
+    /// The photo with this content was not added, or not kept: see
+    /// [`Claims::release`].
     fn release_claim(&mut self, hash: &str) {
-        let Some(Holder::Sorting(copies)) = self.hashes.remove(hash) else {
-            return;
-        };
-        if self.out.progress.with_untracked(|p| p.cancelled) {
-            for copy in copies {
-                let _ = copy.send(Claimed::Stopped);
-            }
-            return;
-        }
-        let mut copies = copies.into_iter().filter(|c| !c.is_canceled());
-        if let Some(next) = copies.next() {
-            let id = self.new_claim(hash.to_owned(), copies.collect());
-            let _ = next.send(Claimed::Yours(id));
-        }
+        let stopped = self.out.progress.with_untracked(|p| p.cancelled);
+        self.claims.release(hash, stopped);
     }
 
     async fn finished(&mut self, picked: PickedFile, outcome: Outcome) {
@@ -1117,7 +1049,7 @@ impl Service {
                 size,
                 report,
             } => {
-                self.settle_claim(&hash);
+                self.claims.settle(&hash);
                 let file: web_sys::Blob = picked.file.clone().into();
                 // A photo from a picked folder stays there: no copy is kept.
                 let (copy, original) = match &picked.kept_in {

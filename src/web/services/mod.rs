@@ -2,6 +2,7 @@
 //! the library (photos, who is who, storage, workers) and applies commands;
 //! the rest are what it is built from, plus downloads and exports.
 
+pub mod claims;
 pub mod crypto;
 pub mod download;
 pub mod error;
