@@ -340,8 +340,7 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
     let pixels = stored_width as u64 * stored_height as u64;
 
     let rgb = if format == "JPEG" && pixels > options.max_pixels {
-        decode_jpeg_scaled(bytes, options.max_pixels)
-            .map_err(|detail| DecodeError::Corrupt { format, detail })?
+        decode_jpeg_scaled(bytes, (stored_width, stored_height), options.max_pixels)?
     } else {
         let image = DynamicImage::from_decoder(decoder)
             .map_err(|e| corrupt(e).unwrap_or(too_large.clone()))?;
@@ -404,24 +403,21 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     bytes[last_scan..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
-/// Decodes a JPEG at 1/2, 1/4 or 1/8 scale in the DCT domain, choosing the
-/// largest scale that still yields at least `max_pixels` (the remainder is
-/// resized afterwards), so memory never approaches the full-size image.
-fn decode_jpeg_scaled(bytes: &[u8], max_pixels: u64) -> Result<RgbImage, String> {
+/// Decodes a JPEG of `width` × `height` at 1/2, 1/4 or 1/8 scale in the DCT
+/// domain, choosing the largest scale that still yields at least `max_pixels`
+/// (the remainder is resized afterwards), so memory never approaches the
+/// full-size image.
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    (width, height): (u32, u32),
+    max_pixels: u64,
+) -> Result<RgbImage, DecodeError> {
     let mut denom = 1u32;
-    let (w, h) = jpeg_size(bytes)?;
-    let (w, h) = (w as u64, h as u64);
+    let (w, h) = (width as u64, height as u64);
     while denom < 8 && (w / (denom as u64 * 2)) * (h / (denom as u64 * 2)) >= max_pixels {
         denom *= 2;
     }
     decode_jpeg_at(bytes, denom)
-}
-
-fn jpeg_size(bytes: &[u8]) -> Result<(u32, u32), String> {
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(|e| e.to_string())?;
-    let info = decoder.info().ok_or("missing JPEG header")?;
-    Ok((info.width as u32, info.height as u32))
 }
 
 // ---- decoding at the sizes needed -------------------------------------------
@@ -500,23 +496,34 @@ pub fn share_scale(header: &PhotoHeader, options: &DecodeOptions, share: f32) ->
 }
 
 fn scaled_jpeg(bytes: &[u8], header: PhotoHeader, denom: u32) -> Result<DecodedPhoto, DecodeError> {
-    let rgb = decode_jpeg_at(bytes, denom).map_err(|detail| DecodeError::Corrupt {
-        format: header.format,
-        detail,
-    })?;
-    Ok(DecodedPhoto::from_stored(&header, rgb))
+    Ok(DecodedPhoto::from_stored(
+        &header,
+        decode_jpeg_at(bytes, denom)?,
+    ))
+}
+
+/// The JPEG decoder's complaint, as the error a user sees.
+fn corrupt_jpeg(detail: impl ToString) -> DecodeError {
+    DecodeError::Corrupt {
+        format: "JPEG",
+        detail: detail.to_string(),
+    }
 }
 
 /// Decodes a JPEG at 1/`denom` of its size (1, 2, 4 or 8) in the DCT domain.
-fn decode_jpeg_at(bytes: &[u8], denom: u32) -> Result<RgbImage, String> {
+fn decode_jpeg_at(bytes: &[u8], denom: u32) -> Result<RgbImage, DecodeError> {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(|e| e.to_string())?;
-    let info = decoder.info().ok_or("missing JPEG header")?;
+    decoder.read_info().map_err(corrupt_jpeg)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| corrupt_jpeg("missing JPEG header"))?;
     let (w, h) = (info.width as u32, info.height as u32);
     let (rw, rh) = (w.div_ceil(denom) as u16, h.div_ceil(denom) as u16);
-    let (sw, sh) = decoder.scale(rw, rh).map_err(|e| e.to_string())?;
-    let data = decoder.decode().map_err(|e| e.to_string())?;
-    let info = decoder.info().ok_or("missing JPEG header")?;
+    let (sw, sh) = decoder.scale(rw, rh).map_err(corrupt_jpeg)?;
+    let data = decoder.decode().map_err(corrupt_jpeg)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| corrupt_jpeg("missing JPEG header"))?;
     let (sw, sh) = (sw as u32, sh as u32);
     let rgb: Vec<u8> = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => data,
@@ -535,5 +542,5 @@ fn decode_jpeg_at(bytes: &[u8], denom: u32) -> Result<RgbImage, String> {
         }
     };
     RgbImage::from_raw(sw, sh, rgb)
-        .ok_or_else(|| "JPEG decoder returned a short buffer".to_string())
+        .ok_or_else(|| corrupt_jpeg("the decoder returned too few pixels"))
 }
