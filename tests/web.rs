@@ -605,7 +605,7 @@ fn progress_counts_the_run_it_shows() {
     p.duplicates = 1;
     p.failed.push(FailedFile {
         path: "bad.jpg".into(),
-        error: PhotoError::Read("NotReadableError".into()),
+        error: PhotoError::Read(facesort::web::js::BrowserError("NotReadableError".into())),
     });
     assert_eq!((p.run_done(), p.run_total(), p.run_sorted()), (10, 10, 8));
     p.start_run(60_000.0);

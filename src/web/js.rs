@@ -5,6 +5,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+/// A browser API's failure, as the browser worded it (a DOMException's
+/// message, say): the one thing there is to show of it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BrowserError(pub String);
+
+impl From<JsValue> for BrowserError {
+    fn from(e: JsValue) -> Self {
+        BrowserError(describe(&e))
+    }
+}
+
 /// A JS exception or value as a sentence.
 pub fn describe(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
@@ -49,15 +61,11 @@ impl crate::face::timing::Clock for PerformanceClock {
 }
 
 /// SHA-256 through the browser's native SubtleCrypto, as lowercase hex.
-pub async fn sha256_hex(data: &Uint8Array) -> Result<String, String> {
-    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(|e| describe(&e))?;
-    let subtle: web_sys::SubtleCrypto = Reflect::get(&crypto, &"subtle".into())
-        .map_err(|e| describe(&e))?
-        .unchecked_into();
-    let promise = subtle
-        .digest_with_str_and_buffer_source("SHA-256", data)
-        .map_err(|e| describe(&e))?;
-    let digest = JsFuture::from(promise).await.map_err(|e| describe(&e))?;
+pub async fn sha256_hex(data: &Uint8Array) -> Result<String, BrowserError> {
+    let crypto = Reflect::get(&js_sys::global(), &"crypto".into())?;
+    let subtle: web_sys::SubtleCrypto = Reflect::get(&crypto, &"subtle".into())?.unchecked_into();
+    let promise = subtle.digest_with_str_and_buffer_source("SHA-256", data)?;
+    let digest = JsFuture::from(promise).await?;
     Ok(crate::wire::gallery::to_hex(
         &Uint8Array::new(&digest).to_vec(),
     ))
@@ -100,14 +108,14 @@ pub fn error_name(e: &JsValue) -> String {
 
 /// Calls a file-system picker (`showDirectoryPicker`, `showSaveFilePicker`)
 /// with `options`; `Ok(None)` when the browser has none or the user closed it.
-pub async fn pick(name: &str, options: &js_sys::Object) -> Result<Option<JsValue>, String> {
+pub async fn pick(name: &str, options: &js_sys::Object) -> Result<Option<JsValue>, BrowserError> {
     let Some(f) = window_function(name) else {
         return Ok(None);
     };
-    let promise = f.call1(&JsValue::NULL, options).map_err(|e| describe(&e))?;
+    let promise = f.call1(&JsValue::NULL, options)?;
     match JsFuture::from(js_sys::Promise::from(promise)).await {
         Ok(handle) => Ok(Some(handle)),
         Err(e) if error_name(&e) == "AbortError" => Ok(None),
-        Err(e) => Err(describe(&e)),
+        Err(e) => Err(e.into()),
     }
 }

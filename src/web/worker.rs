@@ -109,7 +109,9 @@ async fn fetch_model(
         .await
         .map_err(|e| failed(describe(&e)))?;
     let bytes = Uint8Array::new(&buffer);
-    let digest = sha256_hex(&bytes).await.map_err(&failed)?;
+    let digest = sha256_hex(&bytes)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
     if digest != entry.sha256 {
         return Err(failed(
             "the file is damaged or not the expected version (checksum mismatch); reload the page, and if this stays, the site's copy needs replacing".into(),

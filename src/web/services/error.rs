@@ -2,6 +2,9 @@
 //! sentences (their `Display`) at the edge, and nothing here is a bare string
 //! to be searched.
 
+use super::crypto::CryptoError;
+use crate::web::js::BrowserError;
+use crate::wire::gallery::GalleryError;
 use crate::wire::grouping::GroupingError;
 use crate::wire::worker::{AnalyseError, ModelsError};
 use thiserror::Error;
@@ -86,11 +89,11 @@ impl PoolError {
 #[derive(Clone, Debug, Error, PartialEq)]
 pub enum PhotoError {
     #[error("the browser could not read the file ({0})")]
-    Read(String),
+    Read(BrowserError),
     #[error("the browser could not read this folder ({0})")]
-    ReadFolder(String),
+    ReadFolder(BrowserError),
     #[error("its content could not be hashed ({0})")]
-    Hash(String),
+    Hash(BrowserError),
     #[error(transparent)]
     Analyse(#[from] AnalyseError),
     #[error(transparent)]
@@ -105,9 +108,15 @@ pub enum DownloadError {
     #[error("the zip could not be written ({0})")]
     Zip(String),
     #[error("the file could not be written ({0})")]
-    Write(String),
+    Write(BrowserError),
+    /// The user (or the browser) cancelled a streamed download.
+    #[error("the download was cancelled")]
+    DownloadCancelled,
+    /// A streamed download's other end went away.
+    #[error("the download stopped")]
+    DownloadStopped,
     #[error("the folder could not be written ({0})")]
-    Folder(String),
+    Folder(BrowserError),
     #[error("another export is under way; wait for it or cancel it")]
     Busy,
     #[error("{name} is no longer in the folder {folder} (moved, renamed or deleted)")]
@@ -117,7 +126,39 @@ pub enum DownloadError {
     #[error("Facesort may not read the folder {0} yet: allow it under \"Your library\"")]
     NoAccess(String),
     #[error("the gallery could not be made: {0}")]
-    Gallery(String),
+    Gallery(#[from] GalleryMakeError),
+}
+
+/// One of the page's own files (the app, for a gallery or a guest) could
+/// not be loaded.
+#[derive(Clone, Debug, Error, PartialEq)]
+#[error("{file} could not be loaded ({detail})")]
+pub struct AppFileError {
+    pub file: String,
+    pub detail: String,
+}
+
+/// Why a guest gallery could not be made (beyond writing its zip).
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum GalleryMakeError {
+    #[error(transparent)]
+    Gallery(#[from] GalleryError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    AppFile(#[from] AppFileError),
+    #[error("the app's index.html has no </head>")]
+    NoHead,
+    #[error("the app's index.html could not be hashed ({0})")]
+    Hash(BrowserError),
+    #[error("the gallery's index could not be written ({0})")]
+    Index(String),
+}
+
+impl From<serde_json::Error> for GalleryMakeError {
+    fn from(e: serde_json::Error) -> Self {
+        GalleryMakeError::Index(e.to_string())
+    }
 }
 
 impl DownloadError {
@@ -172,7 +213,7 @@ pub enum Problem {
     #[error("The download failed: {0}")]
     Download(DownloadError),
     #[error("The folder could not be read: {0}")]
-    ReadFolder(String),
+    ReadFolder(BrowserError),
 }
 
 #[derive(Clone, Debug, Error, PartialEq)]

@@ -206,7 +206,7 @@ pub fn can_save_into_folder() -> bool {
 async fn wait(promise: js_sys::Promise) -> Result<JsValue, DownloadError> {
     JsFuture::from(promise)
         .await
-        .map_err(|e| DownloadError::Write(describe(&e)))
+        .map_err(|e| DownloadError::Write(e.into()))
 }
 
 /// Where a zip's bytes go as it is written.
@@ -239,13 +239,13 @@ impl Sink {
             Sink::File(_, stream) => {
                 let promise = stream
                     .write_with_u8_array(bytes)
-                    .map_err(|e| DownloadError::Write(describe(&e)))?;
+                    .map_err(|e| DownloadError::Write(e.into()))?;
                 wait(promise).await.map(|_| ())
             }
             Sink::Stream(stream) => stream.write(bytes).await,
             Sink::Parts(parts) => {
                 let part = Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes)))
-                    .map_err(|e| DownloadError::Write(describe(&e)))?;
+                    .map_err(|e| DownloadError::Write(e.into()))?;
                 parts.push(&part);
                 Ok(())
             }
@@ -263,7 +263,7 @@ impl Sink {
                 let options = web_sys::BlobPropertyBag::new();
                 options.set_type("application/zip");
                 let zip = Blob::new_with_blob_sequence_and_options(&parts, &options)
-                    .map_err(|e| DownloadError::Write(describe(&e)))?;
+                    .map_err(|e| DownloadError::Write(e.into()))?;
                 super::download::save(&zip, file_name);
                 Ok(())
             }
@@ -701,7 +701,7 @@ async fn write_folder(
     root: &FileSystemDirectoryHandle,
     items: Vec<Item>,
 ) -> Result<bool, DownloadError> {
-    let folder_error = |e: JsValue| DownloadError::Folder(describe(&e));
+    let folder_error = |e: JsValue| DownloadError::Folder(e.into());
     let mut folders: HashMap<String, (FileSystemDirectoryHandle, UniqueNames)> = HashMap::new();
     for item in items {
         if exports.cancelled() {

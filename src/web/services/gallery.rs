@@ -9,7 +9,7 @@
 //! guest's device.
 
 use super::crypto::{self, CryptoError};
-use super::error::{DownloadError, PhotoError, PoolError, Problem};
+use super::error::{AppFileError, DownloadError, GalleryMakeError, PhotoError, PoolError, Problem};
 use super::export::{read, ExportKind, Exports, Sink, ZipExport};
 use super::library::Library;
 use super::originals;
@@ -37,8 +37,8 @@ use web_sys::CryptoKey;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum GuestError {
-    #[error("{file} could not be loaded ({detail})")]
-    Fetch { file: String, detail: String },
+    #[error(transparent)]
+    Fetch(#[from] AppFileError),
     #[error(transparent)]
     Gallery(#[from] GalleryError),
     #[error("that code does not open this gallery: check it with whoever shared it with you")]
@@ -75,8 +75,8 @@ pub struct GalleryMade {
 
 /// Fetches one of the page's own files (the service worker answers
 /// offline).
-async fn fetch_bytes(path: &str) -> Result<Vec<u8>, GuestError> {
-    let failed = |detail: String| GuestError::Fetch {
+async fn fetch_bytes(path: &str) -> Result<Vec<u8>, AppFileError> {
+    let failed = |detail: String| AppFileError {
         file: path.to_string(),
         detail,
     };
@@ -95,8 +95,9 @@ async fn fetch_bytes(path: &str) -> Result<Vec<u8>, GuestError> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-fn gallery_error(e: impl std::fmt::Display) -> DownloadError {
-    DownloadError::Gallery(e.to_string())
+/// A gallery's own failure, as an export's.
+fn gallery_error(e: impl Into<GalleryMakeError>) -> DownloadError {
+    DownloadError::Gallery(e.into())
 }
 
 /// A photo going into the gallery, taken from the library once.
@@ -168,10 +169,10 @@ async fn write_app(zip: &mut ZipExport) -> Result<(), DownloadError> {
     let files = AppFiles::from_service_worker(&sw).map_err(gallery_error)?;
     let index = fetch_bytes("index.html").await.map_err(gallery_error)?;
     let index = guest_index_html(&String::from_utf8_lossy(&index))
-        .ok_or_else(|| gallery_error("the app's index.html has no </head>"))?;
+        .ok_or_else(|| gallery_error(GalleryMakeError::NoHead))?;
     let index_sha = sha256_hex(&Uint8Array::from(index.as_bytes()))
         .await
-        .map_err(gallery_error)?;
+        .map_err(|e| gallery_error(GalleryMakeError::Hash(e)))?;
     let guest_sw = guest_service_worker(&sw, &files, &index_sha).map_err(gallery_error)?;
     zip.add("", "index.html", index.into_bytes(), None).await?;
     zip.add("", "sw.js", guest_sw.into_bytes(), None).await?;
@@ -412,10 +413,10 @@ pub async fn open_file(sealed: &Sealed) -> Result<Vec<u8>, GuestError> {
     let bytes = fetch_bytes(&format!("{FOLDER}/{}", sealed.file)).await?;
     crypto::open(&key, &bytes).await.map_err(|e| match e {
         // The index's own key does not open it: the file was changed.
-        CryptoError::WrongKey => GuestError::Fetch {
+        CryptoError::WrongKey => GuestError::Fetch(AppFileError {
             file: sealed.file.clone(),
             detail: "it is damaged".into(),
-        },
+        }),
         e => e.into(),
     })
 }

@@ -4,7 +4,7 @@
 use super::error::PhotoError;
 use super::store::FolderPath;
 use super::views::FailedFile;
-use crate::web::js::{describe, pick, window_function};
+use crate::web::js::{pick, window_function, BrowserError};
 use futures::channel::oneshot;
 use js_sys::{Array, Reflect};
 use std::cell::RefCell;
@@ -217,14 +217,16 @@ pub async fn read_drop(dropped: Dropped) -> Picked {
 }
 
 /// All entries of a folder: `readEntries` hands them out in batches until empty.
-async fn read_directory(dir: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>, String> {
+async fn read_directory(
+    dir: &FileSystemDirectoryEntry,
+) -> Result<Vec<FileSystemEntry>, BrowserError> {
     let reader = dir.create_reader();
     let mut all = Vec::new();
     loop {
         let batch: Array = callback_result(|ok, err| {
             reader
                 .read_entries_with_callback_and_callback(ok, err)
-                .map_err(|e| describe(&e))
+                .map_err(BrowserError::from)
         })
         .await?;
         if batch.length() == 0 {
@@ -236,9 +238,9 @@ async fn read_directory(dir: &FileSystemDirectoryEntry) -> Result<Vec<FileSystem
 
 /// Awaits a callback-style browser API (success and error callbacks).
 async fn callback_result<T: JsCast + 'static>(
-    call: impl FnOnce(&js_sys::Function, &js_sys::Function) -> Result<(), String>,
-) -> Result<T, String> {
-    let (tx, rx) = oneshot::channel::<Result<T, String>>();
+    call: impl FnOnce(&js_sys::Function, &js_sys::Function) -> Result<(), BrowserError>,
+) -> Result<T, BrowserError> {
+    let (tx, rx) = oneshot::channel::<Result<T, BrowserError>>();
     let tx = Rc::new(RefCell::new(Some(tx)));
     let (ok_tx, err_tx) = (tx.clone(), tx);
     let ok = Closure::once(move |value: JsValue| {
@@ -248,12 +250,12 @@ async fn callback_result<T: JsCast + 'static>(
     });
     let err = Closure::once(move |e: JsValue| {
         if let Some(t) = err_tx.borrow_mut().take() {
-            let _ = t.send(Err(describe(&e)));
+            let _ = t.send(Err(e.into()));
         }
     });
     call(ok.as_ref().unchecked_ref(), err.as_ref().unchecked_ref())?;
     rx.await
-        .map_err(|_| "the browser abandoned the read".to_string())?
+        .map_err(|_| BrowserError("the browser abandoned the read".into()))?
 }
 
 /// Whether the browser can pick a folder whose photos then stay where they
@@ -271,7 +273,7 @@ pub struct PickedFolderFiles {
 }
 
 /// The folder the user picks, read; `None` when they closed the picker.
-pub async fn pick_folder() -> Result<Option<PickedFolderFiles>, String> {
+pub async fn pick_folder() -> Result<Option<PickedFolderFiles>, BrowserError> {
     let options = js_sys::Object::new();
     let _ = Reflect::set(&options, &"id".into(), &"facesort-photos".into());
     let Some(root) = pick("showDirectoryPicker", &options).await? else {
@@ -284,12 +286,11 @@ pub async fn pick_folder() -> Result<Option<PickedFolderFiles>, String> {
     while let Some((dir, prefix)) = stack.pop() {
         let entries = dir.values();
         loop {
-            let next = entries.next().map_err(|e| describe(&e))?;
-            let next = JsFuture::from(next).await.map_err(|e| describe(&e))?;
+            let next = JsFuture::from(entries.next()?).await?;
             if Reflect::get(&next, &"done".into()).is_ok_and(|d| d.is_truthy()) {
                 break;
             }
-            let handle = Reflect::get(&next, &"value".into()).map_err(|e| describe(&e))?;
+            let handle = Reflect::get(&next, &"value".into())?;
             let name = Reflect::get(&handle, &"name".into())
                 .ok()
                 .and_then(|n| n.as_string())
@@ -306,7 +307,7 @@ pub async fn pick_folder() -> Result<Option<PickedFolderFiles>, String> {
                     Ok(file) => files.push((file.unchecked_into(), path)),
                     Err(e) => failed.push(FailedFile {
                         path,
-                        error: PhotoError::Read(describe(&e)),
+                        error: PhotoError::Read(e.into()),
                     }),
                 }
             }

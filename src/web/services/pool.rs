@@ -292,6 +292,6 @@ impl Slot {
 pub async fn read_file(file: &web_sys::File) -> Result<ArrayBuffer, PhotoError> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
-        .map_err(|e| PhotoError::Read(describe(&e)))?;
+        .map_err(|e| PhotoError::Read(e.into()))?;
     Ok(ArrayBuffer::from(buffer))
 }

@@ -123,17 +123,15 @@ impl StreamedDownload {
     pub(super) async fn write(&mut self, bytes: &[u8]) -> Result<(), DownloadError> {
         match self.said.next().await {
             Some(Said::Pull) => {}
-            Some(Said::Cancelled) => {
-                return Err(DownloadError::Write("the download was cancelled".into()))
-            }
-            _ => return Err(DownloadError::Write("the download stopped".into())),
+            Some(Said::Cancelled) => return Err(DownloadError::DownloadCancelled),
+            _ => return Err(DownloadError::DownloadStopped),
         }
         let chunk = Uint8Array::from(bytes);
         let message = message("chunk");
         let _ = Reflect::set(&message, &"bytes".into(), &chunk.buffer());
         self.port
             .post_message_with_transferable(&message, &Array::of1(&chunk.buffer()))
-            .map_err(|e| DownloadError::Write(crate::web::js::describe(&e)))
+            .map_err(|e| DownloadError::Write(e.into()))
     }
 
     /// Ends the download: everything was written.
