@@ -718,3 +718,40 @@ mod claims {
         );
     }
 }
+
+/// Files that failed are grouped by their reason, in the order the reasons
+/// came, each group's files by name.
+#[wasm_bindgen_test]
+fn failed_files_are_grouped_by_reason_in_order() {
+    use facesort::web::js::BrowserError;
+    use facesort::web::services::error::PhotoError;
+    use facesort::web::services::views::{failed_by_reason, FailedFile};
+    let failed = |path: &str, why: &str| FailedFile {
+        path: path.into(),
+        error: PhotoError::Read(BrowserError(why.into())),
+    };
+    let groups = failed_by_reason(&[
+        failed("c.heic", "HEIC"),
+        failed("b.jpg", "gone"),
+        failed("a.heic", "HEIC"),
+    ]);
+    let got: Vec<(&str, Vec<&str>)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g.reason.as_str(),
+                g.paths.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "the browser could not read the file (HEIC)",
+                vec!["a.heic", "c.heic"]
+            ),
+            ("the browser could not read the file (gone)", vec!["b.jpg"]),
+        ]
+    );
+}

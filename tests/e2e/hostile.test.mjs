@@ -146,3 +146,40 @@ test('a worker that dies mid-run loses no photo: the photos it held are tried ag
     assert.equal(page.workers().length, stats.workers, 'the dead worker was not replaced');
     assert.match((await readPeople(page))[0].label, new RegExp(`, ${15 - failed.length} photos$`));
   }));
+
+test('many files failing for one reason are said once, their names folded under it, and stay open as more fail',
+  { timeout: 300_000 }, (t) => withAppAt(t, app.url, async (page) => {
+    const heicNamed = (i) => ({ name: `IMG_${String(i).padStart(4, '0')}.HEIC`, mimeType: 'image/heic',
+      buffer: Buffer.concat([heic(), Buffer.from(`copy ${i}`)]) });
+    const empty = { name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) };
+    await page.locator(sel.photosInput).setInputFiles([...[1, 2, 3, 4, 5, 6].map(heicNamed), empty]);
+    await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 120_000, polling: 100 });
+
+    const list = failedList(page);
+    const items = list.locator(':scope > li');
+    const texts = async () => (await items.allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim());
+    const group = list.locator(':scope > li.failed-group');
+    const summary = group.locator('summary');
+    t.diagnostic(`failed: ${(await texts()).join(' | ')}`);
+    assert.equal(await items.count(), 2, 'one line for the six HEIC photos, one for the empty file');
+    assert.match((await summary.textContent()).trim(), /^6 files: HEIC photos cannot be read here yet: export them as JPEG/);
+    assert.ok((await texts()).includes('empty.jpg: the file is empty'));
+    assert.match((await page.locator('.failed-heading').textContent()).trim(), /^Files that could not be read \(7\)$/);
+    // Folded: the names are there, hidden until the user opens the group (by keyboard here).
+    const names = group.locator('ul > li');
+    assert.equal(await names.count(), 6);
+    assert.equal(await names.first().isVisible(), false);
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await names.allTextContents(), [1, 2, 3, 4, 5, 6].map((i) => heicNamed(i).name));
+    assert.equal(await names.first().isVisible(), true);
+
+    // More of the same in a second run join the group, which stays open (and focused).
+    await page.locator(sel.photosInput).setInputFiles([7, 8, 9].map(heicNamed));
+    await page.waitForFunction(() => document.body.dataset.state === 'done'
+      && document.querySelector('.failed-heading')?.textContent.includes('(10)'), null, { timeout: 120_000, polling: 100 });
+    assert.match((await summary.textContent()).trim(), /^9 files: HEIC/);
+    assert.equal(await group.locator('details').evaluate((d) => d.open), true, 'the opened group closed as files joined it');
+    assert.equal(await names.count(), 9);
+    assert.equal(await summary.evaluate((s) => s === document.activeElement), true, 'focus left the group');
+  }));

@@ -120,6 +120,39 @@ pub struct FailedFile {
     pub error: PhotoError,
 }
 
+/// Files that failed for one reason, by name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailedGroup {
+    pub reason: String,
+    pub paths: Vec<String>,
+}
+
+/// The files that failed, by reason, in the order each reason first came,
+/// each reason's files sorted as a folder listing is: a folder of iPhone
+/// photos fails thousands of times for one reason, which reads better said
+/// once.
+pub fn failed_by_reason(failed: &[FailedFile]) -> Vec<FailedGroup> {
+    let mut groups: Vec<FailedGroup> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for file in failed {
+        let reason = file.error.to_string();
+        match index.get(&reason) {
+            Some(&i) => groups[i].paths.push(file.path.clone()),
+            None => {
+                index.insert(reason.clone(), groups.len());
+                groups.push(FailedGroup {
+                    reason,
+                    paths: vec![file.path.clone()],
+                });
+            }
+        }
+    }
+    for group in &mut groups {
+        group.paths.sort();
+    }
+    groups
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Progress {
     pub total: usize,

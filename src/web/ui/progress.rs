@@ -2,9 +2,14 @@
 //! which files were skipped or failed, and why.
 
 use super::context::use_app;
-use super::words::photo_count;
-use crate::web::services::views::{Opening, Phase};
+use super::words::{file_count, photo_count};
+use crate::web::services::views::{failed_by_reason, FailedGroup, Opening, Phase};
 use leptos::prelude::*;
+
+/// From this many files failing for one reason, they are said once, with
+/// their names folded away: a thousand HEIC photos make one line, not a
+/// thousand repeating the same advice.
+const FOLD_FROM: usize = 5;
 
 #[component]
 pub fn ProgressPanel() -> impl IntoView {
@@ -77,16 +82,20 @@ pub fn ProgressPanel() -> impl IntoView {
             let n = p.skipped.len();
             format!(
                 "Skipped {} that {} not a photo: {}",
-                if n == 1 {
-                    "1 file".to_string()
-                } else {
-                    format!("{n} files")
-                },
+                file_count(n),
                 if n == 1 { "is" } else { "are" },
                 p.skipped.join(", ")
             )
         })
     };
+    // Files only ever join the list, so its length says when to regroup
+    // (not every tick of the progress bar); rows are keyed by reason, so an
+    // opened group stays open as the run goes on.
+    let failed_len = Memo::new(move |_| p.with(|p| p.failed.len()));
+    let groups = Memo::new(move |_| {
+        failed_len.track();
+        p.with_untracked(|p| failed_by_reason(&p.failed))
+    });
     view! {
         <Show when=visible>
             <section class="progress" aria-label="Progress">
@@ -132,27 +141,75 @@ pub fn ProgressPanel() -> impl IntoView {
                         }}
                     </p>
                 </Show>
-                <Show when=move || p.with(|p| !p.failed.is_empty())>
-                    <h2 class="failed-heading">"Files that could not be read"</h2>
+                <Show when=move || failed_len.get() != 0>
+                    <h2 class="failed-heading">
+                        {move || format!("Files that could not be read ({})", failed_len.get())}
+                    </h2>
                     <ul role="list" aria-label="Files that failed" class="failed">
-                        {move || {
-                            p.with(|p| {
-                                p.failed
-                                    .iter()
-                                    .map(|f| {
-                                        view! {
-                                            <li role="listitem">
-                                                {format!("{}: {}", f.path, f.error)}
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()
-                            })
-                        }}
+                        <For
+                            each=move || groups.get()
+                            key=|group| group.reason.clone()
+                            children=move |group| {
+                                view! { <FailedReason reason=group.reason groups /> }
+                            }
+                        />
                     </ul>
                 </Show>
             </section>
         </Show>
+    }
+}
+
+/// The files that failed for one reason: each on its own line, "name:
+/// reason", or from [`FOLD_FROM`] on, the reason once with the names folded
+/// under it.
+#[component]
+fn FailedReason(reason: String, groups: Memo<Vec<FailedGroup>>) -> impl IntoView {
+    let paths = Memo::new({
+        let reason = reason.clone();
+        move |_| {
+            groups.with(|groups| {
+                groups
+                    .iter()
+                    .find(|g| g.reason == reason)
+                    .map(|g| g.paths.clone())
+                    .unwrap_or_default()
+            })
+        }
+    });
+    let folded = Memo::new(move |_| paths.with(|p| p.len() >= FOLD_FROM));
+    move || {
+        let reason = reason.clone();
+        if folded.get() {
+            view! {
+                <li role="listitem" class="failed-group">
+                    <details>
+                        <summary>
+                            {move || format!("{}: {reason}", file_count(paths.with(Vec::len)))}
+                        </summary>
+                        <ul role="list" class="failed-names">
+                            {move || {
+                                paths
+                                    .get()
+                                    .into_iter()
+                                    .map(|path| view! { <li role="listitem">{path}</li> })
+                                    .collect_view()
+                            }}
+                        </ul>
+                    </details>
+                </li>
+            }
+            .into_any()
+        } else {
+            let lines = move || {
+                paths
+                    .get()
+                    .into_iter()
+                    .map(|path| view! { <li role="listitem">{format!("{path}: {reason}")}</li> })
+                    .collect_view()
+            };
+            lines.into_any()
+        }
     }
 }
 

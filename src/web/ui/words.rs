@@ -16,6 +16,14 @@ pub fn photo_count(n: usize) -> String {
     }
 }
 
+pub fn file_count(n: usize) -> String {
+    if n == 1 {
+        "1 file".into()
+    } else {
+        format!("{n} files")
+    }
+}
+
 pub fn face_count(n: usize) -> String {
     if n == 1 {
         "1 face".into()
