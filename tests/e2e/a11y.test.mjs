@@ -150,6 +150,22 @@ test('keyboard focus follows the user: onto each screen opened, never dropped to
     await page.waitForTimeout(300);
     assert.notEqual((await focused(page)).tag, 'BODY', 'focus fell to the page when Undo was disabled');
 
+    // One stop past the people: out of sight until focused, and Enter moves focus to the
+    // first control after the grid (not into it, not back to a heading).
+    const skip = button(page, 'Skip past the people');
+    assert.ok((await skip.boundingBox()).width <= 1, 'the skip button shows before it has focus');
+    await skip.focus();
+    assert.ok((await skip.boundingBox()).width > 20, 'the focused skip button cannot be seen');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.matches('button, summary, input'));
+    const past = await page.evaluate(() => {
+      const grid = document.querySelector('ul.grid'), el = document.activeElement;
+      return { after: !grid.contains(el) && !!(grid.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING),
+        what: el.outerHTML.slice(0, 120) };
+    });
+    t.diagnostic(`past the people: ${past.what}`);
+    assert.ok(past.after, `focus is not past the grid: ${past.what}`);
+
     // Find: choosing a face of a reference keeps focus on that face's button.
     await button(page, 'Find a person').focus();
     await page.keyboard.press('Enter');

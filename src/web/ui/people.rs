@@ -67,6 +67,24 @@ pub fn PeopleGrid() -> impl IntoView {
                 </div>
                 <ShareGallery />
                 <MergeBar selected=selected />
+                // Each card is two tab stops, so a page of people is 240: one
+                // stop past them, seen only when it has focus.
+                <Show when=move || visible_count.get() != 0>
+                    <button
+                        class="skip"
+                        on:click=move |_| {
+                            focus_soon(
+                                vec![
+                                    "section.people > ul.grid ~ :is(button, details > summary)"
+                                        .into(),
+                                    "footer.library :is(button, summary, input, a[href])".into(),
+                                ],
+                            )
+                        }
+                    >
+                        "Skip past the people"
+                    </button>
+                </Show>
                 <ul role="list" aria-label="People" class="grid">
                     <For each=visible key=|p| (p.id, p.name.clone(), p.cover) let:person>
                         {
