@@ -158,6 +158,18 @@ fn bad_input_gives_typed_errors_never_panics() {
         decode_photo(&garbage, &opts),
         Err(DecodeError::Corrupt { .. })
     ));
+    // The decoder's own words stay out of what a user reads: a JPEG start
+    // followed by noise is a file that ends before its image does.
+    let mut noise = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    noise.extend((0..5000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    let said = decode_photo(&noise, &opts)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        !said.contains("Format error") && !said.contains(" )"),
+        "{said}"
+    );
 
     let mut png = Vec::new();
     DynamicImage::ImageRgb8(upright_reference())

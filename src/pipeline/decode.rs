@@ -33,6 +33,35 @@ pub enum DecodeError {
     },
 }
 
+impl DecodeError {
+    /// A decoder's complaint about damaged data, in words a user can act on:
+    /// running out of data is said plainly; anything else is the decoder's
+    /// message on one line, without its "Format error decoding …:" prefix.
+    pub fn corrupt(format: &'static str, detail: impl std::fmt::Display) -> DecodeError {
+        let raw = detail.to_string();
+        let lower = raw.to_lowercase();
+        let ran_out = [
+            "not enough bytes",
+            "eof",
+            "end of file",
+            "unexpected end",
+            "truncated",
+        ]
+        .iter()
+        .any(|s| lower.contains(s));
+        let detail = if ran_out {
+            "the file ends before the image does".to_string()
+        } else {
+            let words = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+            match words.split_once(": ") {
+                Some((head, rest)) if head.starts_with("Format error") => rest.to_string(),
+                _ => words,
+            }
+        };
+        DecodeError::Corrupt { format, detail }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct DecodeOptions {
     /// Largest working image, in pixels; bigger photos are downscaled to fit.
@@ -234,14 +263,8 @@ fn open(bytes: &[u8]) -> Result<(PhotoHeader, impl ImageDecoder + '_), DecodeErr
     reader.limits(limits);
     let corrupt = |e: ImageError| match e {
         ImageError::Limits(_) => None,
-        ImageError::Unsupported(u) => Some(DecodeError::Corrupt {
-            format,
-            detail: u.to_string(),
-        }),
-        other => Some(DecodeError::Corrupt {
-            format,
-            detail: other.to_string(),
-        }),
+        ImageError::Unsupported(u) => Some(DecodeError::corrupt(format, u)),
+        other => Some(DecodeError::corrupt(format, other)),
     };
     let decoder = reader.into_decoder().map_err(|e| {
         corrupt(e).unwrap_or_else(|| too_large_by_header(bytes, image_format, format))
@@ -328,14 +351,8 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
     };
     let corrupt = |e: ImageError| match e {
         ImageError::Limits(_) => None,
-        ImageError::Unsupported(u) => Some(DecodeError::Corrupt {
-            format,
-            detail: u.to_string(),
-        }),
-        other => Some(DecodeError::Corrupt {
-            format,
-            detail: other.to_string(),
-        }),
+        ImageError::Unsupported(u) => Some(DecodeError::corrupt(format, u)),
+        other => Some(DecodeError::corrupt(format, other)),
     };
     let pixels = stored_width as u64 * stored_height as u64;
 
@@ -503,11 +520,8 @@ fn scaled_jpeg(bytes: &[u8], header: PhotoHeader, denom: u32) -> Result<DecodedP
 }
 
 /// The JPEG decoder's complaint, as the error a user sees.
-fn corrupt_jpeg(detail: impl ToString) -> DecodeError {
-    DecodeError::Corrupt {
-        format: "JPEG",
-        detail: detail.to_string(),
-    }
+fn corrupt_jpeg(detail: impl std::fmt::Display) -> DecodeError {
+    DecodeError::corrupt("JPEG", detail)
 }
 
 /// Decodes a JPEG at 1/`denom` of its size (1, 2, 4 or 8) in the DCT domain.
