@@ -14,7 +14,7 @@
 //! that person in [`FaceState::rejected`] and never joins them (or anyone they
 //! are merged into) again.
 
-use super::edit::{Applied, Change, Correction, Edit, EditError, EditKind, MoveTo};
+use super::edit::{Applied, Change, Correction, Edit, EditError, EditKind, FacesFrom, MoveTo};
 use crate::people::cluster::{Clustering, PersonId, PhotoId};
 use crate::people::nearest::FaceHoods;
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,11 @@ impl RegroupRequest {
 
 /// Undo reaches this far back; older edits are forgotten.
 pub const HISTORY_LIMIT: usize = 200;
+
+/// The longest name a person may have, in characters: enough for "Great-aunt
+/// Margaret (Dad's side)", short enough for a card, a folder name and a
+/// history entry (the name fields stop there too).
+pub const MAX_NAME_CHARS: usize = 80;
 
 #[derive(Clone, Debug, Default)]
 pub struct Book {
@@ -514,12 +519,27 @@ impl Book {
         };
         let target_name = self.people[&target].display_name();
         let mut sources = BTreeSet::new();
+        // Named as they are before the edit: settling may remove someone left
+        // with no face.
+        let mut taken_from: BTreeMap<PersonId, FacesFrom> = BTreeMap::new();
         for &key in &keys {
             let from = self.faces[&key].person;
             if from == Some(target) {
                 continue;
             }
             sources.extend(from);
+            if let Some(named) = from
+                .and_then(|id| self.people.get(&id))
+                .filter(|p| p.name.is_some())
+            {
+                taken_from
+                    .entry(named.id)
+                    .or_insert_with(|| FacesFrom {
+                        person: named.display_name(),
+                        faces: 0,
+                    })
+                    .faces += 1;
+            }
             self.update_face(&mut edit, key, |f| {
                 if let Some(from) = from {
                     if !f.rejected.contains(&from) {
@@ -536,6 +556,7 @@ impl Book {
             EditKind::NewPerson {
                 faces: keys.len(),
                 name: target_name,
+                taken_from: taken_from.into_values().collect(),
             }
         } else {
             EditKind::Move {
@@ -1000,6 +1021,9 @@ impl Book {
         if name.is_empty() {
             return Err(EditError::EmptyName);
         }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(EditError::NameTooLong(MAX_NAME_CHARS));
+        }
         let lower = name.to_lowercase();
         let taken = self
             .people
@@ -1274,6 +1298,12 @@ mod tests {
         let mut book = sorted_book(&world);
         let (a, b) = (person_of(&book, 0, 0), person_of(&book, 0, 1));
         assert_eq!(book.rename(a, "   "), Err(EditError::EmptyName));
+        let long = "é".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(
+            book.rename(a, &long),
+            Err(EditError::NameTooLong(MAX_NAME_CHARS))
+        );
+        book.rename(a, &long[..long.len() - 2]).unwrap();
         book.rename(a, "  Ann   Lee ").unwrap();
         assert_eq!(book.person(a).unwrap().display_name(), "Ann Lee");
         assert_eq!(
@@ -1421,6 +1451,35 @@ mod tests {
         book.undo().unwrap();
         assert!(book.person(me).is_none());
         assert_eq!(book.undo(), Err(EditError::NothingToUndo));
+    }
+
+    /// A search's matches can reach into anyone's album: the edit says which
+    /// people the user named gave up faces (numbered people are not their work).
+    #[test]
+    fn a_new_person_names_the_named_people_it_took_faces_from() {
+        let world = World {
+            photos: vec![vec![0, 1], vec![0], vec![1], vec![2]],
+        };
+        let mut book = sorted_book(&world);
+        let ann = person_of(&book, 0, 0);
+        book.rename(ann, "Ann").unwrap();
+        let keys = [FaceKey::new(0, 0), FaceKey::new(1, 0), FaceKey::new(3, 0)];
+        book.new_person(&keys, "Me").unwrap();
+        assert_eq!(
+            book.undoable(),
+            Some(&EditKind::NewPerson {
+                faces: 3,
+                name: "Me".into(),
+                taken_from: vec![FacesFrom {
+                    person: "Ann".into(),
+                    faces: 2
+                }],
+            })
+        );
+        // Edits saved before this was kept read back with nobody named.
+        let old: EditKind =
+            serde_json::from_str(r#"{"NewPerson":{"faces":2,"name":"Me"}}"#).unwrap();
+        assert!(matches!(old, EditKind::NewPerson { taken_from, .. } if taken_from.is_empty()));
     }
 
     #[test]

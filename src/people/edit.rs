@@ -53,6 +53,11 @@ pub enum EditKind {
     NewPerson {
         faces: usize,
         name: String,
+        /// People the user had named who gave up faces to it: a search's
+        /// matches can reach into anyone's album, which must not pass
+        /// unsaid. (Absent from edits saved before it was kept.)
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        taken_from: Vec<FacesFrom>,
     },
     Remove {
         faces: usize,
@@ -69,6 +74,13 @@ pub enum EditKind {
     },
     /// An edit saved before edits were kept as data: its English label.
     Described(String),
+}
+
+/// Some of an edit's faces, and the person they were taken from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacesFrom {
+    pub person: String,
+    pub faces: usize,
 }
 
 /// An edit record as stored: libraries saved before edits were data have a
@@ -152,6 +164,8 @@ pub enum Applied {
 pub enum EditError {
     #[error("a name cannot be empty")]
     EmptyName,
+    #[error("a name can have at most {0} characters")]
+    NameTooLong(usize),
     #[error("{0} is already the name of someone else")]
     NameTaken(String),
     #[error("{0} is already their name")]

@@ -7,7 +7,7 @@ use super::history::PersonTimeline;
 use super::people::Pick;
 use super::photo::{thumb_url, Framed};
 use super::words::face_count;
-use crate::people::book::FaceKey;
+use crate::people::book::{FaceKey, MAX_NAME_CHARS};
 use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::edit::{Applied, Correction, MoveTo};
 use crate::web::services::export::{self, Exports};
@@ -205,6 +205,7 @@ fn PersonTools(id: PersonId) -> impl IntoView {
                         <input
                             type="text"
                             aria-label="Name"
+                            maxlength=MAX_NAME_CHARS.to_string()
                             prop:value=move || name.get()
                             on:input=move |e| name.set(event_target_value(&e))
                         />

@@ -7,6 +7,7 @@ use super::focus::{focus_after_edit, focus_soon};
 use super::preview::PreviewImage;
 use super::share::ShareGallery;
 use super::words::{face_count, photo_count};
+use crate::people::book::MAX_NAME_CHARS;
 use crate::people::cluster::PersonId;
 use crate::people::edit::{Applied, Correction};
 use crate::web::services::library::EditNote;
@@ -238,6 +239,7 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
                     <input
                         type="text"
                         aria-label="Name for the merged person"
+                        maxlength=MAX_NAME_CHARS.to_string()
                         list="merge-names"
                         placeholder=move || {
                             chosen().first().map(|p| p.name.clone()).unwrap_or_default()

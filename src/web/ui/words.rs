@@ -38,7 +38,9 @@ pub fn edit_label(what: &EditKind) -> String {
         EditKind::Rename { from, to } => format!("rename {from} to {to}"),
         EditKind::Merge { merged, into } => format!("merge {} into {into}", merged.join(", ")),
         EditKind::Move { faces, to } => format!("move {} to {to}", face_count(*faces)),
-        EditKind::NewPerson { faces, name } => format!("move {} to {name}", face_count(*faces)),
+        EditKind::NewPerson { faces, name, .. } => {
+            format!("move {} to {name}", face_count(*faces))
+        }
         EditKind::Remove { faces, from } => {
             format!("remove {} from {}", face_count(*faces), from.join(", "))
         }
@@ -79,7 +81,25 @@ fn made(what: &EditKind) -> String {
             format!("Merged {} people into {into}.", merged.len() + 1)
         }
         EditKind::Move { faces, to } => format!("Moved {} to {to}.", face_count(*faces)),
-        EditKind::NewPerson { faces, name } => format!("Saved {} as {name}.", face_count(*faces)),
+        EditKind::NewPerson {
+            faces,
+            name,
+            taken_from,
+        } => {
+            let taken = taken_from
+                .iter()
+                .map(|t| format!("{} from {}", face_count(t.faces), t.person))
+                .collect::<Vec<_>>();
+            if taken.is_empty() {
+                format!("Saved {} as {name}.", face_count(*faces))
+            } else {
+                format!(
+                    "Saved {} as {name}, taking {} (Undo puts them back).",
+                    face_count(*faces),
+                    taken.join(" and ")
+                )
+            }
+        }
         EditKind::Remove { faces, .. } => format!(
             "Took {} away; {} will not be given back automatically.",
             face_count(*faces),
