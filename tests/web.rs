@@ -582,14 +582,40 @@ mod services {
 /// to the one added after it, so ids are never reused.
 #[wasm_bindgen_test]
 fn find_reference_ids_are_not_reused_after_a_removal() {
-    use facesort::web::ui::search::Search;
+    use facesort::web::ui::search::{ChosenFile, Search};
+    let file = |name: &str| ChosenFile {
+        name: name.into(),
+        size: 1000,
+        modified_ms: 5,
+    };
     let mut search = Search::default();
-    let a = search.add(["a.jpg".to_string()]);
-    assert!(search.remove(a[0]).is_some());
-    let b = search.add(["b.jpg".to_string()]);
+    let a = search.add([file("a.jpg")]);
+    assert!(search.remove(a[0].unwrap()).is_some());
+    let b = search.add([file("b.jpg")]);
     assert_ne!(a, b);
-    assert!(search.remove(a[0]).is_none());
+    assert!(search.remove(a[0].unwrap()).is_none());
     assert_eq!(search.references.len(), 1);
+}
+
+/// "Find me": the same file chosen again (alone or with others) is not a
+/// second reference, which would count it twice; another file of the same
+/// name is.
+#[wasm_bindgen_test]
+fn find_takes_a_file_chosen_twice_once() {
+    use facesort::web::ui::search::{ChosenFile, Search};
+    let file = |name: &str, size: u64| ChosenFile {
+        name: name.into(),
+        size,
+        modified_ms: 5,
+    };
+    let mut search = Search::default();
+    let first = search.add([file("obama.jpg", 1000)]);
+    let again = search.add([file("obama.jpg", 1000), file("obama2.jpg", 900)]);
+    assert_eq!(again[0], None);
+    assert!(again[1].is_some() && again[1] != first[0]);
+    let other = search.add([file("obama.jpg", 1200)]);
+    assert!(other[0].is_some());
+    assert_eq!(search.references.len(), 3);
 }
 
 /// The progress bar, count and speed are the run's own: a second batch

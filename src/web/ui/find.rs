@@ -5,10 +5,10 @@
 
 use super::context::{correct, use_app, Screen, Ui};
 use super::photo::{thumb_url, Framed};
-use super::search::{Reference, ReferenceFace, ReferenceState};
+use super::search::{ChosenFile, Reference, ReferenceFace, ReferenceState};
 use super::words::{face_count, photo_count};
 use crate::face::embedding::Embedding;
-use crate::people::book::FaceKey;
+use crate::people::book::{FaceKey, MAX_NAME_CHARS};
 use crate::people::cluster::PhotoId;
 use crate::people::edit::Correction;
 use crate::people::search::{rank, Match, DEFAULT_MIN_SIMILARITY};
@@ -21,11 +21,17 @@ use leptos::prelude::*;
 
 /// Analyses reference photos on the worker pool (loading it if need be).
 fn add_references(library: Library, ui: Ui, files: Vec<web_sys::File>) {
-    let ids = ui
-        .find
-        .try_update(|s| s.add(files.iter().map(web_sys::File::name)))
-        .unwrap_or_default();
-    let refs: Vec<(u32, web_sys::File)> = ids.into_iter().zip(files).collect();
+    let chosen = files.iter().map(|f| ChosenFile {
+        name: f.name(),
+        size: f.size() as u64,
+        modified_ms: f.last_modified() as u64,
+    });
+    let ids = ui.find.try_update(|s| s.add(chosen)).unwrap_or_default();
+    let refs: Vec<(u32, web_sys::File)> = ids
+        .into_iter()
+        .zip(files)
+        .filter_map(|(id, file)| Some((id?, file)))
+        .collect();
     wasm_bindgen_futures::spawn_local(async move {
         for (id, file) in refs {
             let state = match library.analyse_reference(&file).await {
@@ -194,6 +200,7 @@ pub fn FindMe() -> impl IntoView {
                                 <input
                                     type="text"
                                     aria-label="Name for this person"
+                                    maxlength=MAX_NAME_CHARS.to_string()
                                     prop:value=move || name.get()
                                     on:input=move |e| name.set(event_target_value(&e))
                                 />
@@ -217,7 +224,7 @@ pub fn FindMe() -> impl IntoView {
 fn ReferenceItem(reference: Reference) -> impl IntoView {
     let (_, ui) = use_app();
     let id = reference.id;
-    let name = reference.name.clone();
+    let name = reference.file.name.clone();
     let body = match reference.state {
         ReferenceState::Reading => {
             view! { <span class="note">"Looking for faces…"</span> }.into_any()
@@ -280,13 +287,13 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
         }
     };
     view! {
-        <li role="listitem" data-file=reference.name.clone()>
+        <li role="listitem" data-file=reference.file.name.clone()>
             {body}
             <button on:click=move |_| {
                 if let Some(removed) = ui.find.try_update(|s| s.remove(id)).flatten() {
                     removed.state.crop_urls().into_iter().for_each(revoke);
                 }
-            }>{format!("Remove {}", reference.name)}</button>
+            }>{format!("Remove {}", reference.file.name)}</button>
         </li>
     }
 }

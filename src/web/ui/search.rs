@@ -26,8 +26,17 @@ impl Default for Search {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reference {
     pub id: u32,
-    pub name: String,
+    pub file: ChosenFile,
     pub state: ReferenceState,
+}
+
+/// A chosen file as it can be told apart before it is read: the same file
+/// chosen twice has the same name, size and time of its last change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChosenFile {
+    pub name: String,
+    pub size: u64,
+    pub modified_ms: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,19 +63,24 @@ pub struct ReferenceFace {
 }
 
 impl Search {
-    /// Adds reference photos being read; returns their ids, in order.
-    pub fn add(&mut self, names: impl IntoIterator<Item = String>) -> Vec<u32> {
-        names
+    /// Adds reference photos being read; returns their ids, in order, or
+    /// `None` for a file that is a reference already: counted twice, it
+    /// would weigh twice in the search.
+    pub fn add(&mut self, files: impl IntoIterator<Item = ChosenFile>) -> Vec<Option<u32>> {
+        files
             .into_iter()
-            .map(|name| {
+            .map(|file| {
+                if self.references.iter().any(|r| r.file == file) {
+                    return None;
+                }
                 let id = self.next_id;
                 self.next_id += 1;
                 self.references.push(Reference {
                     id,
-                    name,
+                    file,
                     state: ReferenceState::Reading,
                 });
-                id
+                Some(id)
             })
             .collect()
     }
