@@ -7,8 +7,22 @@ use leptos::prelude::*;
 
 #[component]
 pub fn EditBar() -> impl IntoView {
-    let (library, _) = use_app();
+    let (library, ui) = use_app();
     let book = library.book();
+    // A refused edit is about what was tried on the screen it came on, and
+    // goes once the user leaves it (a refused rename in an album must not
+    // linger over the grid, beside the Undo of an older edit).
+    let left = RwSignal::new(false);
+    Effect::watch(
+        move || library.note().track(),
+        move |_, _, _| left.set(false),
+        false,
+    );
+    Effect::watch(
+        move || ui.screen.track(),
+        move |_, _, _| left.set(true),
+        false,
+    );
     let undo_label = move || book.with(|b| b.undoable().map(edit_label));
     let redo_label = move || book.with(|b| b.redoable().map(edit_label));
     view! {
@@ -39,8 +53,9 @@ pub fn EditBar() -> impl IntoView {
                         library
                             .note()
                             .get()
-                            .map(|note| {
-                                let (made, text) = edit_note(&note);
+                            .map(|note| edit_note(&note))
+                            .filter(|(made, _)| *made || !left.get())
+                            .map(|(made, text)| {
                                 view! {
                                     <span class=if made { "done" } else { "refused" }>{text}</span>
                                 }
