@@ -245,7 +245,8 @@ impl Phase {
     }
 }
 
-/// People as the book has them: most photos first, then by first appearance.
+/// People as the book has them: most photos first, then by first appearance
+/// (their earliest photo).
 pub fn group_people(photos: &[Photo], book: &Book) -> Vec<PersonView> {
     let mut by_id: HashMap<PersonId, PersonView> = HashMap::new();
     for photo in photos.iter().map(|p| &p.view) {
@@ -277,11 +278,16 @@ pub fn group_people(photos: &[Photo], book: &Book) -> Vec<PersonView> {
         }
     }
     let mut people: Vec<PersonView> = by_id.into_values().collect();
+    // By their earliest photo id, not the first photo met: the page holds
+    // photos in the order they were kept, which a reload does not repeat,
+    // and people of equal counts must not swap places across a reload.
+    let first = |p: &PersonView| p.photos.iter().min().copied();
     people.sort_by(|a, b| {
         b.photos
             .len()
             .cmp(&a.photos.len())
-            .then(a.photos[0].cmp(&b.photos[0]))
+            .then(first(a).cmp(&first(b)))
+            .then(a.id.cmp(&b.id))
     });
     people
 }
