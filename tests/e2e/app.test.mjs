@@ -119,7 +119,7 @@ test('sorts the shipped test photos (file input): 1 person, 1 other face, 2 with
     const skipped = await page.locator(sel.skippedNote).textContent();
     assert.match(skipped, /notes\.txt/);
     assert.doesNotMatch(failed.join('\n'), /notes\.txt/, 'notes.txt is skipped, not failed');
-    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^1 photo already added/);
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^1 photo already in your library/);
     await assertStats(page, t);
     // A finished run shows a full bar, though a file failed and one was skipped.
     const bar = page.locator(sel.progressbar);
@@ -580,7 +580,7 @@ test('the library survives a reload: same people, same zip, only new photos proc
     await waitForRunAfter(page, since);
     const stats = await page.evaluate(() => ({ ...window.facesortStats }));
     t.diagnostic(`after adding all five: ${JSON.stringify(stats)}`);
-    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^3 photos already added/);
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^3 photos already in your library/);
     const people = await readPeople(page);
     assert.deepEqual(people.map((p) => p.label), before, 'adding photos without new faces changed the people');
     await button(page, 'Photos without faces, 2 photos').waitFor({ timeout: 5_000 });
@@ -610,7 +610,7 @@ test('a reload in the middle of a run keeps what was finished and names what was
     await waitForRunAfter(page, since);
     assert.match(await page.locator('[data-testid="library-summary"]').textContent(), new RegExp(`^Your library: ${all.length} photos`));
     assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'the pending note stays after finishing');
-    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), new RegExp(`^${kept} photos already added`));
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), new RegExp(`^${kept} photos already in your library`));
   }));
 
 test('a 100-megapixel photo is sorted in the browser (downscaled, not refused)',

@@ -140,7 +140,7 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
     const since = await page.evaluate(() => performance.now());
     await page.locator(sel.photosInput).setInputFiles([...first, ...later].map(asFile));
     await waitForRunAfter(page, since);
-    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^9 photos already added/);
+    assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), /^9 photos already in your library/);
     people = await whoIsWho(page);
     t.diagnostic(`after adding: ${people.map((p) => `${p.name} ${p.files.join(',')}`).join(' | ')}`);
     assert.deepEqual(holderOf(people, base(a.files[3]))?.name, 'Ann');

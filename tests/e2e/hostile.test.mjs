@@ -102,7 +102,7 @@ test('a mixed batch of hostile files: each bad one named with why, the good ones
       `its copy failed too, with the reason: ${again.join(' | ')}`);
     assert.equal(again.length, 7);
     assert.equal((await page.getByTestId('duplicates-note').textContent()).trim(),
-      '1 photo already added (same content), processed once.');
+      '1 photo already in your library (same content): not added again.');
     assert.match((await page.locator(sel.progressText).textContent()).trim(), /^2 photos sorted in \d+ s \(/);
     const bar = page.locator(sel.progressbar);
     assert.equal(await bar.getAttribute('aria-valuemax'), '5', 'the bar counts this run\'s 5 files');

@@ -134,7 +134,7 @@ pub fn ProgressPanel() -> impl IntoView {
                         {move || {
                             p.with(|p| {
                                 format!(
-                                    "{} already added (same content), processed once.",
+                                    "{} already in your library (same content): not added again.",
                                     photo_count(p.duplicates),
                                 )
                             })
