@@ -116,9 +116,13 @@ test('find me: a reference face finds a person\'s photos; threshold, face choice
 
     // Download the matches, then save them as a person.
     const zip = await download(page, button(page, 'Download matches (zip)'), 'find-me.zip');
-    assert.equal(zip.suggested, 'Find me.zip');
+    assert.equal(zip.suggested, 'Matches.zip');
     assert.deepEqual([...verifyZipFile(zip.file, zip.bytes).files.keys()].sort(), aFiles);
     await page.getByRole('textbox', { name: 'Name for this person' }).fill('Me');
+    // Once the user has said who it is, the zip is named for them.
+    const named = await download(page, button(page, 'Download matches (zip)'), 'find-me-named.zip');
+    assert.equal(named.suggested, 'Me.zip');
+    assert.deepEqual([...verifyZipFile(named.file, named.bytes).files.keys()].sort(), aFiles);
     await button(page, 'Save as a person').click();
     await page.waitForFunction(() => /^Saved 3 faces as Me\.$/.test(document.querySelector('[data-testid="edit-note"]')?.textContent ?? ''));
     await button(page, 'Back to people').click();

@@ -16,6 +16,7 @@ use crate::web::services::export::{self, Exports};
 use crate::web::services::import::accept_attribute;
 use crate::web::services::library::{object_url, Library};
 use crate::web::services::views::Photo;
+use crate::wire::export::safe_name;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -129,12 +130,13 @@ pub fn FindMe() -> impl IntoView {
     let exports = expect_context::<Exports>();
     let download_matches = move |_| {
         let ids: Vec<PhotoId> = matches().iter().map(|m| m.face.photo).collect();
-        wasm_bindgen_futures::spawn_local(export::photos_zip(
-            library,
-            exports,
-            ids,
-            "Find me.zip".into(),
-        ));
+        // Named for the person once the user has typed who it is.
+        let typed = name.get_untracked();
+        let file_name = match typed.trim() {
+            "" => "Matches.zip".to_string(),
+            who => format!("{}.zip", safe_name(who)),
+        };
+        wasm_bindgen_futures::spawn_local(export::photos_zip(library, exports, ids, file_name));
     };
     view! {
         <section class="find-me" aria-label="Find a person">
