@@ -62,6 +62,16 @@ impl DecodeError {
     }
 }
 
+/// What the `image` crate's failure says of the photo: damaged data, or
+/// `None` when it hit the memory limit (the photo is too large: the caller
+/// says how large).
+fn damaged(format: &'static str, e: ImageError) -> Option<DecodeError> {
+    match e {
+        ImageError::Limits(_) => None,
+        other => Some(DecodeError::corrupt(format, other)),
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct DecodeOptions {
     /// Largest working image, in pixels; bigger photos are downscaled to fit.
@@ -261,13 +271,8 @@ fn open(bytes: &[u8]) -> Result<(PhotoHeader, impl ImageDecoder + '_), DecodeErr
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODER_ALLOC);
     reader.limits(limits);
-    let corrupt = |e: ImageError| match e {
-        ImageError::Limits(_) => None,
-        ImageError::Unsupported(u) => Some(DecodeError::corrupt(format, u)),
-        other => Some(DecodeError::corrupt(format, other)),
-    };
     let decoder = reader.into_decoder().map_err(|e| {
-        corrupt(e).unwrap_or_else(|| too_large_by_header(bytes, image_format, format))
+        damaged(format, e).unwrap_or_else(|| too_large_by_header(bytes, image_format, format))
     })?;
     let (stored_width, stored_height) = decoder.dimensions();
     if stored_width == 0 || stored_height == 0 {
@@ -349,18 +354,13 @@ pub fn decode_photo(bytes: &[u8], options: &DecodeOptions) -> Result<DecodedPhot
         height: stored_height,
         limit_mp: limit_megapixels(format),
     };
-    let corrupt = |e: ImageError| match e {
-        ImageError::Limits(_) => None,
-        ImageError::Unsupported(u) => Some(DecodeError::corrupt(format, u)),
-        other => Some(DecodeError::corrupt(format, other)),
-    };
     let pixels = stored_width as u64 * stored_height as u64;
 
     let rgb = if format == "JPEG" && pixels > options.max_pixels {
         decode_jpeg_scaled(bytes, (stored_width, stored_height), options.max_pixels)?
     } else {
         let image = DynamicImage::from_decoder(decoder)
-            .map_err(|e| corrupt(e).unwrap_or(too_large.clone()))?;
+            .map_err(|e| damaged(format, e).unwrap_or(too_large.clone()))?;
         into_rgb(image)
     };
     let rgb = shrink_to_fit(rgb, options.max_pixels);
