@@ -281,13 +281,12 @@ pub fn group_people(photos: &[Photo], book: &Book) -> Vec<PersonView> {
     // By their earliest photo id, not the first photo met: the page holds
     // photos in the order they were kept, which a reload does not repeat,
     // and people of equal counts must not swap places across a reload.
-    let first = |p: &PersonView| p.photos.iter().min().copied();
-    people.sort_by(|a, b| {
-        b.photos
-            .len()
-            .cmp(&a.photos.len())
-            .then(first(a).cmp(&first(b)))
-            .then(a.id.cmp(&b.id))
+    people.sort_by_cached_key(|p| {
+        (
+            std::cmp::Reverse(p.photos.len()),
+            p.photos.iter().min().copied(),
+            p.id,
+        )
     });
     people
 }

@@ -147,11 +147,14 @@ pub fn ProgressPanel() -> impl IntoView {
                     </h2>
                     <ul role="list" aria-label="Files that failed" class="failed">
                         <For
-                            each=move || groups.get()
-                            key=|group| group.reason.clone()
-                            children=move |group| {
-                                view! { <FailedReason reason=group.reason groups /> }
+                            each=move || {
+                                groups
+                                    .with(|gs| {
+                                        gs.iter().map(|g| g.reason.clone()).collect::<Vec<_>>()
+                                    })
                             }
+                            key=|reason| reason.clone()
+                            children=move |reason| view! { <FailedReason reason groups /> }
                         />
                     </ul>
                 </Show>
