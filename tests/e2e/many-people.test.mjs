@@ -1,5 +1,6 @@
 // A library with more people than the grid shows at once: the first page of people,
-// largest first, and "Show more people (N more)" (by keyboard) until everyone is there.
+// largest first, and "Show more people (N more)" (by keyboard) until everyone is there;
+// the merge bar stays in sight, and clear of focus, over the long grid.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ const LFW = path.resolve(process.env.FACESORT_LFW_SET || path.join(REPO, '../sha
 const app = serveApp({ before, after });
 const PAGE = 120;
 
-test('a library of hundreds of people shows them a page at a time, largest first',
+test('a library of hundreds of people shows them a page at a time, largest first; the merge bar stays in sight',
   { timeout: SORT_TIMEOUT + 120_000, skip: fs.existsSync(path.join(LFW, 'labels.csv')) ? false : `no lfw-tune set at ${LFW}` },
   (t) => withAppAt(t, app.url, async (page) => {
     // lfw-tune's first 500 photos: about 170 people.
@@ -33,4 +34,29 @@ test('a library of hundreds of people shows them a page at a time, largest first
     // Largest first across both pages.
     const counts = everyone.map((p) => p.count);
     assert.deepEqual(counts, [...counts].sort((a, b) => b - a), 'largest first');
+
+    // Ticking someone far down the grid: the merge bar (before the grid) stays in sight,
+    // and going back by keyboard never puts focus under it.
+    await directItems(list).first().getByRole('checkbox').check();
+    const far = directItems(list).nth(PAGE + rest - 5).getByRole('checkbox');
+    await far.focus();
+    await page.keyboard.press('Space');
+    const bar = page.getByRole('form', { name: 'Merge people' });
+    await bar.waitFor();
+    const inView = () => page.evaluate(() => {
+      const r = document.querySelector('form.merge-bar').getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, height: innerHeight };
+    });
+    const shown = await inView();
+    assert.ok(shown.top >= 0 && shown.bottom <= shown.height, `merge bar in view: ${JSON.stringify(shown)}`);
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Shift+Tab');
+      const at = await page.evaluate(() => {
+        const a = document.activeElement;
+        const bar = document.querySelector('form.merge-bar');
+        return { name: a.getAttribute('aria-label') ?? a.textContent, top: a.getBoundingClientRect().top,
+          inBar: bar.contains(a), barBottom: bar.getBoundingClientRect().bottom };
+      });
+      assert.ok(at.inBar || at.top >= at.barBottom, `focus on ${at.name} at ${at.top} px is under the merge bar (to ${at.barBottom} px)`);
+    }
   }));

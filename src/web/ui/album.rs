@@ -3,6 +3,7 @@
 //! tools for ticked faces (move, take away, use as the picture).
 
 use super::context::{correct, use_app, Screen};
+use super::focus::keep_focus_clear_of;
 use super::history::PersonTimeline;
 use super::people::Pick;
 use super::photo::{thumb_url, Framed};
@@ -300,45 +301,58 @@ fn FaceTools(
         selected.set(Vec::new());
     };
     view! {
-        <Show when=move || !picked().is_empty()>
-            <form class="face-tools" aria-label="Selected faces" on:submit=move_faces>
-                <span>{move || format!("{} selected", face_count(picked().len()))}</span>
-                <label>
-                    "Move to "
-                    <select
-                        aria-label="Move to"
-                        on:change=move |e| target.set(event_target_value(&e))
-                        prop:value=move || target.get()
+        <Show when=move || {
+            !picked().is_empty()
+        }>
+            {
+                let bar = NodeRef::new();
+                keep_focus_clear_of(bar);
+                view! {
+                    <form
+                        class="face-tools"
+                        aria-label="Selected faces"
+                        on:submit=move_faces
+                        node_ref=bar
                     >
-                        <option value="new">"A new person"</option>
-                        {move || {
-                            others()
-                                .into_iter()
-                                .map(|(id, name)| {
-                                    view! { <option value=id.0.to_string()>{name}</option> }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                </label>
-                <button type="submit">"Move"</button>
-                {matches!(of, AlbumOf::Person(_))
-                    .then(|| {
-                        view! {
-                            <button type="button" on:click=remove>
-                                "Not this person"
-                            </button>
-                            <Show when=move || picked().len() == 1>
-                                <button type="button" on:click=cover>
-                                    "Use as the picture"
-                                </button>
-                            </Show>
-                        }
-                    })}
-                <button type="button" on:click=move |_| selected.set(Vec::new())>
-                    "Clear selection"
-                </button>
-            </form>
+                        <span>{move || format!("{} selected", face_count(picked().len()))}</span>
+                        <label>
+                            "Move to "
+                            <select
+                                aria-label="Move to"
+                                on:change=move |e| target.set(event_target_value(&e))
+                                prop:value=move || target.get()
+                            >
+                                <option value="new">"A new person"</option>
+                                {move || {
+                                    others()
+                                        .into_iter()
+                                        .map(|(id, name)| {
+                                            view! { <option value=id.0.to_string()>{name}</option> }
+                                        })
+                                        .collect_view()
+                                }}
+                            </select>
+                        </label>
+                        <button type="submit">"Move"</button>
+                        {matches!(of, AlbumOf::Person(_))
+                            .then(|| {
+                                view! {
+                                    <button type="button" on:click=remove>
+                                        "Not this person"
+                                    </button>
+                                    <Show when=move || picked().len() == 1>
+                                        <button type="button" on:click=cover>
+                                            "Use as the picture"
+                                        </button>
+                                    </Show>
+                                }
+                            })}
+                        <button type="button" on:click=move |_| selected.set(Vec::new())>
+                            "Clear selection"
+                        </button>
+                    </form>
+                }
+            }
         </Show>
     }
 }

@@ -98,3 +98,41 @@ pub fn rescue_lost_focus() {
     note.forget();
     check.forget();
 }
+
+/// While `bar` (a selection's bar, sticky at the top of the window over a
+/// long grid) is on the page, the page's scroll padding is its height, so
+/// the browser never scrolls a focused card under it. Call inside the view
+/// that shows the bar: the padding goes when that view does.
+pub fn keep_focus_clear_of(bar: NodeRef<leptos::html::Form>) {
+    const PADDING: &str = "--sticky-bar";
+    let style = || {
+        document()
+            .document_element()
+            .map(|e| e.unchecked_into::<HtmlElement>().style())
+    };
+    let measure = Closure::<dyn Fn()>::new(move || {
+        if let (Some(bar), Some(style)) = (bar.get_untracked(), style()) {
+            let _ = style.set_property(PADDING, &format!("{}px", bar.offset_height()));
+        }
+    });
+    // The bar's height changes as names are ticked and the window narrows.
+    let Ok(observer) = web_sys::ResizeObserver::new(measure.as_ref().unchecked_ref()) else {
+        return;
+    };
+    Effect::new({
+        let observer = observer.clone();
+        move |_| {
+            if let Some(bar) = bar.get() {
+                observer.observe(&bar);
+            }
+        }
+    });
+    let held = send_wrapper::SendWrapper::new((observer, measure));
+    on_cleanup(move || {
+        let (observer, _measure) = held.take();
+        observer.disconnect();
+        if let Some(style) = style() {
+            let _ = style.remove_property(PADDING);
+        }
+    });
+}

@@ -3,7 +3,7 @@
 
 use super::context::{correct, use_app, Screen};
 use super::exports::ExportButtons;
-use super::focus::{focus_after_edit, focus_soon};
+use super::focus::{focus_after_edit, focus_soon, keep_focus_clear_of};
 use super::preview::PreviewImage;
 use super::share::ShareGallery;
 use super::words::{face_count, photo_count};
@@ -231,36 +231,44 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
         format!("Merge {} people: {}", chosen.len(), names.join(", "))
     };
     view! {
-        <Show when=move || { chosen().len() >= 2 }>
-            <form class="merge-bar" aria-label="Merge people" on:submit=merge>
-                <span>{summary}</span>
-                <label>
-                    "Name"
-                    <input
-                        type="text"
-                        aria-label="Name for the merged person"
-                        maxlength=MAX_NAME_CHARS.to_string()
-                        list="merge-names"
-                        placeholder=move || {
-                            chosen().first().map(|p| p.name.clone()).unwrap_or_default()
-                        }
-                        prop:value=move || name.get()
-                        on:input=move |e| name.set(event_target_value(&e))
-                    />
-                    <datalist id="merge-names">
-                        {move || {
-                            chosen()
-                                .into_iter()
-                                .map(|p| view! { <option value=p.name.clone()></option> })
-                                .collect_view()
-                        }}
-                    </datalist>
-                </label>
-                <button type="submit">"Merge"</button>
-                <button type="button" on:click=move |_| selected.set(Vec::new())>
-                    "Cancel merge"
-                </button>
-            </form>
+        <Show when=move || {
+            chosen().len() >= 2
+        }>
+            {
+                let bar = NodeRef::new();
+                keep_focus_clear_of(bar);
+                view! {
+                    <form class="merge-bar" aria-label="Merge people" on:submit=merge node_ref=bar>
+                        <span>{summary}</span>
+                        <label>
+                            "Name"
+                            <input
+                                type="text"
+                                aria-label="Name for the merged person"
+                                maxlength=MAX_NAME_CHARS.to_string()
+                                list="merge-names"
+                                placeholder=move || {
+                                    chosen().first().map(|p| p.name.clone()).unwrap_or_default()
+                                }
+                                prop:value=move || name.get()
+                                on:input=move |e| name.set(event_target_value(&e))
+                            />
+                            <datalist id="merge-names">
+                                {move || {
+                                    chosen()
+                                        .into_iter()
+                                        .map(|p| view! { <option value=p.name.clone()></option> })
+                                        .collect_view()
+                                }}
+                            </datalist>
+                        </label>
+                        <button type="submit">"Merge"</button>
+                        <button type="button" on:click=move |_| selected.set(Vec::new())>
+                            "Cancel merge"
+                        </button>
+                    </form>
+                }
+            }
         </Show>
     }
 }
