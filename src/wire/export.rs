@@ -33,9 +33,23 @@ pub fn safe_name(name: &str) -> String {
         .trim_start_matches('.')
         .trim_end_matches(['.', ' ']);
     if trimmed.is_empty() {
-        "unnamed".to_string()
+        return "unnamed".to_string();
+    }
+    // Windows cannot make a file or folder called CON, or CON.jpg.
+    let (stem, rest) = trimmed.split_at(trimmed.find('.').unwrap_or(trimmed.len()));
+    if reserved_on_windows(stem.trim_end()) {
+        format!("{stem}_{rest}")
     } else {
         trimmed.to_string()
+    }
+}
+
+fn reserved_on_windows(stem: &str) -> bool {
+    let stem = stem.to_ascii_uppercase();
+    match stem.as_bytes() {
+        [a, b, c] => matches!(&[*a, *b, *c], b"CON" | b"PRN" | b"AUX" | b"NUL"),
+        [a, b, c, n] => matches!(&[*a, *b, *c], b"COM" | b"LPT") && (b'1'..=b'9').contains(n),
+        _ => false,
     }
 }
 
@@ -51,17 +65,31 @@ pub struct UniqueNames {
 }
 
 impl UniqueNames {
+    /// A file's name: a repeat is numbered before its extension.
     pub fn claim(&mut self, file_name: &str) -> String {
         let name = safe_name(file_name);
         let (stem, ext) = match name.rfind('.') {
             Some(i) if i > 0 => (&name[..i], &name[i..]),
             _ => (name.as_str(), ""),
         };
+        self.claim_as(&name, |n| format!("{stem}-{n}{ext}"))
+    }
+
+    /// A folder's name (a person's, say: "Dr. Who" has no extension): a
+    /// repeat is numbered at the end, "Anna (2)". Two people whose names are
+    /// the same once made safe ("AC/DC" and "AC_DC"), or differ only in
+    /// case, get a folder each.
+    pub fn claim_folder(&mut self, folder: &str) -> String {
+        let name = safe_name(folder);
+        self.claim_as(&name, |n| format!("{name} ({n})"))
+    }
+
+    fn claim_as(&mut self, name: &str, numbered: impl Fn(u32) -> String) -> String {
         let key = name.to_lowercase();
-        let mut candidate = name.clone();
+        let mut candidate = name.to_string();
         let mut n = self.next.get(&key).copied().unwrap_or(2);
         while !self.used.insert(candidate.to_lowercase()) {
-            candidate = format!("{stem}-{n}{ext}");
+            candidate = numbered(n);
             n += 1;
         }
         self.next.insert(key, n);
@@ -271,6 +299,29 @@ mod tests {
         assert_eq!(names.claim("IMG_1.jpg"), "IMG_1-3.jpg");
         assert_eq!(names.claim("README"), "README");
         assert_eq!(names.claim("README"), "README-2");
+    }
+
+    #[test]
+    fn names_windows_refuses_are_changed() {
+        assert_eq!(safe_name("CON"), "CON_");
+        assert_eq!(safe_name("con.jpg"), "con_.jpg");
+        assert_eq!(safe_name("LPT1"), "LPT1_");
+        assert_eq!(safe_name("COM0"), "COM0");
+        assert_eq!(safe_name("Connie"), "Connie");
+        assert_eq!(safe_name("Nul Points"), "Nul Points");
+    }
+
+    #[test]
+    fn folders_of_names_alike_once_made_safe_are_kept_apart() {
+        let mut folders = UniqueNames::default();
+        assert_eq!(folders.claim_folder("no-faces"), "no-faces");
+        assert_eq!(folders.claim_folder("AC/DC: Live"), "AC_DC_ Live");
+        assert_eq!(folders.claim_folder("AC_DC_ Live"), "AC_DC_ Live (2)");
+        assert_eq!(folders.claim_folder("anna"), "anna");
+        assert_eq!(folders.claim_folder("Anna"), "Anna (2)");
+        assert_eq!(folders.claim_folder("Dr. Who"), "Dr. Who");
+        assert_eq!(folders.claim_folder("Dr. Who"), "Dr. Who (2)");
+        assert_eq!(folders.claim_folder("No-Faces"), "No-Faces (2)");
     }
 
     #[test]

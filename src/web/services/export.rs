@@ -600,12 +600,20 @@ fn everything(library: Library) -> Vec<Item> {
         })
     });
     let files = files(library);
+    // A folder each, whatever the names: people called "Anna" and "anna", or
+    // one called "no-faces", must not be mixed when the zip is unpacked.
+    let mut folders = UniqueNames::default();
+    let (no_faces_folder, other_faces_folder) = (
+        folders.claim_folder("no-faces"),
+        folders.claim_folder("other-faces"),
+    );
     let mut items = Vec::new();
     for person in people.iter().filter(|p| !p.hidden) {
-        items.extend(items_of(&files, &person.name, &person.photos));
+        let folder = folders.claim_folder(&person.name);
+        items.extend(items_of(&files, &folder, &person.photos));
     }
-    items.extend(items_of(&files, "no-faces", &no_faces));
-    items.extend(items_of(&files, "other-faces", &other_faces));
+    items.extend(items_of(&files, &no_faces_folder, &no_faces));
+    items.extend(items_of(&files, &other_faces_folder, &other_faces));
     items
 }
 
