@@ -21,6 +21,12 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
       const v = await axeViolations(page);
       t.diagnostic(`${screen}: ${v.length} violations`);
       found.push(...v.map((line) => `${screen}: ${line}`));
+      // And on a phone's width, nothing is wider than the screen (no sideways scrolling).
+      const size = page.viewportSize();
+      await page.setViewportSize({ width: 390, height: 844 });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (wide > 390) found.push(`${screen}: ${wide} px wide on a 390 px screen`);
+      await page.setViewportSize(size);
     };
     // The dark scheme is applied, not only present in the style sheet.
     const paper = async () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);

@@ -35,6 +35,12 @@ test('a library of hundreds of people shows them a page at a time, largest first
     const counts = everyone.map((p) => p.count);
     assert.deepEqual(counts, [...counts].sort((a, b) => b - a), 'largest first');
 
+    // On a phone's width the grid is two columns within the screen, cards out of sight
+    // (not laid out) included: no sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, 'the grid is wider than a phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     // Ticking someone far down the grid: the merge bar (before the grid) stays in sight,
     // and going back by keyboard never puts focus under it.
     await directItems(list).first().getByRole('checkbox').check();
