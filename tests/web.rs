@@ -642,6 +642,30 @@ fn progress_counts_the_run_it_shows() {
     assert_eq!((p.started_ms, p.finished_ms), (60_000.0, None));
     // The files that failed are still listed, from both runs.
     assert_eq!(p.failed.len(), 1);
+    // Files already in the library are this run's (not the visit's), and take
+    // no time: the speed counts the photos analysed.
+    assert_eq!(p.run_duplicates(), 0);
+    p.done += 1;
+    p.duplicates += 1;
+    assert_eq!(
+        (p.run_done(), p.run_duplicates(), p.run_sorted()),
+        (3, 1, 2)
+    );
+    assert_eq!(p.run_rate(61_000.0), 2.0);
+}
+
+/// A file listed as not sorted on an earlier visit is the one added again
+/// from a folder (whose path names the folder), and the other way round.
+#[wasm_bindgen_test]
+fn a_pending_file_is_recognised_under_a_folders_path() {
+    use facesort::web::services::import::same_file;
+    assert!(same_file("IMG_1.jpg", "IMG_1.jpg"));
+    assert!(same_file("IMG_1.jpg", "Holiday/IMG_1.jpg"));
+    assert!(same_file("Holiday/IMG_1.jpg", "Photos/Holiday/IMG_1.jpg"));
+    assert!(same_file("Photos/Holiday/IMG_1.jpg", "IMG_1.jpg"));
+    assert!(!same_file("IMG_1.jpg", "IMG_11.jpg"));
+    assert!(!same_file("1.jpg", "IMG_1.jpg"));
+    assert!(!same_file("Holiday/IMG_1.jpg", "Work/IMG_1.jpg"));
 }
 
 /// Each content is sorted once: a copy arriving while the first is sorted

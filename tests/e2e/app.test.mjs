@@ -517,6 +517,21 @@ test('cancel stops a long run: the rest is left out, what was sorted stays, phot
     assert.equal(await bar.getAttribute('aria-valuemax'), '2');
     assert.ok((await readPeople(page)).length > 0, 'the people sorted before cancelling are gone');
     assert.equal(await button(page, 'Cancel').count(), 0, 'Cancel is still offered after the run ended');
+
+    // The user chose to leave the rest out: a later visit does not call them "not sorted
+    // before the page closed".
+    await page.reload();
+    await waitForDone(page);
+    assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'cancelled photos are listed as pending');
+    // A run cancelled on its own says so, and how many it left out.
+    const since = await page.evaluate(() => performance.now());
+    await page.locator(sel.photosInput).setInputFiles(all);
+    await page.waitForFunction(() => (window.facesortStats?.done ?? 0) >= 3, null, { timeout: SORT_TIMEOUT });
+    await button(page, 'Cancel').click();
+    await waitForRunAfter(page, since);
+    const said = (await page.locator(sel.progressText).textContent()).trim();
+    const [, sorted, left] = said.match(/^Cancelled: (\d+) photos? sorted, (\d+) not\. Add the rest again to sort them\.$/) ?? [];
+    assert.ok(sorted && Number(left) > 0, `after Cancel the progress says "${said}"`);
   }));
 
 test('photos dropped the moment a run counts its last photo (while it saves and groups) are sorted, the page not stuck',
@@ -604,13 +619,23 @@ test('a reload in the middle of a run keeps what was finished and names what was
     assert.ok(pending > 0 && kept + pending <= all.length, `kept ${kept} + pending ${pending} vs ${all.length}`);
     assert.ok(note.includes(all[all.length - 1].name), 'the last queued photo is not named as pending');
 
-    // Adding everything again finishes the job without processing kept photos twice.
+    // Adding everything again, as a folder this time (its files' paths name the folder,
+    // while the note lists bare names), finishes the job without processing kept photos
+    // twice, and the note goes.
+    const dirOf = fs.mkdtempSync(path.join(os.tmpdir(), 'facesort-e2e-'));
+    t.after(() => fs.rmSync(dirOf, { recursive: true, force: true }));
+    const folder = path.join(dirOf, 'dev');
+    fs.mkdirSync(folder);
+    for (const f of all) fs.writeFileSync(path.join(folder, f.name), f.buffer);
     const since = await page.evaluate(() => performance.now());
-    await page.locator(sel.photosInput).setInputFiles(all);
+    await page.locator(sel.folderInput).setInputFiles(folder);
     await waitForRunAfter(page, since);
     assert.match(await page.locator('[data-testid="library-summary"]').textContent(), new RegExp(`^Your library: ${all.length} photos`));
     assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'the pending note stays after finishing');
     assert.match(await page.locator('[data-testid="duplicates-note"]').textContent(), new RegExp(`^${kept} photos already in your library`));
+    await page.reload();
+    await waitForDone(page);
+    assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'the pending note came back after a reload');
   }));
 
 test('a 100-megapixel photo is sorted in the browser (downscaled, not refused)',

@@ -80,6 +80,17 @@ pub fn formats_label() -> String {
     }
 }
 
+/// Whether a file listed by one path (a file picked on its own has only its
+/// name; one from a folder has the folder's path too) is the file now added
+/// by another: the same path, or one ends with the other at a folder's edge.
+pub fn same_file(listed: &str, added: &str) -> bool {
+    let within = |long: &str, short: &str| {
+        long.strip_suffix(short)
+            .is_some_and(|folder| folder.ends_with('/'))
+    };
+    listed == added || within(listed, added) || within(added, listed)
+}
+
 /// A file the user gave us, with its path inside a dropped or picked folder.
 #[derive(Clone)]
 pub struct PickedFile {

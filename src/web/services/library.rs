@@ -10,7 +10,7 @@
 
 use super::claims::{Claimed, Claims};
 use super::error::{AskError, GroupingFailure, PhotoError, PoolError, Problem, StorageError};
-use super::import::{Picked, PickedFile, PickedFolderFiles};
+use super::import::{same_file, Picked, PickedFile, PickedFolderFiles};
 use super::pool::{default_size, read_file, WorkerPool};
 use super::store::{
     storage_summary, FolderId, FolderPath, NewPhoto, PickedFolder, Previews, Shelf, Store,
@@ -19,7 +19,7 @@ use super::store::{
 use super::tabs::{LibraryLock, TabMessage, Tabs};
 use super::views::{
     group_people, FailedFile, KeptFace, NameTaken, NamedOtherwise, Opening, Original, PackNote,
-    PersonView, Phase, Photo, Progress, Recognition,
+    PersonView, Phase, Photo, Progress, Recognition, Stop,
 };
 use super::views::{FaceView, PhotoView, Preview};
 use crate::face::detection::DetectorConfig;
@@ -597,7 +597,9 @@ impl Service {
             Command::Restore => self.restore().await,
             Command::Add(picked) => self.add(picked).await,
             Command::AddFolder(folder) => self.add_folder(folder).await,
-            Command::Cancel => self.out.progress.update(|p| p.cancelled = true),
+            Command::Cancel => self.out.progress.update(|p| {
+                p.stopped.get_or_insert(Stop::Cancelled);
+            }),
             Command::Correct(correction, reply) => {
                 let note = self.correct(correction).await;
                 self.out.note.set(Some(note.clone()));
@@ -783,7 +785,7 @@ impl Service {
         if let Some(store) = self.store.take() {
             store.close();
         }
-        self.out.progress.update(|p| p.cancelled = true);
+        self.out.progress.update(|p| p.stopped = Some(Stop::LetGo));
         self.out.problem.set(Some(why.clone()));
         self.closed = Some(why);
     }
@@ -901,7 +903,7 @@ impl Service {
         if let Some(why) = &self.closed {
             return self.out.problem.set(Some(why.clone()));
         }
-        if self.ending || self.running && self.out.progress.with_untracked(|p| p.cancelled) {
+        if self.ending || self.running && self.out.progress.with_untracked(Progress::stopping) {
             return self.after_run.push(picked);
         }
         let Picked { files, unread } = picked;
@@ -1005,26 +1007,47 @@ impl Service {
     /// The photo with this content was not added, or not kept: see
     /// [`Claims::release`].
     fn release_claim(&mut self, hash: &str) {
-        let stopped = self.out.progress.with_untracked(|p| p.cancelled);
+        let stopped = self.out.progress.with_untracked(Progress::stopping);
         self.claims.release(hash, stopped);
     }
 
     async fn finished(&mut self, picked: PickedFile, outcome: Outcome) {
         if let Outcome::Dropped = outcome {
-            self.count(|p| p.total -= 1);
-            // Stopped because storage is full (not by Cancel): it waits too.
+            let stop = self.out.progress.with_untracked(|p| p.stopped);
+            self.count(|p| {
+                p.total -= 1;
+                if stop == Some(Stop::Cancelled) {
+                    p.cancelled += 1;
+                }
+            });
             if !self.held.is_empty() {
+                // Stopped because storage is full (not by Cancel): it waits too.
                 self.hold(picked);
+            } else if stop == Some(Stop::Cancelled) {
+                // The user chose not to sort it: a later visit does not ask for it.
+                self.forget_pending(picked.path);
             }
             return;
         }
         // Whatever happened, this file is no longer waiting (only files of
-        // an earlier visit are listed: most runs have none to tell).
+        // an earlier visit are listed: most runs have none to tell). It may
+        // have been listed by its name and now come in a folder, or the
+        // other way round.
+        let mut listed_otherwise = Vec::new();
         self.out.pending.maybe_update(|p| {
             let before = p.len();
-            p.retain(|path| *path != picked.path);
+            p.retain(|path| {
+                let same = same_file(path, &picked.path);
+                if same && *path != picked.path {
+                    listed_otherwise.push(path.clone());
+                }
+                !same
+            });
             p.len() != before
         });
+        for path in listed_otherwise {
+            self.forget_pending(path);
+        }
         // A sorted photo is done once it is kept (see `saved`): a reload
         // before then finds it pending, as it still is.
         self.count(|p| match &outcome {
@@ -1096,15 +1119,20 @@ impl Service {
                 {
                     self.release_claim(&hash);
                 }
-                if let Some(store) = self.store.clone() {
-                    spawn_local(async move {
-                        // Should this fail, a reload lists the file as pending: harmless.
-                        let _ = store.forget_pending(&picked.path).await;
-                    });
-                }
+                self.forget_pending(picked.path);
             }
         }
         self.publish_stats();
+    }
+
+    /// Takes a file off the library's list of files still to sort.
+    fn forget_pending(&self, path: String) {
+        if let Some(store) = self.store.clone() {
+            spawn_local(async move {
+                // Should this fail, a reload lists the file as pending: harmless.
+                let _ = store.forget_pending(&path).await;
+            });
+        }
     }
 
     /// Saves the photos waiting, in one transaction, unless a save is under
@@ -1161,7 +1189,7 @@ impl Service {
             Err(StorageError::Full) => {
                 self.out.progress.update(|p| {
                     p.total -= photos.len();
-                    p.cancelled = true;
+                    p.stopped = Some(Stop::StorageFull);
                 });
                 for unsaved in photos {
                     self.release_claim(&unsaved.photo.stored.hash);
@@ -1777,7 +1805,7 @@ async fn run(
             .for_each_concurrent(pool.size() * 2, |file| {
                 let (tx, pool) = (tx.clone(), pool.clone());
                 async move {
-                    let outcome = if progress.with_untracked(|p| p.cancelled) {
+                    let outcome = if progress.with_untracked(Progress::stopping) {
                         Outcome::Dropped
                     } else {
                         analyse(&tx, &pool, &file, request).await

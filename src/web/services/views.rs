@@ -169,8 +169,10 @@ pub struct Progress {
     pub saving_ms: f64,
     pub saves: usize,
     pub grouping_ms: f64,
-    /// The user asked to stop: files not started are dropped.
-    pub cancelled: bool,
+    /// Why the run stopped early, if it did: files not started are dropped.
+    pub stopped: Option<Stop>,
+    /// This run's files dropped because the user cancelled it.
+    pub cancelled: usize,
     /// Another tab is sorting into the library: this run starts after it.
     pub waiting: bool,
     /// Where the counts stood when this run started: the bar, the count and
@@ -179,10 +181,22 @@ pub struct Progress {
     pub before: Counted,
 }
 
+/// Why a run stopped before its last file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The user pressed Cancel.
+    Cancelled,
+    /// Storage is full: the rest waits for space (see the held files).
+    StorageFull,
+    /// Another tab needs the library to itself.
+    LetGo,
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Counted {
     pub done: usize,
     pub sorted: usize,
+    pub duplicates: usize,
 }
 
 impl Progress {
@@ -196,10 +210,28 @@ impl Progress {
         self.before = Counted {
             done: self.done,
             sorted: self.sorted(),
+            duplicates: self.duplicates,
         };
         self.started_ms = now_ms;
         self.finished_ms = None;
-        self.cancelled = false;
+        self.stopped = None;
+        self.cancelled = 0;
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stopped.is_some()
+    }
+
+    /// This run's files that were already in the library.
+    pub fn run_duplicates(&self) -> usize {
+        self.duplicates.saturating_sub(self.before.duplicates)
+    }
+
+    /// Photos decoded and analysed per second in this run so far: files
+    /// already in the library take no time and would flatter it.
+    pub fn run_rate(&self, now_ms: f64) -> f64 {
+        let secs = ((now_ms - self.started_ms) / 1000.0).max(0.001);
+        self.run_done().saturating_sub(self.run_duplicates()) as f64 / secs
     }
 
     /// This run's files handled so far.

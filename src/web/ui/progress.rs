@@ -3,7 +3,7 @@
 
 use super::context::use_app;
 use super::words::{file_count, photo_count};
-use crate::web::services::views::{failed_by_reason, FailedGroup, Opening, Phase};
+use crate::web::services::views::{failed_by_reason, FailedGroup, Opening, Phase, Progress};
 use leptos::prelude::*;
 
 /// From this many files failing for one reason, they are said once, with
@@ -34,13 +34,20 @@ pub fn ProgressPanel() -> impl IntoView {
             let now = p.finished_ms.unwrap_or_else(crate::web::js::now_ms);
             let secs = ((now - p.started_ms) / 1000.0).max(0.001);
             let (done, total) = (p.run_done(), p.run_total());
-            let rate = done as f64 / secs;
+            let rate = p.run_rate(now);
             // Files only skipped or unreadable, on a page that has sorted
             // nothing yet, make no run: nothing is under way.
             let over = phase == Phase::Done || phase == Phase::Idle && done == total;
             if over {
                 // Duplicates and unreadable files were handled, not sorted.
                 let sorted = p.run_sorted();
+                if p.cancelled != 0 {
+                    return format!(
+                        "Cancelled: {} sorted, {} not. Add the rest again to sort them.",
+                        photo_count(sorted),
+                        p.cancelled
+                    );
+                }
                 if sorted == 0 {
                     return "No new photo was sorted.".to_string();
                 }
@@ -119,7 +126,7 @@ pub fn ProgressPanel() -> impl IntoView {
                 <Show when=move || phase.get() == Phase::Sorting>
                     <button
                         on:click=move |_| library.cancel()
-                        disabled=move || p.with(|p| p.cancelled)
+                        disabled=move || p.with(Progress::stopping)
                     >
                         "Cancel"
                     </button>
@@ -129,13 +136,13 @@ pub fn ProgressPanel() -> impl IntoView {
                         {skipped}
                     </p>
                 </Show>
-                <Show when=move || p.with(|p| p.duplicates > 0)>
+                <Show when=move || p.with(|p| p.run_duplicates() != 0)>
                     <p class="note" data-testid="duplicates-note">
                         {move || {
                             p.with(|p| {
                                 format!(
                                     "{} already in your library (same content): not added again.",
-                                    photo_count(p.duplicates),
+                                    photo_count(p.run_duplicates()),
                                 )
                             })
                         }}
