@@ -166,9 +166,10 @@ pub enum EditError {
     EmptyName,
     #[error("a name can have at most {0} characters")]
     NameTooLong(usize),
-    #[error("{0} is already the name of someone else")]
+    // Not begun with the name: a sentence's capital would change it.
+    #[error("someone else is already called {0}")]
     NameTaken(String),
-    #[error("{0} is already their name")]
+    #[error("they are already called {0}")]
     SameName(String),
     #[error("names like {0} are kept for the people Facesort numbers; choose another")]
     ReservedName(String),

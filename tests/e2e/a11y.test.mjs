@@ -69,7 +69,7 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
     await button(page, 'Rename').click();
     await page.locator('[data-testid="edit-note"]').filter({ hasText: 'Renamed' }).waitFor();
     await button(page, 'Rename').click();
-    await page.locator('[data-testid="edit-note"]').filter({ hasText: 'Ann is already their name.' }).waitFor();
+    await page.locator('[data-testid="edit-note"]').filter({ hasText: 'They are already called Ann.' }).waitFor();
     await audit('rename refused');
 
     await page.locator('[data-file]').first().click();

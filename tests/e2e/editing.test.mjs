@@ -64,7 +64,7 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
     await expectNote(page, /^A name cannot be empty\.$/);
     await nameBox.fill(pb.name.toLowerCase());
     await button(page, 'Rename').click();
-    await expectNote(page, /is already the name of someone else\.$/);
+    await expectNote(page, /^Someone else is already called .+\.$/);
     await nameBox.fill('Ann');
     await nameBox.press('Enter');
     await expectNote(page, new RegExp(`^Renamed ${pa.name} to Ann\\.$`));

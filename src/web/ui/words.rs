@@ -35,6 +35,7 @@ pub fn face_count(n: usize) -> String {
 /// What Undo or Redo would do: "rename Person 3 to Ann".
 pub fn edit_label(what: &EditKind) -> String {
     match what {
+        EditKind::Rename { from, to } if from == to => format!("keep the name {to}"),
         EditKind::Rename { from, to } => format!("rename {from} to {to}"),
         EditKind::Merge { merged, into } => format!("merge {} into {into}", merged.join(", ")),
         EditKind::Move { faces, to } => format!("move {} to {to}", face_count(*faces)),
@@ -76,6 +77,11 @@ pub fn edit_note(note: &EditNote) -> (bool, String) {
 
 fn made(what: &EditKind) -> String {
     match what {
+        // A numbered person given their number as a name: it stays theirs
+        // when people are re-formed.
+        EditKind::Rename { from, to } if from == to => {
+            format!("{to} is kept as a name you gave: it stays with them as more photos are added.")
+        }
         EditKind::Rename { from, to } => format!("Renamed {from} to {to}."),
         EditKind::Merge { merged, into } => {
             format!("Merged {} people into {into}.", merged.len() + 1)
