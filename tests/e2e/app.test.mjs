@@ -618,6 +618,8 @@ test('a reload in the middle of a run keeps what was finished and names what was
     assert.ok(kept >= 8, `only ${kept} photos were kept`);
     assert.ok(pending > 0 && kept + pending <= all.length, `kept ${kept} + pending ${pending} vs ${all.length}`);
     assert.ok(note.includes(all[all.length - 1].name), 'the last queued photo is not named as pending');
+    // That many names are folded under the sentence.
+    await page.locator('[data-testid="pending-note"] summary', { hasText: 'Which photos' }).waitFor();
 
     // Adding everything again, as a folder this time (its files' paths name the folder,
     // while the note lists bare names), finishes the job without processing kept photos
@@ -636,6 +638,17 @@ test('a reload in the middle of a run keeps what was finished and names what was
     await page.reload();
     await waitForDone(page);
     assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'the pending note came back after a reload');
+
+    // Left unsorted again, and the user does not mean to add them: "Forget this list".
+    const more = fs.readdirSync(dir).sort().slice(60, 120).map((f) => fileFromDisk(path.join(dir, f)));
+    await page.locator(sel.photosInput).setInputFiles(more);
+    await page.waitForFunction((n) => (window.facesortStats?.done ?? 0) >= n, 3, { timeout: SORT_TIMEOUT });
+    await page.reload();
+    await button(page, 'Forget this list').click();
+    await page.locator('[data-testid="pending-note"]').waitFor({ state: 'detached' });
+    await page.reload();
+    await waitForDone(page);
+    assert.equal(await page.locator('[data-testid="pending-note"]').count(), 0, 'a forgotten list came back after a reload');
   }));
 
 test('a 100-megapixel photo is sorted in the browser (downscaled, not refused)',

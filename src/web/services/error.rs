@@ -182,6 +182,8 @@ pub enum Problem {
     Read(StorageError),
     #[error("Your library could not note the new photos: {0}")]
     NotePending(StorageError),
+    #[error("The list of photos not sorted could not be cleared: {0}")]
+    ForgetPending(StorageError),
     /// `path` and `others` more photos saved with it.
     #[error("{path}{} could not be kept in your library: {error}", match others { 0 => String::new(), 1 => " and 1 other photo".to_string(), n => format!(" and {n} other photos") })]
     KeepPhoto {

@@ -102,6 +102,7 @@ enum Command {
     Add(Picked),
     AddFolder(PickedFolderFiles),
     Cancel,
+    ForgetPending,
     Correct(Correction, oneshot::Sender<EditNote>),
     /// A people file's name and bytes.
     ImportPeople(String, Vec<u8>),
@@ -384,6 +385,12 @@ impl Library {
         self.send(Command::Cancel);
     }
 
+    /// The user does not mean to add the files an earlier visit left
+    /// unsorted: they are not listed again.
+    pub fn forget_pending(&self) {
+        self.send(Command::ForgetPending);
+    }
+
     /// Makes a correction once it is saved; resolves with what became of it.
     pub fn correct(&self, correction: Correction) -> impl std::future::Future<Output = EditNote> {
         let (tx, rx) = oneshot::channel();
@@ -600,6 +607,18 @@ impl Service {
             Command::Cancel => self.out.progress.update(|p| {
                 p.stopped.get_or_insert(Stop::Cancelled);
             }),
+            Command::ForgetPending => {
+                // Gone from the page once gone from the library, so a reload
+                // straight after cannot bring the list back.
+                let listed = self.out.pending.get_untracked();
+                if let Some(store) = &self.store {
+                    if let Err(e) = store.forget_all_pending(&listed).await {
+                        return self.out.problem.set(Some(Problem::ForgetPending(e)));
+                    }
+                }
+                // The list only shrinks within a visit: all of it is gone.
+                self.out.pending.set(Vec::new());
+            }
             Command::Correct(correction, reply) => {
                 let note = self.correct(correction).await;
                 self.out.note.set(Some(note.clone()));

@@ -770,8 +770,15 @@ impl Store {
     }
 
     pub async fn forget_pending(&self, path: &str) -> Result<(), StorageError> {
+        self.forget_all_pending(std::slice::from_ref(&path.to_string()))
+            .await
+    }
+
+    pub async fn forget_all_pending(&self, paths: &[String]) -> Result<(), StorageError> {
         let tx = self.writing(&[PENDING])?;
-        unqueue(&tx, path).await?;
+        for path in paths {
+            unqueue(&tx, path).await?;
+        }
         finish(tx).await?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! left unfinished when the page closed.
 
 use super::context::use_app;
+use super::progress::FOLD_FROM;
 use super::words::photo_count;
 use crate::web::services::error::Problem;
 use crate::web::services::import::{
@@ -114,24 +115,46 @@ pub fn Importer() -> impl IntoView {
 pub fn PendingNote() -> impl IntoView {
     let (library, _) = use_app();
     let pending = library.pending();
+    let count = Memo::new(move |_| pending.with(Vec::len));
+    // A long list (a whole folder left unsorted) is folded, as failed files are.
+    let folded = move || count.get() >= FOLD_FROM;
     let text = move || {
-        pending.with(|p| {
-            format!(
-                "{} from your last visit {} not sorted before the page closed: {}. Add {} again to finish; photos already sorted are kept and are not processed twice.",
-                photo_count(p.len()),
-                if p.len() == 1 { "was" } else { "were" },
-                p.join(", "),
-                if p.len() == 1 { "it" } else { "them" }
-            )
-        })
+        let n = count.get();
+        let (was, them) = if n == 1 {
+            ("was", "it")
+        } else {
+            ("were", "them")
+        };
+        let names = if folded() {
+            String::new()
+        } else {
+            pending.with(|p| format!(": {}", p.join(", ")))
+        };
+        format!(
+            "{} from your last visit {was} not sorted before the page closed{names}. Add {them} again to finish; photos already sorted are kept and are not processed twice.",
+            photo_count(n),
+        )
     };
     view! {
-        <Show when=move || {
-            pending.with(|p| !p.is_empty()) && library.phase().get() != Phase::Sorting
-        }>
-            <p class="note pending" data-testid="pending-note" role="status">
-                {text}
-            </p>
+        <Show when=move || { count.get() != 0 && library.phase().get() != Phase::Sorting }>
+            <div class="note pending" data-testid="pending-note" role="status">
+                <p>{text}</p>
+                <Show when=folded>
+                    <details>
+                        <summary>"Which photos"</summary>
+                        <ul role="list" class="failed-names">
+                            {move || {
+                                pending
+                                    .get()
+                                    .into_iter()
+                                    .map(|path| view! { <li role="listitem">{path}</li> })
+                                    .collect_view()
+                            }}
+                        </ul>
+                    </details>
+                </Show>
+                <button on:click=move |_| library.forget_pending()>"Forget this list"</button>
+            </div>
         </Show>
     }
 }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 /// From this many files failing for one reason, they are said once, with
 /// their names folded away: a thousand HEIC photos make one line, not a
 /// thousand repeating the same advice.
-const FOLD_FROM: usize = 5;
+pub(super) const FOLD_FROM: usize = 5;
 
 #[component]
 pub fn ProgressPanel() -> impl IntoView {
