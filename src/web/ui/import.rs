@@ -2,7 +2,7 @@
 //! left unfinished when the page closed.
 
 use super::context::use_app;
-use super::progress::FOLD_FROM;
+use super::progress::{FileNames, FOLD_FROM};
 use super::words::photo_count;
 use crate::web::services::error::Problem;
 use crate::web::services::import::{
@@ -142,15 +142,7 @@ pub fn PendingNote() -> impl IntoView {
                 <Show when=folded>
                     <details>
                         <summary>"Which photos"</summary>
-                        <ul role="list" class="failed-names">
-                            {move || {
-                                pending
-                                    .get()
-                                    .into_iter()
-                                    .map(|path| view! { <li role="listitem">{path}</li> })
-                                    .collect_view()
-                            }}
-                        </ul>
+                        <FileNames names=pending />
                     </details>
                 </Show>
                 <button on:click=move |_| library.forget_pending()>"Forget this list"</button>

@@ -197,15 +197,7 @@ fn FailedReason(reason: String, groups: Memo<Vec<FailedGroup>>) -> impl IntoView
                         <summary>
                             {move || format!("{}: {reason}", file_count(paths.with(Vec::len)))}
                         </summary>
-                        <ul role="list" class="failed-names">
-                            {move || {
-                                paths
-                                    .get()
-                                    .into_iter()
-                                    .map(|path| view! { <li role="listitem">{path}</li> })
-                                    .collect_view()
-                            }}
-                        </ul>
+                        <FileNames names=paths />
                     </details>
                 </li>
             }
@@ -244,5 +236,21 @@ pub fn OpeningNote() -> impl IntoView {
         <p class="note opening" role="status" data-testid="opening-note">
             {text}
         </p>
+    }
+}
+
+/// Files' names in columns, folded under a sentence that said why.
+#[component]
+pub(super) fn FileNames(#[prop(into)] names: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <ul role="list" class="failed-names">
+            {move || {
+                names
+                    .get()
+                    .into_iter()
+                    .map(|path| view! { <li role="listitem">{path}</li> })
+                    .collect_view()
+            }}
+        </ul>
     }
 }
