@@ -654,6 +654,21 @@ fn progress_counts_the_run_it_shows() {
     assert_eq!(p.run_rate(61_000.0), 2.0);
 }
 
+/// The merge bar's caution: photos where two of the chosen people are both.
+#[wasm_bindgen_test]
+fn photos_shared_by_people_to_merge_are_counted_once_each() {
+    use facesort::people::cluster::PhotoId;
+    use facesort::web::services::views::photos_together;
+    let ids = |ns: &[u32]| ns.iter().map(|n| PhotoId(*n)).collect::<Vec<_>>();
+    let (a, b, c) = (ids(&[1, 2, 3]), ids(&[3, 4]), ids(&[3, 4, 5]));
+    assert_eq!(photos_together([a.as_slice(), ids(&[6]).as_slice()]), 0);
+    assert_eq!(photos_together([a.as_slice(), b.as_slice()]), 1);
+    assert_eq!(
+        photos_together([a.as_slice(), b.as_slice(), c.as_slice()]),
+        2
+    );
+}
+
 /// A file listed as not sorted on an earlier visit is the one added again
 /// from a folder (whose path names the folder), and the other way round.
 #[wasm_bindgen_test]

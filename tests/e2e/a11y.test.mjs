@@ -40,6 +40,8 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
     await page.locator(sel.photosInput).setInputFiles([
       ...ids.flatMap((p) => p.files).map((f) => fileFromDisk(path.join(DEV_SET, f))),
       fileFromDisk(path.join(PHOTOS, 'rocket_spacex_pd.jpg')),
+      // Two people side by side: merging them earns a caution.
+      fileFromDisk(path.join(DEV_SET, 'images/deepface_couple.jpg')),
       { name: 'text.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') },
     ]);
     await waitForDone(page);
@@ -52,6 +54,27 @@ test('every screen passes axe-core: people, album, photo, merge, rename, hidden 
     await audit('merge bar');
     await picks.nth(0).uncheck();
     await picks.nth(1).uncheck();
+    // Of every pair of people, only the couple's two (in one photo) are cautioned against.
+    const caution = page.locator('form.merge-bar .caution');
+    const cautioned = [];
+    const n = await picks.count();
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        await picks.nth(i).check();
+        await picks.nth(j).check();
+        const said = (await caution.textContent()).trim();
+        if (said) cautioned.push([i, j, said]);
+        await picks.nth(i).uncheck();
+        await picks.nth(j).uncheck();
+      }
+    }
+    assert.equal(cautioned.length, 1, `cautioned pairs: ${JSON.stringify(cautioned)}`);
+    assert.equal(cautioned[0][2], 'Careful: they are together in 1 photo, so they are most likely different people.');
+    await picks.nth(cautioned[0][0]).check();
+    await picks.nth(cautioned[0][1]).check();
+    await audit('merge bar, with a caution');
+    await picks.nth(cautioned[0][0]).uncheck();
+    await picks.nth(cautioned[0][1]).uncheck();
 
     for (const summary of await page.locator('summary').all()) await summary.click();
     await audit('sharing and history open');

@@ -277,6 +277,18 @@ impl Phase {
     }
 }
 
+/// Photos in two or more of these people's albums: two faces in one photo
+/// are two people, so merging them is most likely a mistake.
+pub fn photos_together<'a>(albums: impl IntoIterator<Item = &'a [PhotoId]>) -> usize {
+    let mut seen: HashMap<PhotoId, usize> = HashMap::new();
+    for album in albums {
+        for photo in album {
+            *seen.entry(*photo).or_default() += 1;
+        }
+    }
+    seen.values().filter(|n| **n > 1).count()
+}
+
 /// People as the book has them: most photos first, then by first appearance
 /// (their earliest photo).
 pub fn group_people(photos: &[Photo], book: &Book) -> Vec<PersonView> {

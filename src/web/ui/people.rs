@@ -11,6 +11,7 @@ use crate::people::book::MAX_NAME_CHARS;
 use crate::people::cluster::PersonId;
 use crate::people::edit::{Applied, Correction};
 use crate::web::services::library::EditNote;
+use crate::web::services::views::photos_together;
 use leptos::ev;
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -230,6 +231,16 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
         let names: Vec<String> = chosen.iter().map(|p| p.name.clone()).collect();
         format!("Merge {} people: {}", chosen.len(), names.join(", "))
     };
+    // A wrong merge costs far more than a split: say when the photos show
+    // them side by side.
+    let together = move || photos_together(chosen().iter().map(|p| p.photos.as_slice()));
+    let caution = move || {
+        let n = together();
+        format!(
+            "Careful: they are together in {}, so they are most likely different people.",
+            photo_count(n)
+        )
+    };
     view! {
         <Show when=move || {
             chosen().len() >= 2
@@ -240,6 +251,9 @@ fn MergeBar(selected: RwSignal<Vec<PersonId>>) -> impl IntoView {
                 view! {
                     <form class="merge-bar" aria-label="Merge people" on:submit=merge node_ref=bar>
                         <span>{summary}</span>
+                        <span class="caution" role="status">
+                            {move || (together() != 0).then(caution)}
+                        </span>
                         <label>
                             "Name"
                             <input
