@@ -427,14 +427,14 @@ impl Book {
             None => None,
         };
         let (target, others) = (unique[0], &unique[1..]);
+        let kept = self.people[&target].display_name();
         let label = EditKind::Merge {
             merged: others
                 .iter()
                 .map(|id| self.people[id].display_name())
                 .collect(),
-            into: name
-                .clone()
-                .unwrap_or_else(|| self.people[&target].display_name()),
+            renamed_from: name.as_ref().filter(|n| **n != kept).map(|_| kept.clone()),
+            into: name.clone().unwrap_or(kept),
         };
         let mut edit = Vec::new();
         let keys: Vec<FaceKey> = self.faces.keys().copied().collect();
@@ -1346,8 +1346,21 @@ mod tests {
         book.move_faces(&[FaceKey::new(3, 0)], MoveTo::Person(ids[2]))
             .unwrap();
         let before = (book.people.clone(), book.faces.clone());
+        let names = [0, 1].map(|i| book.person(ids[i]).unwrap().display_name());
         let target = book.merge(&[ids[0], ids[1]], Some("Family")).unwrap();
         assert_eq!(target, ids[0]);
+        // Under a new name, the kept person's old one is kept for Undo's label.
+        assert_eq!(
+            book.undoable(),
+            Some(&EditKind::Merge {
+                merged: vec![names[1].clone()],
+                into: "Family".into(),
+                renamed_from: Some(names[0].clone()),
+            })
+        );
+        let old: EditKind =
+            serde_json::from_str(r#"{"Merge":{"merged":["Person 2"],"into":"Ann"}}"#).unwrap();
+        assert!(matches!(old, EditKind::Merge { renamed_from: None, .. }));
         assert!(book.person(ids[1]).is_none());
         assert_eq!(book.faces_of(ids[0]).len(), 2);
         assert_eq!(book.person(ids[0]).unwrap().display_name(), "Family");

@@ -44,6 +44,11 @@ pub enum EditKind {
     Merge {
         merged: Vec<String>,
         into: String,
+        /// The kept person's name before, when the merge gave a new one
+        /// ("merge Person 2 and Person 5 as Ann", not "merge Person 5 into
+        /// Ann"). (Absent from edits saved before it was kept.)
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        renamed_from: Option<String>,
     },
     Move {
         faces: usize,

@@ -37,7 +37,19 @@ pub fn edit_label(what: &EditKind) -> String {
     match what {
         EditKind::Rename { from, to } if from == to => format!("keep the name {to}"),
         EditKind::Rename { from, to } => format!("rename {from} to {to}"),
-        EditKind::Merge { merged, into } => format!("merge {} into {into}", merged.join(", ")),
+        EditKind::Merge {
+            merged,
+            into,
+            renamed_from: Some(kept),
+        } => {
+            let all: Vec<&str> = std::iter::once(kept.as_str())
+                .chain(merged.iter().map(String::as_str))
+                .collect();
+            format!("merge {} as {into}", and_list(&all))
+        }
+        EditKind::Merge { merged, into, .. } => {
+            format!("merge {} into {into}", merged.join(", "))
+        }
         EditKind::Move { faces, to } => format!("move {} to {to}", face_count(*faces)),
         EditKind::NewPerson { faces, name, .. } => {
             format!("move {} to {name}", face_count(*faces))
@@ -83,7 +95,7 @@ fn made(what: &EditKind) -> String {
             format!("{to} is kept as a name you gave: it stays with them as more photos are added.")
         }
         EditKind::Rename { from, to } => format!("Renamed {from} to {to}."),
-        EditKind::Merge { merged, into } => {
+        EditKind::Merge { merged, into, .. } => {
             format!("Merged {} people into {into}.", merged.len() + 1)
         }
         EditKind::Move { faces, to } => format!("Moved {} to {to}.", face_count(*faces)),
@@ -117,6 +129,15 @@ fn made(what: &EditKind) -> String {
         EditKind::Show { person } => format!("{person} is shown again."),
         EditKind::Cover { .. } => "The picture in the grid is changed.".into(),
         EditKind::Described(label) => sentence(label),
+    }
+}
+
+/// "A, B and C".
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
