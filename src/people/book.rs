@@ -1360,7 +1360,13 @@ mod tests {
         );
         let old: EditKind =
             serde_json::from_str(r#"{"Merge":{"merged":["Person 2"],"into":"Ann"}}"#).unwrap();
-        assert!(matches!(old, EditKind::Merge { renamed_from: None, .. }));
+        assert!(matches!(
+            old,
+            EditKind::Merge {
+                renamed_from: None,
+                ..
+            }
+        ));
         assert!(book.person(ids[1]).is_none());
         assert_eq!(book.faces_of(ids[0]).len(), 2);
         assert_eq!(book.person(ids[0]).unwrap().display_name(), "Family");

@@ -497,6 +497,10 @@ struct Service {
     /// stopped, and they wait for [`Command::Retry`] (they stay noted as
     /// pending in the library, so a reload offers them too).
     held: Vec<PickedFile>,
+    /// Files the user cancelled before they were started: taken off the
+    /// library's list of files to sort when the run ends, in one go (a
+    /// cancelled run may leave thousands).
+    left_out: Vec<String>,
     /// "Try again" was pressed while the stopped run finished its last
     /// photos (which join the held ones): all are tried once it has ended.
     retry_when_ended: bool,
@@ -568,6 +572,7 @@ impl Service {
             claims: Claims::default(),
             queue: Vec::new(),
             held: Vec::new(),
+            left_out: Vec::new(),
             retry_when_ended: false,
             after_run: Vec::new(),
             ending: false,
@@ -826,6 +831,11 @@ impl Service {
             self.tabs.tell(&TabMessage::Changed);
             lock.release().await;
         }
+        let left_out = std::mem::take(&mut self.left_out);
+        if let (Some(store), false) = (&self.store, left_out.is_empty()) {
+            // Should this fail, a reload lists them as not sorted: harmless.
+            let _ = store.forget_all_pending(&left_out).await;
+        }
         if self.running {
             return;
         }
@@ -1044,7 +1054,7 @@ impl Service {
                 self.hold(picked);
             } else if stop == Some(Stop::Cancelled) {
                 // The user chose not to sort it: a later visit does not ask for it.
-                self.forget_pending(picked.path);
+                self.left_out.push(picked.path);
             }
             return;
         }
