@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  serveApp, DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, button, download, fileFromDisk,
+  serveApp, DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, button, download, dropFiles, fileFromDisk,
   readPeople, singleFaceIdentities, sel, waitForDone, withAppAt,
 } from './lib.mjs';
 import { verifyZipFile } from './zip.mjs';
@@ -105,12 +105,19 @@ test('find me: a reference face finds a person\'s photos; threshold, face choice
     assert.deepEqual(new Set(identities.map((f) => f.join())), new Set([aFiles.join(), bFiles.join()]), 'the two faces find A and B');
     const aFace = faceButtons[identities.findIndex((f) => f.join() === aFiles.join())];
 
-    // Both of A's references together: still exactly A's photos.
-    await page.locator('input[aria-label="Choose reference photos"]').setInputFiles([fileFromDisk(path.join(DEV_SET, a.files[3]))]);
+    // Both of A's references together: still exactly A's photos. The second is dropped
+    // onto the Find screen, where the library's drop zone is not: a selfie dropped there
+    // is a reference, never a photo of the library.
+    assert.equal(await page.locator(sel.dropZone).count(), 0, "the library's drop zone is on the Find screen");
+    const summary = () => page.locator('[data-testid="library-summary"]').textContent();
+    const libraryBefore = await summary();
+    const drop = await dropFiles(page, [fileFromDisk(path.join(DEV_SET, a.files[3]))], { zone: 'section.find-me' });
+    assert.ok(drop.dropPrevented, 'the Find screen did not take the drop');
     await aFace.click();
     assert.equal(await aFace.getAttribute('aria-pressed'), 'true');
     await waitForCount(page, 3);
     found = await readMatches(page);
+    assert.equal(await summary(), libraryBefore, 'the dropped reference changed the library');
     t.diagnostic(`two references: ${JSON.stringify(found)}`);
     assert.deepEqual(found.map((m) => m.file).sort(), aFiles);
 

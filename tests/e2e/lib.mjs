@@ -278,7 +278,7 @@ export async function backToPeople(page, how = 'button') {
  * `afterClicking`: a button clicked in the same task, just before the drop. `later`: the drop
  * is only staged, as `window.stagedDrop()`, for the page to run when a test needs it.
  */
-export async function dropFiles(page, files, { afterClicking = null, later = false } = {}) {
+export async function dropFiles(page, files, { afterClicking = null, later = false, zone = sel.dropZone } = {}) {
   const payload = files.map((f) => ({ name: f.name, type: f.mimeType, b64: Buffer.from(f.buffer).toString('base64') }));
   return page.evaluate(({ payload, zoneSel, afterClicking, later }) => {
     const dt = new DataTransfer();
@@ -308,7 +308,7 @@ export async function dropFiles(page, files, { afterClicking = null, later = fal
     if (!later) return run();
     window.stagedDrop = run;
     return null;
-  }, { payload, zoneSel: sel.dropZone, afterClicking, later });
+  }, { payload, zoneSel: zone, afterClicking, later });
 }
 
 /** A mirror image of a photo as PNG bytes, made by Chromium itself (OffscreenCanvas). */

@@ -77,6 +77,18 @@ fn App() -> impl IntoView {
             correct(library, correction, |_| {});
         }
     });
+    // A file dropped where nothing takes it must not replace the app with
+    // the file (the browser's default); the drop zones say they take it.
+    let refuse = |e: ev::DragEvent| {
+        if !e.default_prevented() {
+            e.prevent_default();
+            if let Some(t) = e.data_transfer() {
+                t.set_drop_effect("none");
+            }
+        }
+    };
+    let _over = window_event_listener(ev::dragover, refuse);
+    let _drop = window_event_listener(ev::drop, refuse);
     view! {
         <header class="top">
             <h1 tabindex="-1">"Facesort"</h1>
@@ -85,7 +97,10 @@ fn App() -> impl IntoView {
             </p>
         </header>
         <main>
-            <import::Importer />
+            // On Find, a dropped selfie is a reference, never a library photo.
+            <Show when=move || ui.screen.with(|s| *s != Screen::FindMe)>
+                <import::Importer />
+            </Show>
             <progress::OpeningNote />
             <import::PendingNote />
             <progress::ProgressPanel />
@@ -133,7 +148,7 @@ fn LibraryFooter() -> impl IntoView {
     let count = move || library.photos().with(|p| p.len());
     let confirm_clear = move |_| {
         let question = format!(
-            "Delete all {} from Facesort's library in this browser? Your original files are not touched.",
+            "Delete all {} from Facesort's library in this browser, with the people, their names and your corrections? This cannot be undone (\"Save named people\" keeps the names first). Your original files are not touched.",
             photo_count(count())
         );
         if window().confirm_with_message(&question).unwrap_or(false) {

@@ -119,6 +119,16 @@ pub fn FindMe() -> impl IntoView {
         input.set_value("");
         add_references(library, ui, files);
     };
+    // The natural place to drop a selfie: it must not reach the library.
+    let dropped = move |e: ev::DragEvent| {
+        e.prevent_default();
+        let files: Vec<web_sys::File> = e
+            .data_transfer()
+            .and_then(|t| t.files())
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        add_references(library, ui, files);
+    };
     let has_references = move || ui.find.with(|s| !s.chosen().is_empty());
     let name = RwSignal::new(String::new());
     let save = move |e: ev::SubmitEvent| {
@@ -139,13 +149,18 @@ pub fn FindMe() -> impl IntoView {
         wasm_bindgen_futures::spawn_local(export::photos_zip(library, exports, ids, file_name));
     };
     view! {
-        <section class="find-me" aria-label="Find a person">
+        <section
+            class="find-me"
+            aria-label="Find a person"
+            on:dragover=move |e: ev::DragEvent| e.prevent_default()
+            on:drop=dropped
+        >
             <div class="toolbar">
                 <button on:click=move |_| ui.back()>"Back to people"</button>
                 <h2 tabindex="-1">"Find a person"</h2>
             </div>
             <p class="note">
-                "Choose one or more photos of the person (a selfie works). More than one photo makes the search surer. They are only compared with your library, not added to it."
+                "Drop or choose one or more photos of the person (a selfie works). More than one photo makes the search surer. They are only compared with your library, not added to it."
             </p>
             <label class="button">
                 "Choose reference photos"
