@@ -84,7 +84,16 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
 
     // The organiser exports it: their code, names in, and an album per named person.
     await page.getByText('Share a gallery…').click();
-    await page.getByRole('textbox', { name: 'Room code' }).fill(ROOM_CODE);
+    // A code too short is said beside its field, which takes focus; nothing is made.
+    const codeField = page.getByRole('textbox', { name: 'Room code' });
+    await codeField.fill('abc');
+    await button(page, 'Export gallery (zip)').click();
+    await page.locator('#room-code-error', { hasText: 'A code needs at least 12 letters or digits.' }).waitFor();
+    assert.equal(await codeField.getAttribute('aria-invalid'), 'true');
+    assert.ok(await codeField.evaluate((e) => e === document.activeElement), 'the code field has not got focus');
+    assert.equal(await page.getByTestId('export').count(), 0, 'an export started with a short code');
+    await codeField.fill(ROOM_CODE);
+    assert.equal(await codeField.getAttribute('aria-invalid'), null, 'the field is still marked after typing');
     await page.getByRole('checkbox', { name: "Put people's names in it" }).check();
     await page.getByRole('checkbox', { name: 'Also an album for each named person, with its own code' }).check();
     const started = Date.now();

@@ -35,6 +35,7 @@ pub async fn save_photo(library: Library, id: PhotoId) {
     let (Some(original), Some(photo)) = (library.original(id), library.photo(id)) else {
         return;
     };
+    library.downloading();
     let folders = library.folders().get_untracked();
     match originals::open(&original, &photo.name, &folders).await {
         Ok(file) => save(&file, &photo.name),

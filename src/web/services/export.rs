@@ -363,6 +363,7 @@ impl ZipExport {
             library.report(Problem::Download(DownloadError::Busy));
             return None;
         };
+        library.downloading();
         let sink = if ask_where && window_function("showSaveFilePicker").is_some() {
             match save_file_stream(&file_name).await {
                 Ok(Some((handle, stream))) => Sink::File(handle, stream),
@@ -679,6 +680,7 @@ pub async fn save_into_folder(library: Library, exports: Exports) {
         library.report(Problem::Download(DownloadError::Busy));
         return;
     };
+    library.downloading();
     let options = Object::new();
     let _ = Reflect::set(&options, &"mode".into(), &"readwrite".into());
     let _ = Reflect::set(&options, &"id".into(), &"facesort-export".into());

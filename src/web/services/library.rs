@@ -123,6 +123,7 @@ enum Command {
     /// The run waits for another tab's run to end.
     Waiting,
     Report(Box<Problem>),
+    Downloading,
     Pool(oneshot::Sender<PoolStart>),
     // From the service's own tasks:
     PoolStarted(Result<(), PoolError>),
@@ -417,6 +418,11 @@ impl Library {
         self.send(Command::Report(Box::new(problem)));
     }
 
+    /// A download or export has begun: an earlier one's failure is old news.
+    pub fn downloading(&self) {
+        self.send(Command::Downloading);
+    }
+
     /// The worker pool, started (models loaded) on first use.
     async fn pool(&self) -> Result<Rc<WorkerPool>, PoolError> {
         let (tx, rx) = oneshot::channel();
@@ -651,6 +657,15 @@ impl Service {
             Command::Retry if self.running || self.ending => self.retry_when_ended = true,
             Command::Retry => self.retry().await,
             Command::Report(problem) => self.out.problem.set(Some(*problem)),
+            Command::Downloading => {
+                self.out.problem.maybe_update(|p| {
+                    let old = matches!(p, Some(Problem::Download(_)));
+                    if old {
+                        *p = None;
+                    }
+                    old
+                });
+            }
             Command::Pool(reply) => {
                 let _ = reply.send(self.pool_start());
             }

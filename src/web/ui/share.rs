@@ -3,7 +3,7 @@
 //! codes to hand out, which are never written into the gallery.
 
 use super::context::use_app;
-use super::words::photo_count;
+use super::words::{photo_count, sentence};
 use crate::web::js::blob;
 use crate::web::services::crypto::random_bytes;
 use crate::web::services::download;
@@ -11,7 +11,7 @@ use crate::web::services::export::Exports;
 use crate::web::services::gallery::{self, GalleryMade, GalleryOptions};
 use crate::web::services::store::bytes;
 use crate::web::services::views::Phase;
-use crate::wire::gallery::code_from;
+use crate::wire::gallery::{code_from, normalise_code, MIN_CODE_CHARS};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -45,9 +45,21 @@ pub fn ShareGallery() -> impl IntoView {
             .book()
             .with(|b| b.people().any(|p| p.name.is_some() && !p.hidden))
     };
+    // Said beside the field, before anything is made (not as a failed
+    // download far above the form).
+    let code_error = RwSignal::new(None::<String>);
+    let code_field = NodeRef::<leptos::html::Input>::new();
     let export = move |e: ev::SubmitEvent| {
         e.prevent_default();
         made.set(None);
+        if let Err(why) = normalise_code(&code.get_untracked()) {
+            code_error.set(Some(why.to_string()));
+            if let Some(field) = code_field.get_untracked() {
+                let _ = field.focus();
+            }
+            return;
+        }
+        code_error.set(None);
         let options = GalleryOptions {
             title: title.get_untracked(),
             code: code.get_untracked(),
@@ -82,15 +94,21 @@ pub fn ShareGallery() -> impl IntoView {
                         "Gallery title " <input type="text" bind:value=title maxlength="80" />
                     </label>
                     <label>
-                        "Room code "
+                        {format!("Room code (at least {MIN_CODE_CHARS} letters or digits) ")}
                         <input
                             type="text"
+                            node_ref=code_field
                             bind:value=code
-                            minlength="12"
                             autocomplete="off"
                             spellcheck="false"
+                            aria-invalid=move || code_error.with(Option::is_some).then_some("true")
+                            aria-describedby="room-code-error"
+                            on:input=move |_| code_error.set(None)
                         />
                     </label>
+                    <span id="room-code-error" class="error">
+                        {move || code_error.get().map(|why| sentence(&why))}
+                    </span>
                     <button type="button" on:click=move |_| code.set(fresh_code())>
                         "New code"
                     </button>

@@ -142,7 +142,7 @@ fn and_list(names: &[&str]) -> String {
 }
 
 /// "name is taken" -> "Name is taken."
-fn sentence(text: &str) -> String {
+pub(super) fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
