@@ -869,7 +869,7 @@ async fn unqueue(tx: &rexie::Transaction, path: &str) -> Result<(), StorageError
         .map_err(StorageError::from)
 }
 
-/// "12.3 MB of 2.1 GB used", from `navigator.storage.estimate()`; also asks
+/// "12.3 MB of 2.1 GB allowed", from `navigator.storage.estimate()`; also asks
 /// the browser to keep the library when it is short of space.
 pub async fn storage_summary() -> Option<String> {
     let storage = web_sys::window()?.navigator().storage();
@@ -885,20 +885,28 @@ pub async fn storage_summary() -> Option<String> {
             .and_then(|v| v.as_f64())
     };
     let quota = get("quota")?;
-    // Chromium splits usage by kind: the library is the IndexedDB part (the
-    // service worker's copy of the app and models is not the user's data).
-    let library = Reflect::get(&estimate, &"usageDetails".into())
-        .ok()
-        .and_then(|d| Reflect::get(&d, &"indexedDB".into()).ok())
-        .and_then(|v| v.as_f64());
-    Some(match library {
-        Some(db) => format!(
-            "{} of {} used (app and models: {})",
-            bytes(db),
-            bytes(quota),
-            bytes((get("usage")? - db).max(0.0))
+    let usage = get("usage")?;
+    // Chromium splits usage by kind: the service worker's copy of the app
+    // and models is not the user's data, and is said apart.
+    let details = Reflect::get(&estimate, &"usageDetails".into()).ok();
+    let part = |k: &str| {
+        details
+            .as_ref()
+            .and_then(|d| Reflect::get(d, &k.into()).ok())
+            .and_then(|v| v.as_f64())
+    };
+    let app = match (part("caches"), part("serviceWorkerRegistrations")) {
+        (None, None) => None,
+        (c, r) => Some(c.unwrap_or(0.0) + r.unwrap_or(0.0)),
+    };
+    Some(match app {
+        Some(app) => format!(
+            "{}, plus {} for the app and models, of {} allowed",
+            bytes((usage - app).max(0.0)),
+            bytes(app),
+            bytes(quota)
         ),
-        None => format!("{} of {} used", bytes(get("usage")?), bytes(quota)),
+        None => format!("{} of {} allowed", bytes(usage), bytes(quota)),
     })
 }
 
