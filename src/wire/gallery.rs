@@ -347,8 +347,23 @@ impl AppFiles {
 pub fn guest_index_html(index_html: &str) -> Option<String> {
     let at = index_html.find("</head>")?;
     let meta = format!("<meta name=\"{META_NAME}\" content=\"{FOLDER}/{HEADER}\">\n");
-    Some(format!("{}{meta}{}", &index_html[..at], &index_html[at..]))
+    let with_meta = format!("{}{meta}{}", &index_html[..at], &index_html[at..]);
+    // Opened by a double click, the browser refuses the page's scripts and
+    // the page stays blank: this says why. It shows only if the app has not
+    // started (and removed it) within a few seconds.
+    let body = with_meta.find("<body")?;
+    let open = body + with_meta[body..].find('>')? + 1;
+    Some(format!(
+        "{}\n{FROM_DISK_NOTE}{}",
+        &with_meta[..open],
+        &with_meta[open..]
+    ))
 }
+
+/// The id of the note [`guest_index_html`] puts in a gallery's page.
+pub const FROM_DISK_NOTE_ID: &str = "opened-from-disk";
+
+const FROM_DISK_NOTE: &str = "<style>@keyframes facesort-appear{to{opacity:1}}</style><p id=\"opened-from-disk\" style=\"opacity:0;animation:facesort-appear 0s 4s forwards;font:1.1rem/1.5 system-ui,sans-serif;margin:2rem\">This gallery opens from a web address (http:// or https://), not as a file on this computer: the browser will not run it from here. See HOW TO SHARE.txt in the gallery's folder.</p>";
 
 /// The app's `sw.js` for a gallery: its list gives the guest page's
 /// `index.html` (otherwise the worker would refuse to install, the file not
@@ -557,10 +572,18 @@ mod tests {
             AppFiles::from_service_worker(template),
             Err(GalleryError::NoAppFiles)
         );
-        let html =
-            guest_index_html("<html><head><title>F</title></head><body></body></html>").unwrap();
+        let html = guest_index_html(
+            "<html><head><title>F</title></head><body data-state=\"loading\"></body></html>",
+        )
+        .unwrap();
         assert!(html.contains(
             "<meta name=\"facesort-gallery\" content=\"gallery/gallery.json\">\n</head>"
         ));
+        // The note for a page opened from disk is the body's first child.
+        assert!(
+            html.contains("<body data-state=\"loading\">\n<style>"),
+            "{html}"
+        );
+        assert!(html.contains(&format!("<p id=\"{FROM_DISK_NOTE_ID}\"")));
     }
 }

@@ -11,7 +11,7 @@ use crate::web::js::blob;
 use crate::web::services::download;
 use crate::web::services::gallery::{self, start_pool, GuestError, GuestPool};
 use crate::web::services::import::accept_attribute;
-use crate::wire::gallery::{GalleryHeader, GuestIndex, GuestPhoto, Sealed};
+use crate::wire::gallery::{GalleryHeader, GuestIndex, GuestPhoto, Sealed, FROM_DISK_NOTE_ID};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -41,6 +41,10 @@ impl Stage {
 /// Mounts the guest's page for the gallery whose header is at `header`.
 pub fn mount(header: String) {
     console_error_panic_hook::set_once();
+    // The app runs: the note for a gallery opened from disk is not needed.
+    if let Some(note) = document().get_element_by_id(FROM_DISK_NOTE_ID) {
+        note.remove();
+    }
     leptos::mount::mount_to_body(move || view! { <Guest header=header.clone() /> });
 }
 
@@ -318,7 +322,10 @@ fn Results(
     view! {
         <Show when=move || count() != 0>
             <button on:click=download_all.clone() disabled=move || downloading.get()>
-                {move || format!("Download these {} photos (zip)", count())}
+                {move || match count() {
+                    1 => "Download this photo (zip)".to_string(),
+                    n => format!("Download these {n} photos (zip)"),
+                }}
             </button>
         </Show>
         <p class="error" role="alert">
