@@ -168,6 +168,8 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
         const opening = Date.now();
         await enterCode(g, ' wedding guests 2026 ');
         assert.equal(await g.evaluate(() => document.body.dataset.state), 'open');
+        // The opened gallery's heading takes focus (it fell to the page before).
+        await g.waitForFunction(() => document.activeElement?.matches('main h2') && document.activeElement.textContent === 'Find yourself');
         const opened = Date.now();
         const selfie = ann.files[3];
         await g.getByLabel('Your photo', { exact: true }).setInputFiles(fileFromDisk(path.join(DEV_SET, selfie)));
@@ -205,7 +207,8 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
       try {
         const { page: g } = albumVisit;
         await enterCode(g, annCode.toUpperCase());
-        await g.getByText(`Photos of ${NAME}: 3.`).waitFor();
+        await g.getByRole('heading', { name: `Photos of ${NAME}: 3.` }).waitFor();
+        await g.waitForFunction(() => document.activeElement?.matches('main h2'));
         assert.deepEqual(await shownFiles(g), ann.files.slice(0, 3).map((f) => path.basename(f)).sort());
         assert.equal(await g.getByLabel('Your photo', { exact: true }).count(), 0, 'an album needs no selfie');
         assert.deepEqual(await axeViolations(g), [], 'axe-core violations on an album\'s page');

@@ -4,6 +4,7 @@
 //! photos they are in, best match first, with the threshold Find uses. The
 //! selfie is analysed on this device; nothing is sent anywhere.
 
+use super::focus::focus_soon;
 use super::preview::object_url;
 use crate::face::embedding::Embedding;
 use crate::people::search::{Match, DEFAULT_MIN_SIMILARITY};
@@ -177,8 +178,10 @@ fn sentence(e: &GuestError) -> String {
 fn Album(index: GuestIndex) -> impl IntoView {
     let name = index.album.clone().unwrap_or_default();
     let photos: Vec<(usize, f32)> = (0..index.photos.len()).map(|i| (i, 1.0)).collect();
+    // The code opened it: the screen's heading takes focus, as the app's do.
+    focus_soon(Vec::new());
     view! {
-        <p>{format!("Photos of {name}: {}.", index.photos.len())}</p>
+        <h2 tabindex="-1">{format!("Photos of {name}: {}.", index.photos.len())}</h2>
         <Results
             index=index
             photos=Signal::derive(move || photos.clone())
@@ -214,6 +217,9 @@ fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
         input.set_value("");
         let Some(file) = file else { return };
         problem.set(None);
+        // A new selfie (maybe another guest's, on a shared phone): the last
+        // one's photos go, rather than stay beside what this one finds.
+        me.set(None);
         busy.set(true);
         let pool = pool.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -225,8 +231,10 @@ fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
         });
     };
     let searched = move || me.with(Option::is_some);
+    focus_soon(Vec::new());
     view! {
         <section class="find" aria-label="Find yourself">
+            <h2 tabindex="-1">"Find yourself"</h2>
             <p>
                 {format!(
                     "{count} photos. Take or choose a photo of yourself to see the ones you are in: it is looked at on this device only.",
@@ -237,7 +245,6 @@ fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
                 <input
                     type="file"
                     accept=accept_attribute()
-                    capture="user"
                     aria-label="Your photo"
                     on:change=picked
                 />
