@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  serveApp, DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, button, download, dropFiles, fileFromDisk,
+  serveApp, DEV_SET, DEV_SET_PATH, PHOTOS, SORT_TIMEOUT, button, download, dropFiles, fileFromDisk,
   readPeople, singleFaceIdentities, sel, waitForDone, withAppAt,
 } from './lib.mjs';
 import { verifyZipFile } from './zip.mjs';
@@ -135,4 +135,10 @@ test('find me: a reference face finds a person\'s photos; threshold, face choice
     await button(page, 'Back to people').click();
     const grid = await readPeople(page);
     assert.ok(grid.some((p) => p.label === 'Me, 3 photos'), `no "Me, 3 photos" in ${grid.map((p) => p.label)}`);
+
+    // A reference without a face is said at once (an alert: focus is elsewhere).
+    await button(page, 'Find a person').click();
+    await page.locator('input[aria-label="Choose reference photos"]')
+      .setInputFiles([fileFromDisk(path.join(PHOTOS, 'rocket_spacex_pd.jpg'))]);
+    await page.getByRole('alert').filter({ hasText: 'rocket_spacex_pd.jpg: no face was found in it' }).waitFor({ timeout: 30_000 });
   }));

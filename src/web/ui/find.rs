@@ -247,7 +247,13 @@ fn ReferenceItem(reference: Reference) -> impl IntoView {
             view! { <span class="note">"Looking for faces…"</span> }.into_any()
         }
         ReferenceState::Failed(why) => {
-            view! { <span class="refused">{format!("{name}: {why}")}</span> }.into_any()
+            // Said as it happens: the list changes away from where focus is.
+            view! {
+                <span class="refused" role="alert">
+                    {format!("{name}: {why}")}
+                </span>
+            }
+            .into_any()
         }
         ReferenceState::Faces(faces) => {
             let several = faces.len() > 1;
