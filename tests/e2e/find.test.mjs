@@ -103,6 +103,13 @@ test('find me: a reference face finds a person\'s photos; threshold, face choice
     }
     const bFiles = b.files.slice(0, 3).map(base).sort();
     assert.deepEqual(new Set(identities.map((f) => f.join())), new Set([aFiles.join(), bFiles.join()]), 'the two faces find A and B');
+    // Both faces at once are two people, and the page says so.
+    const disagree = page.getByTestId('references-disagree');
+    assert.equal((await disagree.textContent()).trim(), '', 'one face was said to be two people');
+    for (const face of faceButtons) await face.click();
+    await disagree.getByText(/^These faces look like different people/).waitFor();
+    for (const face of faceButtons) await face.click();
+    assert.equal((await disagree.textContent()).trim(), '', 'the caution stayed with one face');
     const aFace = faceButtons[identities.findIndex((f) => f.join() === aFiles.join())];
 
     // Both of A's references together: still exactly A's photos. The second is dropped
@@ -118,6 +125,7 @@ test('find me: a reference face finds a person\'s photos; threshold, face choice
     await waitForCount(page, 3);
     found = await readMatches(page);
     assert.equal(await summary(), libraryBefore, 'the dropped reference changed the library');
+    assert.equal((await disagree.textContent()).trim(), '', 'two photos of one person were said to be two people');
     t.diagnostic(`two references: ${JSON.stringify(found)}`);
     assert.deepEqual(found.map((m) => m.file).sort(), aFiles);
 

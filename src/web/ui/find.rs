@@ -11,7 +11,7 @@ use crate::face::embedding::Embedding;
 use crate::people::book::{FaceKey, MAX_NAME_CHARS};
 use crate::people::cluster::PhotoId;
 use crate::people::edit::Correction;
-use crate::people::search::{rank, Match, DEFAULT_MIN_SIMILARITY};
+use crate::people::search::{rank, references_disagree, Match, DEFAULT_MIN_SIMILARITY};
 use crate::web::services::export::{self, Exports};
 use crate::web::services::import::accept_attribute;
 use crate::web::services::library::{object_url, Library};
@@ -130,6 +130,8 @@ pub fn FindMe() -> impl IntoView {
         add_references(library, ui, files);
     };
     let has_references = move || ui.find.with(|s| !s.chosen().is_empty());
+    let disagree =
+        Memo::new(move |_| chosen.with(|c| references_disagree(&c.iter().collect::<Vec<_>>())));
     let name = RwSignal::new(String::new());
     let save = move |e: ev::SubmitEvent| {
         e.prevent_default();
@@ -181,6 +183,15 @@ pub fn FindMe() -> impl IntoView {
                     <ReferenceItem reference=reference />
                 </For>
             </ul>
+            <p class="caution" role="status" data-testid="references-disagree">
+                {move || {
+                    disagree
+                        .get()
+                        .then_some(
+                            "These faces look like different people: only photos close to all of them are found. Remove the ones that are not the person.",
+                        )
+                }}
+            </p>
             <Show when=has_references>
                 <div class="threshold">
                     <label>
