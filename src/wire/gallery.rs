@@ -354,7 +354,7 @@ pub fn guest_index_html(index_html: &str) -> Option<String> {
     let body = with_meta.find("<body")?;
     let open = body + with_meta[body..].find('>')? + 1;
     Some(format!(
-        "{}\n{FROM_DISK_NOTE}{}",
+        "{}\n<style>@keyframes facesort-appear{{to{{opacity:1}}}}</style><p id=\"{FROM_DISK_NOTE_ID}\" style=\"{FROM_DISK_NOTE_STYLE}\">{FROM_DISK_NOTE}</p>{}",
         &with_meta[..open],
         &with_meta[open..]
     ))
@@ -363,7 +363,9 @@ pub fn guest_index_html(index_html: &str) -> Option<String> {
 /// The id of the note [`guest_index_html`] puts in a gallery's page.
 pub const FROM_DISK_NOTE_ID: &str = "opened-from-disk";
 
-const FROM_DISK_NOTE: &str = "<style>@keyframes facesort-appear{to{opacity:1}}</style><p id=\"opened-from-disk\" style=\"opacity:0;animation:facesort-appear 0s 4s forwards;font:1.1rem/1.5 system-ui,sans-serif;margin:2rem\">This gallery opens from a web address (http:// or https://), not as a file on this computer: the browser will not run it from here. See HOW TO SHARE.txt in the gallery's folder.</p>";
+const FROM_DISK_NOTE_STYLE: &str = "opacity:0;animation:facesort-appear 0s 4s forwards;font:1.1rem/1.5 system-ui,sans-serif;margin:2rem";
+
+const FROM_DISK_NOTE: &str = "This gallery opens from a web address (http:// or https://), not as a file on this computer: the browser will not run it from here. See HOW TO SHARE.txt in the gallery's folder.";
 
 /// The app's `sw.js` for a gallery: its list gives the guest page's
 /// `index.html` (otherwise the worker would refuse to install, the file not

@@ -132,11 +132,13 @@ impl PickedFile {
 }
 
 pub fn from_file_list(list: Option<FileList>) -> Vec<PickedFile> {
+    files_in(list).into_iter().map(PickedFile::new).collect()
+}
+
+/// The files of an input's or a drop's list.
+pub fn files_in(list: Option<FileList>) -> Vec<File> {
     let Some(list) = list else { return Vec::new() };
-    (0..list.length())
-        .filter_map(|i| list.get(i))
-        .map(PickedFile::new)
-        .collect()
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
 
 /// What a drop carried, taken synchronously: the browser empties the

@@ -623,7 +623,7 @@ impl Service {
                 // straight after cannot bring the list back.
                 let listed = self.out.pending.get_untracked();
                 if let Some(store) = &self.store {
-                    if let Err(e) = store.forget_all_pending(&listed).await {
+                    if let Err(e) = store.forget_pending(&listed).await {
                         return self.out.problem.set(Some(Problem::ForgetPending(e)));
                     }
                 }
@@ -849,7 +849,7 @@ impl Service {
         let left_out = std::mem::take(&mut self.left_out);
         if let (Some(store), false) = (&self.store, left_out.is_empty()) {
             // Should this fail, a reload lists them as not sorted: harmless.
-            let _ = store.forget_all_pending(&left_out).await;
+            let _ = store.forget_pending(&left_out).await;
         }
         if self.running {
             return;
@@ -1089,8 +1089,8 @@ impl Service {
             });
             p.len() != before
         });
-        for path in listed_otherwise {
-            self.forget_pending(path);
+        if !listed_otherwise.is_empty() {
+            self.forget_pending(listed_otherwise);
         }
         // A sorted photo is done once it is kept (see `saved`): a reload
         // before then finds it pending, as it still is.
@@ -1163,18 +1163,18 @@ impl Service {
                 {
                     self.release_claim(&hash);
                 }
-                self.forget_pending(picked.path);
+                self.forget_pending(vec![picked.path]);
             }
         }
         self.publish_stats();
     }
 
-    /// Takes a file off the library's list of files still to sort.
-    fn forget_pending(&self, path: String) {
+    /// Takes files off the library's list of files still to sort.
+    fn forget_pending(&self, paths: Vec<String>) {
         if let Some(store) = self.store.clone() {
             spawn_local(async move {
-                // Should this fail, a reload lists the file as pending: harmless.
-                let _ = store.forget_pending(&path).await;
+                // Should this fail, a reload lists them as pending: harmless.
+                let _ = store.forget_pending(&paths).await;
             });
         }
     }

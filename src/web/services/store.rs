@@ -769,12 +769,7 @@ impl Store {
         commit_or_abort(tx, written).await
     }
 
-    pub async fn forget_pending(&self, path: &str) -> Result<(), StorageError> {
-        self.forget_all_pending(std::slice::from_ref(&path.to_string()))
-            .await
-    }
-
-    pub async fn forget_all_pending(&self, paths: &[String]) -> Result<(), StorageError> {
+    pub async fn forget_pending(&self, paths: &[String]) -> Result<(), StorageError> {
         let tx = self.writing(&[PENDING])?;
         for path in paths {
             unqueue(&tx, path).await?;

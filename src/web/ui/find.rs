@@ -13,7 +13,7 @@ use crate::people::cluster::PhotoId;
 use crate::people::edit::Correction;
 use crate::people::search::{rank, references_disagree, Match, DEFAULT_MIN_SIMILARITY};
 use crate::web::services::export::{self, Exports};
-use crate::web::services::import::accept_attribute;
+use crate::web::services::import::{accept_attribute, files_in};
 use crate::web::services::library::{object_url, Library};
 use crate::web::services::views::Photo;
 use crate::wire::export::safe_name;
@@ -112,21 +112,14 @@ pub fn FindMe() -> impl IntoView {
     };
     let picked = move |e: ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&e);
-        let files: Vec<web_sys::File> = input
-            .files()
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-            .unwrap_or_default();
+        let files = files_in(input.files());
         input.set_value("");
         add_references(library, ui, files);
     };
     // The natural place to drop a selfie: it must not reach the library.
     let dropped = move |e: ev::DragEvent| {
         e.prevent_default();
-        let files: Vec<web_sys::File> = e
-            .data_transfer()
-            .and_then(|t| t.files())
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-            .unwrap_or_default();
+        let files = files_in(e.data_transfer().and_then(|t| t.files()));
         add_references(library, ui, files);
     };
     let has_references = move || ui.find.with(|s| !s.chosen().is_empty());
