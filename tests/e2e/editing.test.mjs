@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  serveApp, DEV_SET, DEV_SET_PATH, PHOTOS, SORT_TIMEOUT, albumFiles, backToPeople, button,
-  download, singleFaceIdentities, fileFromDisk, openAlbum, readPeople, sel, waitForDone, waitForRunAfter,
+  serveApp, DEV_SET, DEV_SET_PATH, PHOTOS, SORT_TIMEOUT, accessibleDescription, albumFiles, backToPeople, button,
+  download, singleFaceIdentities, fileFromDisk, mimeOf, openAlbum, readPeople, sel, sideBySidePng, waitForDone, waitForRunAfter,
   withAppAt,
 } from './lib.mjs';
 import { verifyZipFile } from './zip.mjs';
@@ -62,12 +62,19 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
     await nameBox.fill('   ');
     await button(page, 'Rename').click();
     await expectNote(page, /^A name cannot be empty\.$/);
+    // Said beside the field too, which takes focus and is marked until it is typed in.
+    assert.equal(await accessibleDescription(nameBox), 'A name cannot be empty.');
+    assert.equal(await nameBox.getAttribute('aria-invalid'), 'true');
+    assert.ok(await nameBox.evaluate((e) => e === document.activeElement), 'the name field has not got focus');
     await nameBox.fill(pb.name.toLowerCase());
+    assert.equal(await nameBox.getAttribute('aria-invalid'), null, 'still marked after typing');
     await button(page, 'Rename').click();
     await expectNote(page, /^Someone else is already called .+\.$/);
+    assert.match(await accessibleDescription(nameBox), /^Someone else is already called .+\.$/);
     await nameBox.fill('Ann');
     await nameBox.press('Enter');
     await expectNote(page, new RegExp(`^Renamed ${pa.name} to Ann\\.$`));
+    assert.equal(await page.locator('#name-error').textContent(), '', 'a refusal is still beside the field after a good name');
     assert.equal(await page.getByRole('heading', { level: 2, name: 'Ann' }).count(), 1);
 
     // Remove a wrong face: it leaves Ann and sits in "Other faces".
@@ -157,6 +164,69 @@ test('edit people: rename, merge, split, remove, hide, undo; a reload keeps it a
     await expectNote(page, new RegExp(`^${pc.name} is shown again\\.$`));
     people = await whoIsWho(page);
     assert.deepEqual(holderOf(people, base(c.files[3]))?.files, c.files.map(base).sort());
+  }));
+
+test('the photo viewer says who each face is and corrects one face at a time',
+  { timeout: SORT_TIMEOUT + 120_000, skip: DEV_SET ? false : `no development set: ${DEV_SET_PATH}/labels.csv does not exist` },
+  (t) => withAppAt(t, app.url, async (page) => {
+    const [a, b] = singleFaceIdentities(DEV_SET, 2, 4);
+    const base = (f) => path.basename(f);
+    // A photo of the two together: each one's fourth photo, side by side.
+    const pair = await sideBySidePng(page, [a.files[3], b.files[3]].map((f) => ({
+      buffer: fs.readFileSync(path.join(DEV_SET, f)), mimeType: mimeOf(f), height: 250,
+    })));
+    const singles = [...a.files.slice(0, 3), ...b.files.slice(0, 3)].map((f) => fileFromDisk(path.join(DEV_SET, f)));
+    await page.locator(sel.photosInput).setInputFiles([...singles, { name: 'pair.png', mimeType: 'image/png', buffer: pair }]);
+    await waitForDone(page);
+    const people = await whoIsWho(page);
+    const [pa, pb] = [a, b].map((id) => holderOf(people, base(id.files[0])));
+    assert.ok(pa && pb && pa !== pb, `two people: ${JSON.stringify(people)}`);
+    assert.ok(pa.files.includes('pair.png') && pb.files.includes('pair.png'), `both are in the pair: ${JSON.stringify(people)}`);
+
+    await openPerson(page, pa.name);
+    await page.getByRole('button', { name: 'Open pair.png', exact: true }).click();
+    const faces = page.getByRole('list', { name: /^\d+ faces in this photo$/ });
+    await faces.waitFor();
+    const rows = faces.getByRole('listitem');
+    const n = await rows.count();
+    assert.ok(n >= 2, `${n} faces listed`);
+    assert.equal(await page.locator('.viewer .face-number').count(), n, 'each box is numbered');
+    // Numbered as the photo is read, left to right, as the list is.
+    const at = (await page.locator('.viewer .face-number').evaluateAll((els) => els
+      .map((e) => [Number(e.textContent), e.getBoundingClientRect().left]))).sort((p, q) => p[0] - q[0]);
+    assert.ok(at.every(([k, x], i) => k === i + 1 && (i === 0 || x >= at[i - 1][1])), `numbers and places: ${JSON.stringify(at)}`);
+    assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.face))), at.map(([k]) => k));
+    const rowOf = (name) => rows.filter({ has: page.getByRole('button', { name: `Open ${name}`, exact: true }) });
+    assert.equal(await rowOf(pa.name).count(), 1, `one face of ${pa.name}`);
+    assert.equal(await rowOf(pb.name).count(), 1, `one face of ${pb.name}`);
+    const number = Number(await rowOf(pb.name).getAttribute('data-face'));
+
+    // "Not B" for B's face alone: B keeps their other photos, A keeps the pair.
+    await page.getByRole('button', { name: `Face ${number} is not ${pb.name}`, exact: true }).click();
+    await expectNote(page, /^Took 1 face away/);
+    const row = rows.nth(number - 1);
+    await row.getByText(`${number}. Other faces (in nobody's album)`, { exact: true }).waitFor();
+    assert.ok(await row.evaluate((e) => e === document.activeElement), 'the row keeps focus');
+    assert.equal(await rowOf(pa.name).count(), 1, `${pa.name}'s face is untouched`);
+    // Then into a person of its own, from the same row.
+    await page.getByRole('combobox', { name: `Move face ${number} to`, exact: true }).selectOption({ label: 'A new person' });
+    await button(page, `Move face ${number}`).click();
+    await expectNote(page, /^Moved 1 face/);
+    const moved = await row.locator('.who').textContent();
+    assert.match(moved, new RegExp(`^${number}\\. Person \\d+$`));
+    await button(page, 'Close').click();
+    await backToPeople(page);
+    let now = await whoIsWho(page);
+    assert.ok(holderOf(now, base(a.files[0])).files.includes('pair.png'));
+    assert.ok(!holderOf(now, base(b.files[0])).files.includes('pair.png'), `${pb.name} still has the pair`);
+    assert.deepEqual(now.find((p) => p.name === moved.slice(`${number}. `.length))?.files, ['pair.png']);
+    // Undo twice: B has their face in the pair again.
+    await button(page, /^Undo move 1 face to /).click();
+    await expectNote(page, /^Undone: move 1 face to /);
+    await button(page, `Undo remove 1 face from ${pb.name}`).click();
+    await expectNote(page, new RegExp(`^Undone: remove 1 face from ${pb.name}\\.$`));
+    now = await whoIsWho(page);
+    assert.ok(holderOf(now, base(b.files[0])).files.includes('pair.png'), 'undo gave the face back');
   }));
 
 test('a version-1 library (before people were stored) opens with the same people and can be edited',

@@ -183,6 +183,12 @@ export async function accessibleName(locator) {
   return node?.name ?? '';
 }
 
+/** The text an element's aria-describedby points to (what a screen reader reads after its name). */
+export async function accessibleDescription(locator) {
+  return locator.first().evaluate((e) => (e.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
+    .map((id) => document.getElementById(id)?.textContent.trim() ?? '').join(' '));
+}
+
 export async function gotoApp(page, url) {
   await page.goto(url);
   try {
@@ -328,6 +334,36 @@ export async function mirroredPng(page, buffer, mimeType) {
     for (let i = 0; i < out.length; i += 0x8000) s += String.fromCharCode(...out.subarray(i, i + 0x8000));
     return btoa(s);
   }, { b64: Buffer.from(buffer).toString('base64'), mimeType });
+  return Buffer.from(b64, 'base64');
+}
+
+/**
+ * Photos side by side, each scaled to its `height`, as one PNG made by Chromium itself
+ * (a group photo of people whose single photos are labelled).
+ */
+export async function sideBySidePng(page, parts) {
+  const b64 = await page.evaluate(async (parts) => {
+    const bitmaps = await Promise.all(parts.map(async ({ b64, mimeType }) => {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return createImageBitmap(new Blob([bytes], { type: mimeType }));
+    }));
+    const widths = bitmaps.map((b, i) => Math.round(b.width * parts[i].height / b.height));
+    const canvas = new OffscreenCanvas(widths.reduce((a, b) => a + b, 0), Math.max(...parts.map((p) => p.height)));
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#808080';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    let x = 0;
+    bitmaps.forEach((b, i) => {
+      ctx.drawImage(b, x, 0, widths[i], parts[i].height);
+      x += widths[i];
+    });
+    const out = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let s = '';
+    for (let i = 0; i < out.length; i += 0x8000) s += String.fromCharCode(...out.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, parts.map(({ buffer, mimeType, height }) => ({ b64: Buffer.from(buffer).toString('base64'), mimeType, height })));
   return Buffer.from(b64, 'base64');
 }
 

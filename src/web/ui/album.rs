@@ -5,9 +5,10 @@
 use super::context::{correct, use_app, Screen};
 use super::focus::keep_focus_clear_of;
 use super::history::PersonTimeline;
+use super::move_target::MoveTarget;
 use super::people::Pick;
 use super::photo::{thumb_url, Framed};
-use super::words::face_count;
+use super::words::{edit_note, face_count};
 use crate::people::book::{FaceKey, MAX_NAME_CHARS};
 use crate::people::cluster::{PersonId, PhotoId};
 use crate::people::edit::{Applied, Correction, MoveTo};
@@ -181,10 +182,26 @@ fn PersonTools(id: PersonId) -> impl IntoView {
             name.set(n);
         }
     });
+    // A refused name is said beside the field too: the edit bar's note is
+    // far from it on a long album.
+    let refused = RwSignal::new(None::<String>);
+    let field = NodeRef::<leptos::html::Input>::new();
     let rename = move |e: ev::SubmitEvent| {
         e.prevent_default();
         let name = name.get_untracked();
-        correct(library, Correction::Rename { person: id, name }, |_| {});
+        correct(
+            library,
+            Correction::Rename { person: id, name },
+            move |note| {
+                let (made, text) = edit_note(note);
+                refused.set((!made).then_some(text));
+                if !made {
+                    if let Some(input) = field.get_untracked() {
+                        let _ = input.focus();
+                    }
+                }
+            },
+        );
     };
     let hide = move |_| {
         correct(
@@ -207,11 +224,22 @@ fn PersonTools(id: PersonId) -> impl IntoView {
                             type="text"
                             aria-label="Name"
                             maxlength=MAX_NAME_CHARS.to_string()
+                            node_ref=field
+                            aria-invalid=move || refused.with(Option::is_some).then_some("true")
+                            aria-describedby=move || {
+                                refused.with(Option::is_some).then_some("name-error")
+                            }
                             prop:value=move || name.get()
-                            on:input=move |e| name.set(event_target_value(&e))
+                            on:input=move |e| {
+                                refused.set(None);
+                                name.set(event_target_value(&e))
+                            }
                         />
                     </label>
                     <button type="submit">"Rename"</button>
+                    <span id="name-error" class="error">
+                        {move || refused.get()}
+                    </span>
                 </form>
                 <button on:click=hide>
                     {move || format!("Hide {}", current.get().unwrap_or_default())}
@@ -238,21 +266,10 @@ fn FaceTools(
             .filter(|f| photos.contains(&f.photo))
             .collect::<Vec<_>>()
     };
-    let target = RwSignal::new(String::from("new"));
-    let others = move || {
-        library.people().with(|ps| {
-            ps.iter()
-                .filter(|p| AlbumOf::Person(p.id) != of)
-                .map(|p| (p.id, p.name.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
+    let target = RwSignal::new(MoveTo::NewPerson);
     let move_faces = move |e: ev::SubmitEvent| {
         e.prevent_default();
-        let to = match target.get_untracked().parse::<u32>() {
-            Ok(id) => MoveTo::Person(PersonId(id)),
-            Err(_) => MoveTo::NewPerson,
-        };
+        let to = target.get_untracked();
         let correction = Correction::Move {
             faces: picked(),
             from: of.person(),
@@ -317,21 +334,11 @@ fn FaceTools(
                         <span>{move || format!("{} selected", face_count(picked().len()))}</span>
                         <label>
                             "Move to "
-                            <select
-                                aria-label="Move to"
-                                on:change=move |e| target.set(event_target_value(&e))
-                                prop:value=move || target.get()
-                            >
-                                <option value="new">"A new person"</option>
-                                {move || {
-                                    others()
-                                        .into_iter()
-                                        .map(|(id, name)| {
-                                            view! { <option value=id.0.to_string()>{name}</option> }
-                                        })
-                                        .collect_view()
-                                }}
-                            </select>
+                            <MoveTarget
+                                label="Move to".to_string()
+                                to=target
+                                except=Signal::derive(move || of.person())
+                            />
                         </label>
                         <button type="submit">"Move"</button>
                         {matches!(of, AlbumOf::Person(_))

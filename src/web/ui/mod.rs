@@ -14,6 +14,7 @@ mod focus;
 mod guest;
 mod history;
 mod import;
+mod move_target;
 mod originals;
 mod people;
 mod people_files;
