@@ -45,6 +45,20 @@ pub fn day_label(ms: f64) -> String {
     format!("{day} {} {year}", NAMES[month as usize - 1])
 }
 
+/// Who was in a day's photos, as the library's history says it: those in the
+/// most photos first, then by name (so the list reads the same each time it
+/// is opened), at most `shown` of them, and how many more there were.
+pub fn most_seen(mut in_photos: Vec<(String, usize)>, shown: usize) -> (Vec<String>, usize) {
+    in_photos.sort_by(|(a, m), (b, n)| n.cmp(m).then_with(|| a.cmp(b)));
+    let more = in_photos.len().saturating_sub(shown);
+    let names = in_photos
+        .into_iter()
+        .take(shown)
+        .map(|(name, _)| name)
+        .collect();
+    (names, more)
+}
+
 /// When one photo was seen.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Seen {
@@ -130,6 +144,22 @@ mod tests {
         assert_eq!(civil(-1.0), (1969, 12, 31));
         assert_eq!(Month::of(951_782_400_000.0).label(), "February 2000"); // 29 Feb 2000
         assert_eq!(day_label(MAR_31_2024_2330), "31 March 2024");
+    }
+
+    #[test]
+    fn a_days_people_most_photographed_first_then_by_name() {
+        let day = vec![
+            ("Zoe".to_string(), 2),
+            ("Ann".to_string(), 1),
+            ("Bob".to_string(), 5),
+            ("Cy".to_string(), 2),
+        ];
+        assert_eq!(
+            most_seen(day.clone(), 3),
+            (vec!["Bob".into(), "Cy".into(), "Zoe".into()], 1)
+        );
+        assert_eq!(most_seen(day, 10).1, 0);
+        assert_eq!(most_seen(Vec::new(), 3), (Vec::new(), 0));
     }
 
     #[test]

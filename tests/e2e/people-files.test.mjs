@@ -56,6 +56,10 @@ test('named people go into a people file and come back in an empty library: new 
     // The file: these two, a few descriptors of the shipped embedder each, nothing else.
     const saved = await download(page, button(page, 'Save named people'), 'people.json');
     assert.equal(saved.suggested, 'Facesort people.json');
+    await page.getByTestId('people-file-note').getByText(
+      'Saved 2 named people into Facesort people.json (names and face descriptors, no photos). Import it in another browser to name them there.',
+      { exact: true },
+    ).waitFor();
     const pack = JSON.parse(saved.bytes.toString('utf8'));
     assert.deepEqual(Object.keys(pack).sort(), ['format', 'people', 'version']);
     assert.equal(pack.format, 'facesort-people');

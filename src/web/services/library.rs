@@ -9,6 +9,7 @@
 //! asked for before an edit is thrown away when it returns, and asked again.
 
 use super::claims::{Claimed, Claims};
+use super::download;
 use super::error::{AskError, GroupingFailure, PhotoError, PoolError, Problem, StorageError};
 use super::import::{same_file, Picked, PickedFile, PickedFolderFiles};
 use super::pool::{default_size, read_file, WorkerPool};
@@ -51,6 +52,9 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 /// How often the progress panel is redrawn while photos are counted.
 const REDRAW_EVERY_MS: u32 = 250;
+
+/// What "Save named people" downloads.
+const PEOPLE_FILE_NAME: &str = "Facesort people.json";
 
 /// How long numbering faces ([`Service::number_faces`]) may hold the page's
 /// thread before it lets other work in.
@@ -315,9 +319,22 @@ impl Library {
         }
     }
 
-    /// The named people as a people file (names, whether hidden, a few face
-    /// descriptors; no photos), or `None` if nobody is named.
-    pub fn people_file(&self) -> Option<Vec<u8>> {
+    /// Downloads the named people as a people file (names, whether hidden, a
+    /// few face descriptors; no photos), and says what it holds.
+    pub fn save_people_file(&self) {
+        let Some((bytes, people)) = self.people_file() else {
+            return;
+        };
+        download::save(&blob(&bytes, "application/json"), PEOPLE_FILE_NAME);
+        self.send(Command::Say(PackNote::Saved {
+            file: PEOPLE_FILE_NAME.into(),
+            people,
+        }));
+    }
+
+    /// The named people as a people file and how many they are, or `None` if
+    /// nobody is named.
+    fn people_file(&self) -> Option<(Vec<u8>, usize)> {
         let pack = self.photos.with_untracked(|photos| {
             self.book.with_untracked(|book| {
                 let mut faces = faces_by_person(photos, book);
@@ -331,7 +348,7 @@ impl Library {
             self.send(Command::Say(PackNote::NobodyNamed));
             return None;
         }
-        Some(pack.to_json())
+        Some((pack.to_json(), pack.people.len()))
     }
 
     /// Files a run queued but did not finish before the page closed.

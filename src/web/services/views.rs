@@ -388,4 +388,9 @@ pub enum PackNote {
     OtherTab,
     /// "Save named people" with nobody named.
     NobodyNamed,
+    /// "Save named people" made `file`, naming `people`.
+    Saved {
+        file: String,
+        people: usize,
+    },
 }

@@ -5,9 +5,9 @@ use super::context::use_app;
 use super::words::photo_count;
 use crate::people::book::FaceKey;
 use crate::people::cluster::PersonId;
-use crate::people::timeline::{day_label, Timeline};
+use crate::people::timeline::{day_label, most_seen, Timeline};
 use leptos::prelude::*;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// On a person's page: when they were seen.
 #[component]
@@ -93,6 +93,10 @@ pub fn PersonTimeline(id: PersonId) -> impl IntoView {
     }
 }
 
+/// How many people a day of the history names; a day of a wedding may have
+/// a hundred.
+const NAMES_PER_DAY: usize = 8;
+
 /// The library's history: each day photos were added, how many, and who was in them.
 /// Worked out only while it is open: it reads every photo and face, and the
 /// library changes with every photo of a run.
@@ -108,8 +112,8 @@ pub fn LibraryHistory() -> impl IntoView {
                 .map(|p| (p.id, p.name.clone()))
                 .collect()
         });
-        let mut by_day: Vec<(String, usize, Vec<String>)> = Vec::new();
-        let mut named: HashSet<PersonId> = HashSet::new();
+        // A day, its photos, and how many of them each named person is in.
+        let mut by_day: Vec<(String, usize, BTreeMap<PersonId, usize>)> = Vec::new();
         library.photos().with(|all| {
             let mut photos: Vec<_> = all.iter().map(|p| &p.view).collect();
             photos.sort_by(|a, b| b.added_ms.total_cmp(&a.added_ms));
@@ -117,29 +121,35 @@ pub fn LibraryHistory() -> impl IntoView {
                 for p in photos {
                     let day = day_label(p.added_ms);
                     if by_day.last().is_none_or(|(d, _, _)| *d != day) {
-                        by_day.push((day, 0, Vec::new()));
-                        named.clear();
+                        by_day.push((day, 0, BTreeMap::new()));
                     }
                     let entry = by_day.last_mut().expect("pushed above");
                     entry.1 += 1;
-                    for i in 0..p.faces.len() {
-                        let key = FaceKey {
-                            photo: p.id,
-                            index: i as u32,
-                        };
-                        let Some(id) = book.person_of(key) else {
-                            continue;
-                        };
-                        if let Some(name) = names.get(&id) {
-                            if named.insert(id) {
-                                entry.2.push(name.clone());
-                            }
-                        }
+                    let people: BTreeSet<PersonId> = (0..p.faces.len())
+                        .filter_map(|i| {
+                            book.person_of(FaceKey {
+                                photo: p.id,
+                                index: i as u32,
+                            })
+                        })
+                        .filter(|id| names.contains_key(id))
+                        .collect();
+                    for id in people {
+                        *entry.2.entry(id).or_default() += 1;
                     }
                 }
             });
         });
         by_day
+            .into_iter()
+            .map(|(day, n, people)| {
+                let in_photos = people
+                    .into_iter()
+                    .filter_map(|(id, k)| Some((names.get(&id)?.clone(), k)))
+                    .collect();
+                (day, n, most_seen(in_photos, NAMES_PER_DAY))
+            })
+            .collect::<Vec<_>>()
     };
     view! {
         <details
@@ -155,11 +165,13 @@ pub fn LibraryHistory() -> impl IntoView {
                     }
                     days()
                         .into_iter()
-                        .map(|(day, n, people)| {
-                            let who = if people.is_empty() {
-                                String::new()
-                            } else {
-                                format!(", with {}", people.join(", "))
+                        .map(|(day, n, (people, more))| {
+                            let who = match (people.is_empty(), more) {
+                                (true, _) => String::new(),
+                                (false, 0) => format!(", with {}", people.join(", ")),
+                                (false, more) => {
+                                    format!(", with {} and {more} more", people.join(", "))
+                                }
                             };
                             view! { <li>{format!("{day}: {} added{who}", photo_count(n))}</li> }
                         })

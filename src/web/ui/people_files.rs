@@ -4,8 +4,6 @@
 use super::context::{correct, use_app};
 use super::words::pack_note;
 use crate::people::edit::Correction;
-use crate::web::js::blob;
-use crate::web::services::download;
 use crate::web::services::views::PackNote;
 use leptos::ev;
 use leptos::prelude::*;
@@ -18,11 +16,7 @@ pub fn PeopleFiles() -> impl IntoView {
             .book()
             .with(|b| b.people().any(|p| p.name.is_some()))
     };
-    let save = move |_| {
-        if let Some(bytes) = library.people_file() {
-            download::save(&blob(&bytes, "application/json"), "Facesort people.json");
-        }
-    };
+    let save = move |_| library.save_people_file();
     let picked = move |e: ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&e);
         let file = input.files().and_then(|f| f.get(0));

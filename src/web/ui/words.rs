@@ -250,5 +250,14 @@ pub fn pack_note(note: &PackNote) -> String {
                 .into()
         }
         PackNote::NobodyNamed => "Nobody is named yet: name people first, then save them.".into(),
+        PackNote::Saved { file, people } => {
+            let who = match people {
+                1 => "1 named person".to_string(),
+                n => format!("{n} named people"),
+            };
+            format!(
+                "Saved {who} into {file} (names and face descriptors, no photos). Import it in another browser to name them there."
+            )
+        }
     }
 }
