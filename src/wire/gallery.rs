@@ -138,6 +138,11 @@ pub struct GuestPhoto {
     pub height: u32,
     pub original: Sealed,
     pub thumbnail: Sealed,
+    /// When its file was last changed, as a [`WallTime`](crate::wire::export::WallTime)'s milliseconds:
+    /// the guest's zip keeps it, as the organiser's does. Absent in galleries
+    /// made before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ms: Option<f64>,
     /// Only faces of people the organiser did not hide (strangers' face
     /// descriptors are not handed out); empty in a guest album.
     pub faces: Vec<GuestFace>,
@@ -419,6 +424,7 @@ mod tests {
             height: 80,
             original: sealed(n),
             thumbnail: sealed(1000 + n),
+            modified_ms: None,
             faces: faces
                 .iter()
                 .map(|(x, person)| GuestFace {
@@ -500,6 +506,15 @@ mod tests {
         let index = room();
         let bytes = serde_json::to_vec(&index).unwrap();
         assert_eq!(GuestIndex::parse(&bytes).unwrap(), index);
+        // A file's time is kept; a gallery made before it was reads without.
+        let mut dated = index.clone();
+        dated.photos[0].modified_ms = Some(1_700_000_000_000.0);
+        let bytes = serde_json::to_vec(&dated).unwrap();
+        assert!(String::from_utf8_lossy(&bytes).contains("\"modified_ms\""));
+        assert_eq!(GuestIndex::parse(&bytes).unwrap(), dated);
+        assert!(
+            !String::from_utf8_lossy(&serde_json::to_vec(&index).unwrap()).contains("modified")
+        );
         let mut short = index.clone();
         short.photos[0].faces[0].embedding = Embedding::new(vec![0.0; 3]);
         let bytes = serde_json::to_vec(&short).unwrap();

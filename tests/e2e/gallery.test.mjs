@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, axeViolations, button, download, fileFromDisk, guardedContext, openAlbum,
-  readPeople, rename, sel, serveApp, sharedBrowser, singleFaceIdentities, waitForRunAfter, withAppAt,
+  DEV_SET, DEV_SET_PATH, SORT_TIMEOUT, axeViolations, button, download, fileFromDisk, guardedContext, mimeOf, openAlbum,
+  readPeople, rename, sel, serveApp, sharedBrowser, sideBySidePng, singleFaceIdentities, waitForRunAfter, withAppAt,
 } from './lib.mjs';
 import { startServer } from './server.mjs';
-import { verifyZipFile } from './zip.mjs';
+import { listZip, verifyZipFile, zipTimeOf } from './zip.mjs';
 
 const app = serveApp({ before, after });
 const ROOM_CODE = 'Wedding-Guests-2026';
@@ -62,7 +62,7 @@ async function enterCode(page, code) {
     && document.querySelector('form.unlock button')?.disabled !== true, null, { timeout: 60_000 });
 }
 
-const shownFiles = async (page) => (await page.getByRole('list', { name: 'Your photos' })
+const shownFiles = async (page, list = 'Your photos') => (await page.getByRole('list', { name: list, exact: true })
   .locator('[role=listitem] .name').allTextContents()).sort();
 
 test('a gallery reveals nothing without its code, and finds a guest from a selfie on the guest\'s side',
@@ -72,7 +72,8 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
     const people = singleFaceIdentities(DEV_SET, 3, 4);
     const inLibrary = people.flatMap((p) => p.files.slice(0, 3));
     const since = await page.evaluate(() => performance.now());
-    await page.locator(sel.photosInput).setInputFiles(inLibrary.map((f) => fileFromDisk(path.join(DEV_SET, f))));
+    // Given by path, so each file keeps its time on disk (which the guest's zip keeps).
+    await page.locator(sel.photosInput).setInputFiles(inLibrary.map((f) => path.join(DEV_SET, f)));
     await waitForRunAfter(page, since);
     const [ann] = people;
     let annLabel = null;
@@ -109,6 +110,11 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
     assert.equal(albumCodes.length, 1, `one named person, one album: ${albumCodes}`);
     const annCode = albumCodes[0].slice(`${NAME}: `.length);
     assert.match(annCode, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    // The codes file names the gallery it opens (an organiser may make several).
+    const codes = await download(page, button(page, 'Save the codes'), 'codes.txt');
+    assert.equal(codes.suggested, 'Facesort gallery codes.txt');
+    assert.equal(codes.bytes.toString('utf8'),
+      `Facesort gallery codes: Our photos\n\nRoom (everyone): ${ROOM_CODE}\n\nAlbums (one person's photos each):\n${NAME}: ${annCode}\n`);
 
     // What the host gets: the app, and ciphertext.
     const { files } = verifyZipFile(saved.file, saved.bytes);
@@ -184,6 +190,74 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
         await g.waitForFunction(() => [...document.querySelectorAll('ul[aria-label="Your photos"] img')]
           .every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30_000 });
 
+        // The tab is named for the gallery, and the slider by what it sets (not its value).
+        assert.equal(await g.title(), 'Our photos');
+        assert.equal(await g.getByRole('slider', { name: 'Minimum similarity', exact: true }).count(), 1);
+
+        // A selfie with a friend: the largest face is used, and the guest can choose theirs.
+        const [, bob] = people;
+        const group = await sideBySidePng(g, [
+          { buffer: fs.readFileSync(path.join(DEV_SET, selfie)), mimeType: mimeOf(selfie), height: 320 },
+          { buffer: fs.readFileSync(path.join(DEV_SET, bob.files[3])), mimeType: mimeOf(bob.files[3]), height: 200 },
+        ]);
+        await g.getByLabel('Your photo', { exact: true }).setInputFiles({ name: 'with a friend.png', mimeType: 'image/png', buffer: group });
+        const faces = g.getByRole('group', { name: /^\d+ faces in your photo\. Which one is you\?/ }).getByRole('button');
+        await faces.first().waitFor({ timeout: 120_000 });
+        const n = await faces.count();
+        assert.ok(n >= 2, `faces offered: ${n}`);
+        assert.equal(await faces.first().getAttribute('aria-pressed'), 'true', 'the largest face is used first');
+        await g.getByTestId('guest-status').getByText(/^You are in \d+ photos?\.$/).waitFor();
+        assert.deepEqual(await shownFiles(g), expected, 'the largest face finds the selfie person\'s photos');
+        const bobsPhotos = bob.files.slice(0, 3).map((f) => path.basename(f)).sort();
+        let bobFound = false;
+        for (let i = 1; i < n && !bobFound; i++) {
+          await faces.nth(i).click();
+          assert.equal(await faces.nth(i).getAttribute('aria-pressed'), 'true');
+          assert.equal(await faces.first().getAttribute('aria-pressed'), 'false');
+          bobFound = JSON.stringify(await shownFiles(g)) === JSON.stringify(bobsPhotos);
+        }
+        assert.ok(bobFound, 'choosing the friend\'s face finds the friend\'s photos');
+        // Back to the guest's own face for the rest.
+        await faces.first().click();
+        await g.waitForFunction((n) => document.querySelectorAll('ul[aria-label="Your photos"] > li').length === n, expected.length);
+        assert.deepEqual(await shownFiles(g), expected);
+
+        // A thumbnail opens the photo larger (the original, decrypted here); Escape closes it
+        // and focus goes back to the thumbnail.
+        const first = expected[0];
+        const opener = g.getByRole('button', { name: `Open ${first} larger`, exact: true });
+        await opener.click();
+        const shown = g.getByRole('dialog', { name: first });
+        await shown.waitFor();
+        await g.waitForFunction(() => {
+          const img = document.querySelector('dialog.guest-viewer img');
+          return img?.complete && img.naturalWidth > 0;
+        });
+        // The page's policy allows no fetch of the image's blob: its pixels are compared with
+        // the original's, decoded here (a thumbnail is re-encoded, so some pixels differ).
+        const original = fs.readFileSync(path.join(DEV_SET, ann.files.slice(0, 3).find((f) => path.basename(f) === first)));
+        const same = await g.locator('dialog.guest-viewer img').evaluate(async (img, b64) => {
+          const bin = atob(b64);
+          const bytes = new Uint8Array(bin.length);
+          for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+          const pixels = (source, w, h) => {
+            const c = new OffscreenCanvas(w, h).getContext('2d');
+            c.drawImage(source, 0, 0);
+            return c.getImageData(0, 0, w, h).data;
+          };
+          const bmp = await createImageBitmap(new Blob([bytes]));
+          if (img.naturalWidth !== bmp.width || img.naturalHeight !== bmp.height) return `${img.naturalWidth}x${img.naturalHeight} shown, ${bmp.width}x${bmp.height} original`;
+          const [x, y] = [pixels(img, bmp.width, bmp.height), pixels(bmp, bmp.width, bmp.height)];
+          let differ = 0;
+          for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) differ++;
+          return differ === 0 ? 'same' : `${differ} of ${x.length} values differ`;
+        }, original.toString('base64'));
+        assert.equal(same, 'same', 'the dialog shows the original, not the thumbnail');
+        guestA11y.push(...await axeViolations(g));
+        await g.keyboard.press('Escape');
+        await shown.waitFor({ state: 'hidden' });
+        assert.ok(await opener.evaluate((e) => e === document.activeElement), 'focus is back on the thumbnail');
+
         guestA11y.push(...await axeViolations(g));
         assert.deepEqual(guestA11y, [], 'axe-core violations on the guest\'s screens (a wrong code, their photos)');
         const zip = await download(g, g.getByRole('button', { name: /^Download these 3 photos \(zip\)$/ }), 'guest.zip');
@@ -192,6 +266,10 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
         assert.deepEqual([...got.keys()].sort(), expected);
         for (const f of ann.files.slice(0, 3)) {
           assert.ok(got.get(path.basename(f)).equals(fs.readFileSync(path.join(DEV_SET, f))), `${f} byte for byte`);
+        }
+        for (const entry of listZip(zip.bytes)) {
+          const file = ann.files.slice(0, 3).find((f) => path.basename(f) === entry.name);
+          assert.equal(entry.modified, zipTimeOf(fs.statSync(path.join(DEV_SET, file)).mtime), `${entry.name}: its file's time`);
         }
         // The gallery's own service worker installs (its list names the guest's index.html).
         const active = await g.evaluate(async () => !!(await navigator.serviceWorker.ready).active);
@@ -209,7 +287,7 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
         await enterCode(g, annCode.toUpperCase());
         await g.getByRole('heading', { name: `Photos of ${NAME}: 3.` }).waitFor();
         await g.waitForFunction(() => document.activeElement?.matches('main h2'));
-        assert.deepEqual(await shownFiles(g), ann.files.slice(0, 3).map((f) => path.basename(f)).sort());
+        assert.deepEqual(await shownFiles(g, `Photos of ${NAME}`), ann.files.slice(0, 3).map((f) => path.basename(f)).sort());
         assert.equal(await g.getByLabel('Your photo', { exact: true }).count(), 0, 'an album needs no selfie');
         assert.deepEqual(await axeViolations(g), [], 'axe-core violations on an album\'s page');
         albumVisit.guard.assertPrivate();

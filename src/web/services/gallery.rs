@@ -16,16 +16,15 @@ use super::originals;
 use super::pool::WorkerPool;
 use super::views::Photo;
 use crate::face::detection::DetectorConfig;
-use crate::face::embedding::Embedding;
 use crate::people::book::{Book, FaceKey};
 use crate::web::js::{describe, sha256_hex, wall_now};
-use crate::wire::export::{ExportError, Outbox, ZipStream};
+use crate::wire::export::{ExportError, Outbox, WallTime, ZipStream};
 use crate::wire::gallery::{
     code_from, guest_index_html, guest_service_worker, normalise_code, to_hex, AppFiles,
     GalleryError, GalleryHeader, GuestFace, GuestIndex, GuestPerson, GuestPhoto, Sealed, FOLDER,
     FORMAT, HEADER, ITERATIONS, SALT_BYTES,
 };
-use crate::wire::worker::AnalyseRequest;
+use crate::wire::worker::{AnalyseRequest, FaceReport};
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use js_sys::Uint8Array;
 use leptos::prelude::*;
@@ -295,6 +294,7 @@ async fn write_gallery(
                 file: thumb_file,
                 key: thumb_key,
             },
+            modified_ms: Some(photo.view.modified.0),
             faces,
         });
     }
@@ -439,7 +439,9 @@ async fn write_zip(photos: &[GuestPhoto], sink: &mut Sink) -> Result<(), GuestEr
     let zip_failed = |e: ExportError| DownloadError::Zip(e.to_string());
     for photo in photos {
         let bytes = open_file(&photo.original).await?;
-        zip.add("", &photo.name, &bytes, None).map_err(zip_failed)?;
+        let modified = photo.modified_ms.map(WallTime);
+        zip.add("", &photo.name, &bytes, modified)
+            .map_err(zip_failed)?;
         drop(bytes);
         sink.write(&outbox.take()).await?;
     }
@@ -459,12 +461,12 @@ pub fn start_pool() -> GuestPool {
         .shared()
 }
 
-/// The selfie's face, analysed on the guest's device: the largest, when the
-/// photo has several.
+/// The selfie's faces, analysed on the guest's device, largest first (the
+/// guest's own, most likely, when a friend is beside them).
 pub async fn analyse_selfie(
     pool: GuestPool,
     file: &web_sys::File,
-) -> Result<Embedding, GuestError> {
+) -> Result<Vec<FaceReport>, GuestError> {
     let name = file.name();
     let failed = |error: PhotoError| GuestError::Selfie {
         name: name.clone(),
@@ -475,11 +477,14 @@ pub async fn analyse_selfie(
         detector: DetectorConfig::DEFAULT,
         browser_decode: false,
     };
-    let report = pool.analyse_file(file, request).await.map_err(failed)?;
-    report
-        .faces
-        .into_iter()
-        .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
-        .map(|f| f.embedding)
-        .ok_or(GuestError::NoFace(name))
+    let mut faces = pool
+        .analyse_file(file, request)
+        .await
+        .map_err(failed)?
+        .faces;
+    if faces.is_empty() {
+        return Err(GuestError::NoFace(name));
+    }
+    faces.sort_by(|a, b| b.bbox.area().total_cmp(&a.bbox.area()));
+    Ok(faces)
 }

@@ -6,13 +6,13 @@
 
 use super::focus::focus_soon;
 use super::preview::object_url;
-use crate::face::embedding::Embedding;
 use crate::people::search::{Match, DEFAULT_MIN_SIMILARITY};
 use crate::web::js::blob;
 use crate::web::services::download;
 use crate::web::services::gallery::{self, start_pool, GuestError, GuestPool};
 use crate::web::services::import::accept_attribute;
 use crate::wire::gallery::{GalleryHeader, GuestIndex, GuestPhoto, Sealed, FROM_DISK_NOTE_ID};
+use crate::wire::worker::FaceReport;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -102,6 +102,8 @@ fn Guest(header: String) -> impl IntoView {
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| "A shared gallery".into())
     };
+    // The tab (and a bookmark) is named for the gallery once it is open.
+    Effect::new(move |_| document().set_title(&title()));
     view! {
         <header class="top">
             <h1>{title}</h1>
@@ -186,6 +188,7 @@ fn Album(index: GuestIndex) -> impl IntoView {
             index=index
             photos=Signal::derive(move || photos.clone())
             zip_name=format!("{name}.zip")
+            label=format!("Photos of {name}")
         />
     }
 }
@@ -193,14 +196,23 @@ fn Album(index: GuestIndex) -> impl IntoView {
 /// The selfie, then the photos the guest is in.
 #[component]
 fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
-    let me = RwSignal::new(None::<Embedding>);
+    // The selfie's faces, largest first; the guest may choose another.
+    let faces = RwSignal::new(Vec::<FaceReport>::new());
+    let chosen = RwSignal::new(0usize);
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let min = RwSignal::new(DEFAULT_MIN_SIMILARITY);
     let count = index.photos.len();
     let ranked = {
         let index = index.clone();
-        Memo::new(move |_| me.with(|m| m.as_ref().map(|m| index.find(&[m])).unwrap_or_default()))
+        Memo::new(move |_| {
+            let at = chosen.get();
+            faces.with(|f| {
+                f.get(at)
+                    .map(|f| index.find(&[&f.embedding]))
+                    .unwrap_or_default()
+            })
+        })
     };
     let shown = Signal::derive(move || {
         let min = min.get();
@@ -219,18 +231,21 @@ fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
         problem.set(None);
         // A new selfie (maybe another guest's, on a shared phone): the last
         // one's photos go, rather than stay beside what this one finds.
-        me.set(None);
+        faces.set(Vec::new());
+        chosen.set(0);
         busy.set(true);
         let pool = pool.clone();
         wasm_bindgen_futures::spawn_local(async move {
             match gallery::analyse_selfie(pool, &file).await {
-                Ok(face) => me.set(Some(face)),
+                Ok(found) => faces.set(found),
                 Err(e) => problem.set(Some(sentence(&e))),
             }
             busy.set(false);
         });
     };
-    let searched = move || me.with(Option::is_some);
+    let searched = move || faces.with(|f| !f.is_empty());
+    let several = move || faces.with(Vec::len) > 1;
+    let face_numbers = move || (0..faces.with(Vec::len)).collect::<Vec<usize>>();
     focus_soon(Vec::new());
     view! {
         <section class="find" aria-label="Find yourself">
@@ -249,6 +264,30 @@ fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
                     on:change=picked
                 />
             </label>
+            <Show when=several>
+                <div class="selfie-faces" role="group" aria-labelledby="which-face">
+                    <p id="which-face">
+                        {move || {
+                            format!(
+                                "{} faces in your photo. Which one is you? The largest is used until you choose.",
+                                faces.with(Vec::len),
+                            )
+                        }}
+                    </p>
+                    <For each=face_numbers key=|i| *i let:i>
+                        <button
+                            class="reference-face"
+                            aria-pressed=move || if chosen.get() == i { "true" } else { "false" }
+                            aria-label=move || format!("Face {} of {}", i + 1, faces.with(Vec::len))
+                            on:click=move |_| chosen.set(i)
+                        >
+                            <FaceCrop jpeg=faces
+                                .with_untracked(|f| f.get(i).map(|f| f.crop_jpeg.clone()))
+                                .unwrap_or_default() />
+                        </button>
+                    </For>
+                </div>
+            </Show>
             <p role="status" aria-live="polite" data-testid="guest-status">
                 {move || {
                     if busy.get() {
@@ -274,27 +313,43 @@ fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
                 {move || problem.get()}
             </p>
             <Show when=searched>
-                <label>
-                    "Minimum similarity "
-                    <input
-                        type="range"
-                        min="0.30"
-                        max="0.70"
-                        step="0.01"
-                        prop:value=move || min.get().to_string()
-                        on:input=move |e| {
-                            if let Ok(v) = event_target_value(&e).parse::<f32>() {
-                                min.set(v);
+                <div class="threshold">
+                    <label>
+                        "Minimum similarity "
+                        <input
+                            type="range"
+                            min="0.30"
+                            max="0.70"
+                            step="0.01"
+                            aria-label="Minimum similarity"
+                            prop:value=move || min.get().to_string()
+                            on:input=move |e| {
+                                if let Ok(v) = event_target_value(&e).parse::<f32>() {
+                                    min.set(v);
+                                }
                             }
-                        }
-                    /> {move || format!(" {:.2}", min.get())}
-                </label>
+                        />
+                    </label>
+                    <output>{move || format!("{:.2}", min.get())}</output>
+                </div>
             </Show>
         </section>
         <Show when=searched>
-            <Results index=index.clone() photos=shown zip_name="My photos.zip".to_string() />
+            <Results
+                index=index.clone()
+                photos=shown
+                zip_name="My photos.zip".to_string()
+                label="Your photos".to_string()
+            />
         </Show>
     }
+}
+
+/// A face cut from the selfie, shown while it is on screen.
+#[component]
+fn FaceCrop(jpeg: Vec<u8>) -> impl IntoView {
+    let url = object_url(async move { Some(blob(&jpeg, "image/jpeg")) });
+    view! { <img src=url alt="" /> }
 }
 
 /// Photos of the gallery (by position, with their similarity), their
@@ -304,6 +359,8 @@ fn Results(
     index: GuestIndex,
     photos: Signal<Vec<(usize, f32)>>,
     zip_name: String,
+    /// The list's accessible name.
+    label: String,
 ) -> impl IntoView {
     let index = StoredValue::new(index);
     let downloading = RwSignal::new(false);
@@ -326,7 +383,38 @@ fn Results(
         });
     };
     let count = move || photos.with(Vec::len);
+    // One photo at a time, opened larger over the list; the browser's modal
+    // dialog gives Escape, and focus back to the photo's button on close.
+    let viewing = RwSignal::new(None::<GuestPhoto>);
+    let viewer = NodeRef::<leptos::html::Dialog>::new();
+    let open = move |photo: GuestPhoto| {
+        viewing.set(Some(photo));
+        if let Some(dialog) = viewer.get_untracked() {
+            let _ = dialog.show_modal();
+        }
+    };
+    let close = move |_| {
+        if let Some(dialog) = viewer.get_untracked() {
+            dialog.close();
+        }
+    };
     view! {
+        <dialog
+            class="guest-viewer"
+            node_ref=viewer
+            aria-label=move || viewing.with(|p| p.as_ref().map(|p| p.name.clone()))
+            on:close=move |_| viewing.set(None)
+        >
+            <div class="toolbar">
+                <button on:click=close>"Close"</button>
+                <span class="name">
+                    {move || viewing.with(|p| p.as_ref().map(|p| p.name.clone()))}
+                </span>
+            </div>
+            {move || {
+                viewing.get().map(|p| view! { <SealedImage sealed=p.original alt=p.name /> })
+            }}
+        </dialog>
         <Show when=move || count() != 0>
             <button on:click=download_all.clone() disabled=move || downloading.get()>
                 {move || match count() {
@@ -338,7 +426,7 @@ fn Results(
         <p class="error" role="alert">
             {move || problem.get()}
         </p>
-        <ul role="list" aria-label="Your photos" class="guest-photos">
+        <ul role="list" aria-label=label class="guest-photos">
             <For each=move || photos.get() key=|(i, _)| *i let:found>
                 {
                     let (i, similarity) = found;
@@ -355,10 +443,19 @@ fn Results(
                                     class="photo-card"
                                     data-similarity=format!("{similarity:.3}")
                                 >
-                                    <SealedImage
-                                        sealed=photo.thumbnail.clone()
-                                        alt=photo.name.clone()
-                                    />
+                                    <button
+                                        class="open-photo"
+                                        aria-label=format!("Open {} larger", photo.name)
+                                        on:click={
+                                            let photo = photo.clone();
+                                            move |_| open(photo.clone())
+                                        }
+                                    >
+                                        <SealedImage
+                                            sealed=photo.thumbnail.clone()
+                                            alt=photo.name.clone()
+                                        />
+                                    </button>
                                     <span class="name">{photo.name.clone()}</span>
                                     <Show when={
                                         let any = !names.is_empty();

@@ -19,9 +19,15 @@ fn fresh_code() -> String {
     random_bytes(16).map(|r| code_from(&r)).unwrap_or_default()
 }
 
-/// The codes as a text file for the organiser (kept apart from the gallery).
-fn codes_text(room: &str, made: &GalleryMade) -> String {
-    let mut text = format!("Facesort gallery codes\n\nRoom (everyone): {room}\n");
+/// The codes as a text file for the organiser (kept apart from the gallery),
+/// named for the gallery they open: an organiser may make several.
+fn codes_text(made: &Made) -> String {
+    let Made { title, room, made } = made;
+    let mut text = match title.as_str() {
+        "" => "Facesort gallery codes".to_string(),
+        title => format!("Facesort gallery codes: {title}"),
+    };
+    text.push_str(&format!("\n\nRoom (everyone): {room}\n"));
     if !made.albums.is_empty() {
         text.push_str("\nAlbums (one person's photos each):\n");
         for (name, code) in &made.albums {
@@ -29,6 +35,14 @@ fn codes_text(room: &str, made: &GalleryMade) -> String {
         }
     }
     text
+}
+
+/// A gallery just exported, and the codes that open it.
+#[derive(Clone)]
+struct Made {
+    title: String,
+    room: String,
+    made: GalleryMade,
 }
 
 #[component]
@@ -39,7 +53,7 @@ pub fn ShareGallery() -> impl IntoView {
     let code = RwSignal::new(fresh_code());
     let names = RwSignal::new(false);
     let albums = RwSignal::new(false);
-    let made = RwSignal::new(None::<(String, GalleryMade)>);
+    let made = RwSignal::new(None::<Made>);
     let anyone_named = move || {
         library
             .book()
@@ -67,15 +81,20 @@ pub fn ShareGallery() -> impl IntoView {
             albums: albums.get_untracked(),
         };
         let room = options.code.trim().to_string();
+        let title = options.title.trim().to_string();
         wasm_bindgen_futures::spawn_local(async move {
             if let Some(m) = gallery::export(library, exports, options).await {
-                made.set(Some((room, m)));
+                made.set(Some(Made {
+                    title,
+                    room,
+                    made: m,
+                }));
             }
         });
     };
     let save_codes = move |_| {
-        if let Some((room, m)) = made.get_untracked() {
-            let text = codes_text(&room, &m);
+        if let Some(m) = made.get_untracked() {
+            let text = codes_text(&m);
             download::save(
                 &blob(text.as_bytes(), "text/plain"),
                 "Facesort gallery codes.txt",
@@ -127,7 +146,7 @@ pub fn ShareGallery() -> impl IntoView {
                 <div role="status" aria-live="polite" data-testid="gallery-made">
                     {move || {
                         made.get()
-                            .map(|(room, m)| {
+                            .map(|Made { room, made: m, .. }| {
                                 let albums = m.albums.clone();
                                 view! {
                                     <p>
