@@ -2,6 +2,7 @@
 //! recompressed), and the folder and file names inside them.
 
 use crate::people::timeline::civil;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::io::Write;
 use zip::write::{SimpleFileOptions, StreamWriter};
@@ -100,7 +101,8 @@ impl UniqueNames {
 /// A time as the wall clock read where the user is, in milliseconds since
 /// 1970 counted as if that clock were UTC (`web::js::local_wall_ms`): zip
 /// entries carry local time, to two seconds, with no zone.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct WallTime(pub f64);
 
 impl WallTime {

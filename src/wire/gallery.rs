@@ -22,6 +22,7 @@ use crate::face::geometry::FaceBox;
 use crate::people::book::FaceKey;
 use crate::people::cluster::PhotoId;
 use crate::people::search::{rank, Match};
+use crate::wire::export::WallTime;
 use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "facesort-gallery";
@@ -138,11 +139,10 @@ pub struct GuestPhoto {
     pub height: u32,
     pub original: Sealed,
     pub thumbnail: Sealed,
-    /// When its file was last changed, as a [`WallTime`](crate::wire::export::WallTime)'s milliseconds:
-    /// the guest's zip keeps it, as the organiser's does. Absent in galleries
-    /// made before it was kept.
+    /// When its file was last changed: the guest's zip keeps it, as the
+    /// organiser's does. Absent in galleries made before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified_ms: Option<f64>,
+    pub modified: Option<WallTime>,
     /// Only faces of people the organiser did not hide (strangers' face
     /// descriptors are not handed out); empty in a guest album.
     pub faces: Vec<GuestFace>,
@@ -424,7 +424,7 @@ mod tests {
             height: 80,
             original: sealed(n),
             thumbnail: sealed(1000 + n),
-            modified_ms: None,
+            modified: None,
             faces: faces
                 .iter()
                 .map(|(x, person)| GuestFace {
@@ -508,9 +508,9 @@ mod tests {
         assert_eq!(GuestIndex::parse(&bytes).unwrap(), index);
         // A file's time is kept; a gallery made before it was reads without.
         let mut dated = index.clone();
-        dated.photos[0].modified_ms = Some(1_700_000_000_000.0);
+        dated.photos[0].modified = Some(WallTime(1_700_000_000_000.0));
         let bytes = serde_json::to_vec(&dated).unwrap();
-        assert!(String::from_utf8_lossy(&bytes).contains("\"modified_ms\""));
+        assert!(String::from_utf8_lossy(&bytes).contains("\"modified\":1700000000000"));
         assert_eq!(GuestIndex::parse(&bytes).unwrap(), dated);
         assert!(
             !String::from_utf8_lossy(&serde_json::to_vec(&index).unwrap()).contains("modified")

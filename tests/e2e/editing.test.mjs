@@ -201,28 +201,47 @@ test('the photo viewer says who each face is and corrects one face at a time',
     assert.equal(await rowOf(pb.name).count(), 1, `one face of ${pb.name}`);
     const number = Number(await rowOf(pb.name).getAttribute('data-face'));
 
+    const aNumber = Number(await rowOf(pa.name).getAttribute('data-face'));
+    const aChooser = page.getByRole('combobox', { name: `Move to (face ${aNumber})`, exact: true });
+
     // "Not B" for B's face alone: B keeps their other photos, A keeps the pair.
     await page.getByRole('button', { name: `Face ${number} is not ${pb.name}`, exact: true }).click();
     await expectNote(page, /^Took 1 face away/);
     const row = rows.nth(number - 1);
-    await row.getByText(`${number}. Other faces (in nobody's album)`, { exact: true }).waitFor();
+    await row.getByText(`${number}. In nobody's album (Other faces)`, { exact: true }).waitFor();
     assert.ok(await row.evaluate((e) => e === document.activeElement), 'the row keeps focus');
     assert.equal(await rowOf(pa.name).count(), 1, `${pa.name}'s face is untouched`);
     // Then into a person of its own, from the same row.
-    await page.getByRole('combobox', { name: `Move face ${number} to`, exact: true }).selectOption({ label: 'A new person' });
+    await page.getByRole('combobox', { name: `Move to (face ${number})`, exact: true }).selectOption({ label: 'A new person' });
     await button(page, `Move face ${number}`).click();
     await expectNote(page, /^Moved 1 face/);
-    const moved = await row.locator('.who').textContent();
-    assert.match(moved, new RegExp(`^${number}\\. Person \\d+$`));
+    const moved = (await row.locator('.who').textContent()).slice(`${number}. `.length);
+    assert.match(moved, /^Person \d+$/);
     await button(page, 'Close').click();
     await backToPeople(page);
     let now = await whoIsWho(page);
     assert.ok(holderOf(now, base(a.files[0])).files.includes('pair.png'));
     assert.ok(!holderOf(now, base(b.files[0])).files.includes('pair.png'), `${pb.name} still has the pair`);
-    assert.deepEqual(now.find((p) => p.name === moved.slice(`${number}. `.length))?.files, ['pair.png']);
-    // Undo twice: B has their face in the pair again.
-    await button(page, /^Undo move 1 face to /).click();
-    await expectNote(page, /^Undone: move 1 face to /);
+    assert.deepEqual(now.find((p) => p.name === moved)?.files, ['pair.png']);
+
+    // A person chosen in a row's "Move to" who then goes (here by Undo) is not kept behind
+    // the chooser's back: it shows, and moves to, a new person.
+    await openPerson(page, pa.name);
+    await page.getByRole('button', { name: 'Open pair.png', exact: true }).click();
+    await aChooser.selectOption({ label: moved });
+    await button(page, `Undo move 1 face to ${moved}`).click();
+    await expectNote(page, new RegExp(`^Undone: move 1 face to ${moved}\\.$`));
+    assert.equal(await aChooser.evaluate((s) => s.selectedOptions[0]?.textContent), 'A new person');
+    await button(page, `Move face ${aNumber}`).click();
+    await expectNote(page, /^Moved 1 face to Person \d+\.$/);
+    assert.match(await rows.nth(aNumber - 1).locator('.who').textContent(), new RegExp(`^${aNumber}\\. Person \\d+$`));
+    await button(page, /^Undo move 1 face to Person \d+$/).click();
+    await expectNote(page, /^Undone: move 1 face to Person \d+\.$/);
+    await rowOf(pa.name).waitFor();
+    await button(page, 'Close').click();
+    await backToPeople(page);
+
+    // Undo once more: B has their face in the pair again.
     await button(page, `Undo remove 1 face from ${pb.name}`).click();
     await expectNote(page, new RegExp(`^Undone: remove 1 face from ${pb.name}\\.$`));
     now = await whoIsWho(page);

@@ -112,7 +112,7 @@ test('a gallery reveals nothing without its code, and finds a guest from a selfi
     assert.match(annCode, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
     // The codes file names the gallery it opens (an organiser may make several).
     const codes = await download(page, button(page, 'Save the codes'), 'codes.txt');
-    assert.equal(codes.suggested, 'Facesort gallery codes.txt');
+    assert.equal(codes.suggested, 'Facesort gallery codes (Our photos).txt');
     assert.equal(codes.bytes.toString('utf8'),
       `Facesort gallery codes: Our photos\n\nRoom (everyone): ${ROOM_CODE}\n\nAlbums (one person's photos each):\n${NAME}: ${annCode}\n`);
 

@@ -18,7 +18,7 @@ use super::views::Photo;
 use crate::face::detection::DetectorConfig;
 use crate::people::book::{Book, FaceKey};
 use crate::web::js::{describe, sha256_hex, wall_now};
-use crate::wire::export::{ExportError, Outbox, WallTime, ZipStream};
+use crate::wire::export::{ExportError, Outbox, ZipStream};
 use crate::wire::gallery::{
     code_from, guest_index_html, guest_service_worker, normalise_code, to_hex, AppFiles,
     GalleryError, GalleryHeader, GuestFace, GuestIndex, GuestPerson, GuestPhoto, Sealed, FOLDER,
@@ -294,7 +294,7 @@ async fn write_gallery(
                 file: thumb_file,
                 key: thumb_key,
             },
-            modified_ms: Some(photo.view.modified.0),
+            modified: Some(photo.view.modified),
             faces,
         });
     }
@@ -439,8 +439,7 @@ async fn write_zip(photos: &[GuestPhoto], sink: &mut Sink) -> Result<(), GuestEr
     let zip_failed = |e: ExportError| DownloadError::Zip(e.to_string());
     for photo in photos {
         let bytes = open_file(&photo.original).await?;
-        let modified = photo.modified_ms.map(WallTime);
-        zip.add("", &photo.name, &bytes, modified)
+        zip.add("", &photo.name, &bytes, photo.modified)
             .map_err(zip_failed)?;
         drop(bytes);
         sink.write(&outbox.take()).await?;

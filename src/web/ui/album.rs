@@ -3,7 +3,7 @@
 //! tools for ticked faces (move, take away, use as the picture).
 
 use super::context::{correct, use_app, Screen};
-use super::focus::keep_focus_clear_of;
+use super::focus::{focus_soon, keep_focus_clear_of};
 use super::history::PersonTimeline;
 use super::move_target::MoveTarget;
 use super::people::Pick;
@@ -167,6 +167,9 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
 }
 
 /// Rename and hide, on a person's page.
+/// The album's Name field, focused when a name is refused.
+const NAME_FIELD_ID: &str = "person-name";
+
 #[component]
 fn PersonTools(id: PersonId) -> impl IntoView {
     let (library, ui) = use_app();
@@ -184,8 +187,9 @@ fn PersonTools(id: PersonId) -> impl IntoView {
     });
     // A refused name is said beside the field too: the edit bar's note is
     // far from it on a long album.
+    // Only the name's own faults: a failed save or a busy tab is not the
+    // field's, and stays the edit bar's to say.
     let refused = RwSignal::new(None::<String>);
-    let field = NodeRef::<leptos::html::Input>::new();
     let rename = move |e: ev::SubmitEvent| {
         e.prevent_default();
         let name = name.get_untracked();
@@ -193,12 +197,12 @@ fn PersonTools(id: PersonId) -> impl IntoView {
             library,
             Correction::Rename { person: id, name },
             move |note| {
-                let (made, text) = edit_note(note);
-                refused.set((!made).then_some(text));
-                if !made {
-                    if let Some(input) = field.get_untracked() {
-                        let _ = input.focus();
-                    }
+                let fault = matches!(note, EditNote::Refused(_)).then(|| edit_note(note).1);
+                let marked = fault.is_some();
+                refused.set(fault);
+                // Once the field is marked, so its fault is read with it.
+                if marked {
+                    focus_soon(vec![format!("#{NAME_FIELD_ID}")]);
                 }
             },
         );
@@ -224,7 +228,7 @@ fn PersonTools(id: PersonId) -> impl IntoView {
                             type="text"
                             aria-label="Name"
                             maxlength=MAX_NAME_CHARS.to_string()
-                            node_ref=field
+                            id=NAME_FIELD_ID
                             aria-invalid=move || refused.with(Option::is_some).then_some("true")
                             aria-describedby=move || {
                                 refused.with(Option::is_some).then_some("name-error")

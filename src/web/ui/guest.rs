@@ -261,6 +261,9 @@ fn FindYourself(index: GuestIndex, pool: GuestPool) -> impl IntoView {
                     type="file"
                     accept=accept_attribute()
                     aria-label="Your photo"
+                    // One selfie at a time: a second one's faces must not
+                    // meet the first one's result.
+                    disabled=busy
                     on:change=picked
                 />
             </label>
@@ -385,10 +388,10 @@ fn Results(
     let count = move || photos.with(Vec::len);
     // One photo at a time, opened larger over the list; the browser's modal
     // dialog gives Escape, and focus back to the photo's button on close.
-    let viewing = RwSignal::new(None::<GuestPhoto>);
+    let viewing = RwSignal::new(None::<usize>);
     let viewer = NodeRef::<leptos::html::Dialog>::new();
-    let open = move |photo: GuestPhoto| {
-        viewing.set(Some(photo));
+    let open = move |at: usize| {
+        viewing.set(Some(at));
         if let Some(dialog) = viewer.get_untracked() {
             let _ = dialog.show_modal();
         }
@@ -398,22 +401,23 @@ fn Results(
             dialog.close();
         }
     };
+    let viewed = move || {
+        let at = viewing.get()?;
+        index.with_value(|ix| ix.photos.get(at).cloned())
+    };
+    let viewed_name = move || viewed().map(|p| p.name);
     view! {
         <dialog
             class="guest-viewer"
             node_ref=viewer
-            aria-label=move || viewing.with(|p| p.as_ref().map(|p| p.name.clone()))
+            aria-label=viewed_name
             on:close=move |_| viewing.set(None)
         >
             <div class="toolbar">
                 <button on:click=close>"Close"</button>
-                <span class="name">
-                    {move || viewing.with(|p| p.as_ref().map(|p| p.name.clone()))}
-                </span>
+                <span class="name">{viewed_name}</span>
             </div>
-            {move || {
-                viewing.get().map(|p| view! { <SealedImage sealed=p.original alt=p.name /> })
-            }}
+            {move || { viewed().map(|p| view! { <SealedImage sealed=p.original alt=p.name /> }) }}
         </dialog>
         <Show when=move || count() != 0>
             <button on:click=download_all.clone() disabled=move || downloading.get()>
@@ -446,10 +450,7 @@ fn Results(
                                     <button
                                         class="open-photo"
                                         aria-label=format!("Open {} larger", photo.name)
-                                        on:click={
-                                            let photo = photo.clone();
-                                            move |_| open(photo.clone())
-                                        }
+                                        on:click=move |_| open(i)
                                     >
                                         <SealedImage
                                             sealed=photo.thumbnail.clone()

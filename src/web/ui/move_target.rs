@@ -27,10 +27,15 @@ pub fn MoveTarget(
                 .collect::<Vec<_>>()
         })
     };
-    let value = move || match to.get() {
-        MoveTo::Person(id) => id.0.to_string(),
-        MoveTo::NewPerson => NEW_PERSON.to_string(),
-    };
+    // A chosen person who is no longer offered (merged away, or now the one
+    // the faces are in) is not silently kept: the chooser shows a new person.
+    Effect::new(move |_| {
+        if let MoveTo::Person(id) = to.get() {
+            if !others().iter().any(|(p, _)| *p == id) {
+                to.set(MoveTo::NewPerson);
+            }
+        }
+    });
     let chosen = move |value: String| {
         value
             .parse()
@@ -38,17 +43,25 @@ pub fn MoveTarget(
             .unwrap_or(MoveTo::NewPerson)
     };
     view! {
-        <select
-            aria-label=label
-            on:change=move |e| to.set(chosen(event_target_value(&e)))
-            prop:value=value
-        >
-            <option value=NEW_PERSON>"A new person"</option>
+        // Each option says whether it is the chosen one: the list is redrawn
+        // in place as people change, and a value set on the select alone
+        // would then show one person while another is chosen.
+        <select aria-label=label on:change=move |e| to.set(chosen(event_target_value(&e)))>
+            <option value=NEW_PERSON prop:selected=move || to.get() == MoveTo::NewPerson>
+                "A new person"
+            </option>
             {move || {
                 others()
                     .into_iter()
                     .map(|(id, name)| {
-                        view! { <option value=id.0.to_string()>{name}</option> }
+                        view! {
+                            <option
+                                value=id.0.to_string()
+                                prop:selected=move || to.get() == MoveTo::Person(id)
+                            >
+                                {name}
+                            </option>
+                        }
                     })
                     .collect_view()
             }}

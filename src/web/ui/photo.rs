@@ -82,8 +82,14 @@ fn face_box(b: &FaceBox, w: u32, h: u32, number: Option<usize>) -> impl IntoView
         >
             {number
                 .map(|n| {
+                    let class = if b.top < 0.1 * h as f32 {
+                        "face-number inside"
+                    } else {
+                        "face-number"
+                    };
+                    // Above the box, unless that would be off the photo.
                     view! {
-                        <span class="face-number" aria-hidden="true">
+                        <span class=class aria-hidden="true">
                             {n}
                         </span>
                     }
@@ -212,16 +218,18 @@ fn FaceRow(face: FaceKey, number: usize, crop: Preview) -> impl IntoView {
         e.prevent_default();
         let to = target.get_untracked();
         let from = person.get_untracked();
-        target.set(MoveTo::NewPerson);
-        correct(
-            library,
-            Correction::Move {
-                faces: vec![face],
-                from,
-                to,
-            },
-            refocus,
-        );
+        let correction = Correction::Move {
+            faces: vec![face],
+            from,
+            to,
+        };
+        correct(library, correction, move |note| {
+            // Kept when refused, to try again.
+            if let EditNote::Applied(_) = note {
+                target.set(MoveTo::NewPerson);
+            }
+            refocus(note);
+        });
     };
     view! {
         <li tabindex="-1" node_ref=row data-face=number>
@@ -230,7 +238,7 @@ fn FaceRow(face: FaceKey, number: usize, crop: Preview) -> impl IntoView {
                 {move || {
                     format!(
                         "{number}. {}",
-                        name.get().unwrap_or_else(|| "Other faces (in nobody's album)".into()),
+                        name.get().unwrap_or_else(|| "In nobody's album (Other faces)".into()),
                     )
                 }}
             </span>
@@ -250,11 +258,14 @@ fn FaceRow(face: FaceKey, number: usize, crop: Preview) -> impl IntoView {
                     })
             }}
             <form class="move-face" on:submit=move_face>
-                <MoveTarget
-                    label=format!("Move face {number} to")
-                    to=target
-                    except=Signal::derive(move || person.get())
-                />
+                <label>
+                    "Move to "
+                    <MoveTarget
+                        label=format!("Move to (face {number})")
+                        to=target
+                        except=Signal::derive(move || person.get())
+                    />
+                </label>
                 <button type="submit" aria-label=format!("Move face {number}")>
                     "Move"
                 </button>

@@ -11,6 +11,7 @@ use crate::web::services::export::Exports;
 use crate::web::services::gallery::{self, GalleryMade, GalleryOptions};
 use crate::web::services::store::bytes;
 use crate::web::services::views::Phase;
+use crate::wire::export::safe_name;
 use crate::wire::gallery::{code_from, normalise_code, MIN_CODE_CHARS};
 use leptos::ev;
 use leptos::prelude::*;
@@ -95,10 +96,12 @@ pub fn ShareGallery() -> impl IntoView {
     let save_codes = move |_| {
         if let Some(m) = made.get_untracked() {
             let text = codes_text(&m);
-            download::save(
-                &blob(text.as_bytes(), "text/plain"),
-                "Facesort gallery codes.txt",
-            );
+            // Named for the gallery, as an organiser may keep several.
+            let file = match m.title.as_str() {
+                "" => "Facesort gallery codes.txt".to_string(),
+                title => format!("Facesort gallery codes ({}).txt", safe_name(title)),
+            };
+            download::save(&blob(text.as_bytes(), "text/plain"), &file);
         }
     };
     view! {
