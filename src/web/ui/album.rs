@@ -166,10 +166,10 @@ pub fn Album(of: AlbumOf) -> impl IntoView {
     }
 }
 
-/// Rename and hide, on a person's page.
 /// The album's Name field, focused when a name is refused.
 const NAME_FIELD_ID: &str = "person-name";
 
+/// Rename and hide, on a person's page.
 #[component]
 fn PersonTools(id: PersonId) -> impl IntoView {
     let (library, ui) = use_app();
@@ -186,9 +186,8 @@ fn PersonTools(id: PersonId) -> impl IntoView {
         }
     });
     // A refused name is said beside the field too: the edit bar's note is
-    // far from it on a long album.
-    // Only the name's own faults: a failed save or a busy tab is not the
-    // field's, and stays the edit bar's to say.
+    // far from it on a long album. Only the name's own faults: a failed save
+    // or a busy tab is not the field's, and stays the edit bar's to say.
     let refused = RwSignal::new(None::<String>);
     let rename = move |e: ev::SubmitEvent| {
         e.prevent_default();

@@ -18,7 +18,8 @@ pub fn MoveTarget(
     #[prop(into)] except: Signal<Option<PersonId>>,
 ) -> impl IntoView {
     let (library, _) = use_app();
-    let others = move || {
+    // Read by the options and by the check below: worked out once per change.
+    let others = Memo::new(move |_| {
         let except = except.get();
         library.people().with(|ps| {
             ps.iter()
@@ -26,12 +27,12 @@ pub fn MoveTarget(
                 .map(|p| (p.id, p.name.clone()))
                 .collect::<Vec<_>>()
         })
-    };
+    });
     // A chosen person who is no longer offered (merged away, or now the one
     // the faces are in) is not silently kept: the chooser shows a new person.
     Effect::new(move |_| {
         if let MoveTo::Person(id) = to.get() {
-            if !others().iter().any(|(p, _)| *p == id) {
+            if !others.with(|o| o.iter().any(|(p, _)| *p == id)) {
                 to.set(MoveTo::NewPerson);
             }
         }
@@ -51,7 +52,8 @@ pub fn MoveTarget(
                 "A new person"
             </option>
             {move || {
-                others()
+                others
+                    .get()
                     .into_iter()
                     .map(|(id, name)| {
                         view! {

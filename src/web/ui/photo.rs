@@ -23,7 +23,7 @@ pub fn Framed(
     #[prop(into)] src: Signal<Option<String>>,
     #[prop(optional)] numbered: bool,
 ) -> impl IntoView {
-    let numbers = face_numbers(&photo);
+    let numbers = numbered.then(|| face_numbers(&photo));
     let boxes = photo
         .faces
         .iter()
@@ -34,7 +34,7 @@ pub fn Framed(
                 &f.bbox,
                 photo.width,
                 photo.height,
-                numbered.then(|| numbers.get(i).copied()).flatten(),
+                numbers.as_ref().and_then(|n| n.get(i).copied()),
             )
         })
         .collect_view();
