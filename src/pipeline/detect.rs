@@ -17,6 +17,7 @@ use crate::pipeline::max_pool::replace_halving_pools;
 use crate::pipeline::models::ModelError;
 use crate::pipeline::nms::non_max_suppression;
 use crate::pipeline::yunet::{decode_stride, StrideOutputs, STRIDES};
+use crate::pipeline::yunet_stem::replace_yunet_stem;
 use image::RgbImage;
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -121,6 +122,7 @@ impl Detector {
             .set_symbols(&subs)
             .and_then(|mut m| {
                 replace_halving_pools(&mut m)?;
+                replace_yunet_stem(&mut m)?;
                 m.into_optimized()
             })
             .and_then(|m| m.into_runnable())

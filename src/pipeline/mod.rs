@@ -16,6 +16,7 @@ pub mod similarity;
 pub mod taken;
 pub mod thumbnail;
 pub mod yunet;
+pub mod yunet_stem;
 
 use crate::face::embedding::Embedding;
 use crate::face::geometry::{DetectedFace, Point};
