@@ -22,6 +22,8 @@ impl Embedder {
     /// (fixed at one here); its mean subtraction and scaling are inside the
     /// graph.
     pub fn new(onnx: &[u8]) -> Result<Self, ModelError> {
+        // Before optimising: tract chooses its matrix kernels then.
+        crate::pipeline::kernels::in_use();
         let load = |e: TractError| ModelError::Load {
             model: MODEL,
             reason: format!("{e:#}"),

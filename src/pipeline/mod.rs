@@ -7,6 +7,7 @@ pub mod decode;
 pub mod detect;
 pub mod embed;
 pub mod format;
+pub mod kernels;
 pub mod max_pool;
 pub mod measure;
 pub mod models;
