@@ -7,6 +7,7 @@ mod common;
 use common::{jpeg, models_dir, photo_bytes, with_exif_orientation};
 use facesort::face::embedding::Embedding;
 use facesort::face::geometry::Point;
+use facesort::face::quality::{QualityRules, UnsureReason};
 use facesort::people::cluster::{cluster, ClusterConfig, FaceToCluster, PhotoId};
 use facesort::pipeline::align::FaceChip;
 use facesort::pipeline::{AnalysedPhoto, Pipeline, SystemClock};
@@ -213,6 +214,12 @@ fn end_to_end_photos_of_two_people_sort_into_two_people() {
 /// Collins's portrait pasted onto a 4000×3000 JPEG so that her eyes are
 /// `eyes_px` apart at full size.
 fn phone_size_jpeg(eyes_px: f32) -> Vec<u8> {
+    phone_size_jpeg_at(eyes_px, None)
+}
+
+/// As [`phone_size_jpeg`], with her right eye (on the left of the photo)
+/// `left_eye_x` pixels from the photo's left edge when given.
+fn phone_size_jpeg_at(eyes_px: f32, left_eye_x: Option<f32>) -> Vec<u8> {
     let collins = image::load_from_memory(&photo_bytes("eileen_collins_nasa.png"))
         .unwrap()
         .to_rgb8();
@@ -227,7 +234,8 @@ fn phone_size_jpeg(eyes_px: f32) -> Vec<u8> {
     );
     let scaled = image::imageops::resize(&collins, w, h, image::imageops::FilterType::Triangle);
     let mut canvas = image::RgbImage::from_pixel(4000, 3000, image::Rgb([90, 110, 100]));
-    image::imageops::overlay(&mut canvas, &scaled, 600, 300);
+    let x = left_eye_x.map_or(600, |at| (at - l.x * k) as i64);
+    image::imageops::overlay(&mut canvas, &scaled, x, 300);
     jpeg(&canvas, 90)
 }
 
@@ -258,6 +266,24 @@ fn a_large_jpeg_is_searched_small_and_embedded_at_the_size_its_faces_need() {
         eprintln!("eyes {eyes} px: embeddings {d:.3} apart, boxes {off:.1} px");
         assert!(d < 0.2, "eyes {eyes} px: the two embeddings are {d} apart");
     }
+}
+
+#[test]
+fn a_large_jpeg_is_decoded_larger_only_for_a_face_that_could_be_sure() {
+    // A face too small for its preview's chip but cut by the photo's edge
+    // (unsure whatever the resolution) leaves the photo at its preview;
+    // the same face inside the photo has it decoded whole.
+    let cut = analyse(&phone_size_jpeg_at(60.0, Some(15.0)));
+    assert_eq!(cut.faces.len(), 1);
+    let q = cut.faces[0].quality;
+    assert!(
+        QualityRules::DEFAULT.judge(&q).contains(&UnsureReason::Cut),
+        "{q:?}"
+    );
+    assert_eq!(cut.photo.image.width(), 1000);
+    let inside = analyse(&phone_size_jpeg_at(60.0, Some(600.0)));
+    assert!(QualityRules::DEFAULT.is_sure(&inside.faces[0].quality));
+    assert_eq!(inside.photo.image.width(), 4000);
 }
 
 #[test]

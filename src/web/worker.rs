@@ -229,7 +229,8 @@ async fn analyse_scaled_in_browser(
         Ok(found) => found,
         Err(e) => return Some(Err(e.into())),
     };
-    let finer = match found.needs_share() {
+    let share = pipeline.borrow().finer_share(&found);
+    let finer = match share {
         None => None,
         Some(share) => {
             let t = now_ms();

@@ -103,6 +103,7 @@ impl PipelineOpts {
         p.detector.config.max_side = self.detect_size;
         p.flip = !self.no_flip;
         p.decode.preview = !self.full_decode;
+        p.rules = self.quality_rules();
         Ok(p)
     }
 
