@@ -5,7 +5,8 @@ mod common;
 use common::{jpeg, with_exif_orientation};
 use facesort::face::geometry::Point;
 use facesort::pipeline::decode::{
-    decode_photo, decode_with_share, DecodeError, DecodeOptions, Orientation,
+    decode_photo, decode_with_share, first_decode, DecodeError, DecodeOptions, Orientation,
+    PhotoHeader, ScaledDecode,
 };
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -216,6 +217,21 @@ fn a_100_megapixel_jpeg_is_downscaled_without_holding_it_at_full_size() {
     );
     eprintln!("100 MP JPEG: working image {pw}×{ph}, peak {peak_mib:.0} MiB");
 
+    // Its first decode, to find faces in, is 1/4 (halved to the detector's
+    // 1/8), within the cap as well.
+    let (first, plan) = first_decode(&bytes, &DecodeOptions::default(), 1024)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        plan,
+        ScaledDecode {
+            decode: 4,
+            preview: 8
+        }
+    );
+    assert_eq!(first.image.dimensions(), (3125, 2000));
+    assert_eq!(first.halved().image.dimensions(), (1563, 1000));
+
     // A face that needs half the photo's resolution still gets no more than
     // the cap (half of 12,500 × 8,000 would be 25 MP).
     let finer = decode_with_share(&bytes, &DecodeOptions::default(), 0.5).unwrap();
@@ -292,5 +308,51 @@ fn photos_in_formats_it_does_not_read_are_named_not_called_not_a_photo() {
             .unwrap_err()
             .to_string(),
         "CR2 is a camera RAW format, which Facesort does not read: export the photo as JPEG"
+    );
+}
+
+#[test]
+fn a_large_jpeg_is_decoded_once_at_twice_its_preview_within_the_cap() {
+    let jpeg = |stored_width, stored_height| PhotoHeader {
+        format: "JPEG",
+        stored_width,
+        stored_height,
+        orientation: Orientation::NoTransforms,
+    };
+    let options = DecodeOptions::default();
+    let plan = |header| ScaledDecode::for_photo(&header, &options, 1024);
+    // A 12-megapixel phone photo: found at 1/4, decoded at 1/2.
+    assert_eq!(
+        plan(jpeg(4032, 3024)),
+        Some(ScaledDecode {
+            decode: 2,
+            preview: 4
+        })
+    );
+    // Found at 1/2: decoding whole instead would not be a saving.
+    assert_eq!(
+        plan(jpeg(2400, 1800)),
+        Some(ScaledDecode {
+            decode: 2,
+            preview: 2
+        })
+    );
+    // Too small to scale, or not a JPEG.
+    assert_eq!(plan(jpeg(1600, 1200)), None);
+    assert_eq!(
+        plan(PhotoHeader {
+            format: "PNG",
+            ..jpeg(4032, 3024)
+        }),
+        None
+    );
+    // 1/4 of 40,000 × 30,000 would pass the 16-megapixel working-size cap:
+    // decoded at the preview's own 1/8.
+    assert_eq!(
+        plan(jpeg(40_000, 30_000)),
+        Some(ScaledDecode {
+            decode: 8,
+            preview: 8
+        })
     );
 }

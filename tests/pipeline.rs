@@ -244,12 +244,13 @@ fn a_large_jpeg_is_searched_small_and_embedded_at_the_size_its_faces_need() {
     let mut full = Pipeline::from_dir(&models_dir()).unwrap();
     full.decode.preview = false;
     let clock = SystemClock::default();
-    for (eyes, expect_width) in [(600.0, 1000), (60.0, 4000)] {
+    for (eyes, expect_width) in [(600.0, 2000), (60.0, 4000)] {
         let bytes = phone_size_jpeg(eyes);
         let quick = analyse(&bytes);
         let slow = full.analyse(&bytes, &clock).unwrap();
-        // Big faces are embedded from the quarter-size preview; a small one
-        // from the photo decoded whole.
+        // Found in a quarter-size preview halved from a half-size decode: big
+        // faces are embedded from that decode, a small one from the photo
+        // decoded again whole.
         assert_eq!(quick.photo.image.width(), expect_width, "eyes {eyes} px");
         assert_eq!(slow.photo.image.width(), 4000);
         assert_eq!(quick.faces.len(), 1, "eyes {eyes} px");
@@ -270,17 +271,17 @@ fn a_large_jpeg_is_searched_small_and_embedded_at_the_size_its_faces_need() {
 
 #[test]
 fn a_large_jpeg_is_decoded_larger_only_for_a_face_that_could_be_sure() {
-    // A face too small for its preview's chip but cut by the photo's edge
-    // (unsure whatever the resolution) leaves the photo at its preview;
-    // the same face inside the photo has it decoded whole.
-    let cut = analyse(&phone_size_jpeg_at(60.0, Some(15.0)));
+    // A face too small for a half-size decode's chip but cut by the photo's
+    // edge (unsure whatever the resolution) leaves the photo at that size;
+    // the same face inside the photo has it decoded again whole.
+    let cut = analyse(&phone_size_jpeg_at(60.0, Some(5.0)));
     assert_eq!(cut.faces.len(), 1);
     let q = cut.faces[0].quality;
     assert!(
         QualityRules::DEFAULT.judge(&q).contains(&UnsureReason::Cut),
         "{q:?}"
     );
-    assert_eq!(cut.photo.image.width(), 1000);
+    assert_eq!(cut.photo.image.width(), 2000);
     let inside = analyse(&phone_size_jpeg_at(60.0, Some(600.0)));
     assert!(QualityRules::DEFAULT.is_sure(&inside.faces[0].quality));
     assert_eq!(inside.photo.image.width(), 4000);

@@ -21,13 +21,14 @@ pub mod yunet_stem;
 
 use crate::face::embedding::Embedding;
 use crate::face::geometry::{DetectedFace, Point};
-use crate::face::quality::FaceQuality;
-use crate::face::quality::{QualityRules, UnsureReason};
+use crate::face::quality::{FaceQuality, QualityRules, UnsureReason};
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::face::timing::SystemClock;
 pub use crate::face::timing::{Clock, StageTimings};
 use crate::pipeline::align::{chip_transform, extract_chip, FaceChip, CHIP_TEMPLATE};
-use crate::pipeline::decode::{decode_photo, DecodeError, DecodeOptions, DecodedPhoto};
+use crate::pipeline::decode::{
+    decode_photo, DecodeError, DecodeOptions, DecodedPhoto, ScaledDecode,
+};
 use crate::pipeline::detect::{Detector, DetectorConfig};
 use crate::pipeline::embed::Embedder;
 use crate::pipeline::measure::measure;
@@ -59,6 +60,9 @@ pub struct AnalysedPhoto {
 /// The faces found in a photo's preview, before they are aligned and embedded.
 pub struct Found {
     pub preview: DecodedPhoto,
+    /// The decode the preview was halved from, if it was: the faces' chips
+    /// are cut from it unless one needs more.
+    pub larger: Option<DecodedPhoto>,
     pub detections: Vec<DetectedFace>,
     pub decode_ms: f64,
     pub detect_ms: f64,
@@ -117,19 +121,19 @@ impl Pipeline {
     }
 
     /// Decodes, detects and embeds. A large JPEG is decoded small first
-    /// ([`decode::preview`]) to find its faces, and again larger only when a
-    /// face is too small in the preview to give a full-quality chip.
+    /// ([`decode::first_decode`]) to find its faces, and again larger only
+    /// when a face is too small in that decode to give a full-quality chip.
     pub fn analyse(&self, bytes: &[u8], clock: &dyn Clock) -> Result<AnalysedPhoto, PipelineError> {
         let t0 = clock.now_ms();
         // A JPEG the scaled decoder cannot read gets the whole-photo decoder,
         // which says precisely what is wrong with it.
-        let preview = decode::preview(bytes, &self.decode, self.detector.config.max_side);
-        let Ok(Some(preview)) = preview else {
+        let first = decode::first_decode(bytes, &self.decode, self.detector.config.max_side);
+        let Ok(Some((first, plan))) = first else {
             let photo = decode_photo(bytes, &self.decode)?;
             let decode_ms = clock.now_ms() - t0;
             return self.analyse_decoded(photo, decode_ms, clock);
         };
-        let mut found = self.find(preview, clock.now_ms() - t0, clock)?;
+        let mut found = self.find_scaled(first, plan, clock.now_ms() - t0, clock)?;
         let finer = match self.finer_share(&found) {
             Some(share) => {
                 let t = clock.now_ms();
@@ -143,7 +147,7 @@ impl Pipeline {
     }
 
     /// The share of full resolution (in width) to decode the photo at again,
-    /// when the preview has less than some face's chip needs (its eyes
+    /// when what was decoded has less than some face's chip needs (its eyes
     /// [`CHIP_EYE_PX`] apart); capped at the whole photo. Faces the rules
     /// find unsure for what no resolution changes (small in the photo itself,
     /// turned, cut by its edge, a doubtful detection) are left out: a group
@@ -169,7 +173,8 @@ impl Pipeline {
             .map(|face| have * CHIP_EYE_PX / eye_distance(face))
             .fold(0.0, f32::max)
             .min(1.0);
-        (needed > have).then_some(needed)
+        let decoded = found.larger.as_ref().map_or(have, DecodedPhoto::scale);
+        (needed > decoded).then_some(needed)
     }
 
     /// Finds the faces in a photo's preview (a small decode of it; see
@@ -186,13 +191,34 @@ impl Pipeline {
             detect_ms: clock.now_ms() - t,
             decode_ms,
             preview,
+            larger: None,
             detections,
         })
     }
 
-    /// Aligns and embeds what [`Pipeline::find`] found: from the preview, or
-    /// from `finer`, a larger decode of the same photo where
-    /// [`Pipeline::finer_share`] asked for one.
+    /// Finds the faces in a large JPEG decoded as `plan` says: in it, or in
+    /// its half where it was decoded at twice the preview's size.
+    pub fn find_scaled(
+        &self,
+        decoded: DecodedPhoto,
+        plan: ScaledDecode,
+        decode_ms: f64,
+        clock: &dyn Clock,
+    ) -> Result<Found, ModelError> {
+        if plan.preview == plan.decode {
+            return self.find(decoded, decode_ms, clock);
+        }
+        let t = clock.now_ms();
+        let preview = decoded.halved();
+        let mut found = self.find(preview, decode_ms + clock.now_ms() - t, clock)?;
+        found.larger = Some(decoded);
+        Ok(found)
+    }
+
+    /// Aligns and embeds what [`Pipeline::find`] found: from `finer`, a
+    /// larger decode of the same photo where [`Pipeline::finer_share`] asked
+    /// for one, else from the decode the preview was halved from, else from
+    /// the preview.
     pub fn finish(
         &self,
         found: Found,
@@ -201,11 +227,12 @@ impl Pipeline {
     ) -> Result<AnalysedPhoto, ModelError> {
         let Found {
             preview,
+            larger,
             detections,
             decode_ms,
             detect_ms,
         } = found;
-        let (photo, detections) = match finer {
+        let (photo, detections) = match finer.or(larger) {
             None => (preview, detections),
             Some(finer) => {
                 let kx = finer.image.width() as f32 / preview.image.width() as f32;

@@ -7,6 +7,18 @@ use image::RgbImage;
 /// Resizes with a bilinear kernel widened by the scale factor, so shrinking
 /// averages every source pixel instead of skipping most of them.
 pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
+    resize_with(src, width, height, FilterType::Bilinear)
+}
+
+/// Halves an image (its size rounded up) with a box filter: each pixel the mean of the 2 × 2 under it, as a JPEG decoded
+/// at the next DCT scale down would have it; the bilinear kernel, two source
+/// pixels wide each side at this scale, would blur it further.
+pub fn halve_rgb(src: &RgbImage) -> RgbImage {
+    let (width, height) = src.dimensions();
+    resize_with(src, width.div_ceil(2), height.div_ceil(2), FilterType::Box)
+}
+
+fn resize_with(src: &RgbImage, width: u32, height: u32, filter: FilterType) -> RgbImage {
     let (width, height) = (width.max(1), height.max(1));
     if src.dimensions() == (width, height) {
         return src.clone();
@@ -18,7 +30,7 @@ pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
         .resize(
             &from,
             &mut to,
-            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)),
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)),
         )
         .expect("source and destination are both U8x3");
     RgbImage::from_raw(width, height, to.into_vec()).expect("destination buffer is w·h·3")
@@ -28,6 +40,23 @@ pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
 mod tests {
     use super::*;
     use image::Rgb;
+
+    #[test]
+    fn halving_gives_each_pixel_the_mean_of_the_two_by_two_under_it() {
+        // Columns alternate 0 and 200, rows add 0 or 40: a 2 × 2 block's mean
+        // is 120, its left column's 20 and its top row's 100, so any kernel
+        // reaching beyond the block (or a block off by a pixel) shows.
+        let src = RgbImage::from_fn(6, 4, |x, y| {
+            let v = (x % 2) as u8 * 200 + (y % 2) as u8 * 40;
+            Rgb([v, v, v])
+        });
+        let out = halve_rgb(&src);
+        assert_eq!(out.dimensions(), (3, 2));
+        for p in out.pixels() {
+            assert_eq!(p.0, [120, 120, 120]);
+        }
+        assert_eq!(halve_rgb(&RgbImage::new(7, 5)).dimensions(), (4, 3));
+    }
 
     #[test]
     fn shrinking_a_fine_checkerboard_averages_to_grey() {

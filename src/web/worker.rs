@@ -6,7 +6,7 @@ mod browser_decode;
 pub use browser_decode::{decode_in_browser, decode_scaled_in_browser};
 
 use super::js::{describe, now_ms, sha256_hex, PerformanceClock};
-use crate::pipeline::decode::{decode_with_share, preview_scale, probe, share_scale};
+use crate::pipeline::decode::{decode_with_share, probe, share_scale, ScaledDecode};
 use crate::pipeline::format::{sniff, FileKind, OtherPhoto};
 use crate::pipeline::models::{manifest, ModelEntry};
 use crate::pipeline::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
@@ -203,9 +203,9 @@ async fn analyse(
 }
 
 /// A large JPEG as Facesort's own decoder takes it ([`Pipeline::analyse`]),
-/// decoded by the browser's: a preview at a DCT scale about the detector's
-/// size finds the faces, and the photo is decoded again larger only if a
-/// face's chip needs it. `None` where this does not apply (not a large JPEG,
+/// decoded by the browser's: at a DCT scale about (or twice) the detector's
+/// size, which finds the faces ([`ScaledDecode`]), and again larger only if
+/// a face's chip needs it. `None` where this does not apply (not a large JPEG,
 /// a header Facesort's decoder refuses, no `ImageDecoder`), so the photo goes
 /// the usual way, errors and all.
 async fn analyse_scaled_in_browser(
@@ -221,10 +221,11 @@ async fn analyse_scaled_in_browser(
     }
     let header = probe(bytes).ok()?;
     let t0 = now_ms();
-    let preview = decode_scaled_in_browser(bytes, &header, preview_scale(&header, side)?).await?;
+    let plan = ScaledDecode::for_photo(&header, &options, side)?;
+    let decoded = decode_scaled_in_browser(bytes, &header, plan.decode).await?;
     let found = pipeline
         .borrow()
-        .find(preview, now_ms() - t0, &PerformanceClock);
+        .find_scaled(decoded, plan, now_ms() - t0, &PerformanceClock);
     let mut found = match found {
         Ok(found) => found,
         Err(e) => return Some(Err(e.into())),

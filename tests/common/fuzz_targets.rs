@@ -6,7 +6,9 @@
 use facesort::face::geometry::DetectedFace;
 use facesort::people::book::{Book, Counters, FaceKey, FaceState, Person};
 use facesort::people::edit::Edit;
-use facesort::pipeline::decode::{decode_photo, decode_with_share, preview, probe, DecodeOptions};
+use facesort::pipeline::decode::{
+    decode_photo, decode_with_share, first_decode, probe, DecodeOptions,
+};
 use facesort::pipeline::format::sniff;
 use facesort::pipeline::nms::non_max_suppression;
 use facesort::pipeline::taken::taken_ms;
@@ -22,7 +24,7 @@ pub fn decode(bytes: &[u8]) {
     let _ = probe(bytes);
     let _ = taken_ms(bytes);
     let _ = decode_photo(bytes, &options);
-    let _ = preview(bytes, &options, 1024);
+    let _ = first_decode(bytes, &options, 1024);
     let _ = decode_with_share(bytes, &options, 0.3);
 }
 

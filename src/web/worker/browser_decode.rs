@@ -21,7 +21,7 @@ use web_sys::{
 };
 
 /// A JPEG decoded by the browser at 1/`denom` of its stored size (`denom`
-/// from [`crate::pipeline::decode::preview_scale`] or `share_scale`), upright.
+/// from [`crate::pipeline::decode::ScaledDecode`] or `share_scale`), upright.
 /// WebCodecs' `ImageDecoder` decodes a JPEG in the DCT domain when asked for
 /// a smaller size (libjpeg-turbo's scaling), which `createImageBitmap`'s
 /// resize options do not: a 12-megapixel photo at 1/4 took ~40 ms against
