@@ -188,6 +188,17 @@ mod tests {
         assert!((t.scale() - 0.5).abs() < 1e-4);
     }
 
+    /// 600 pixels wide, black left of x = 300 and white from it.
+    fn black_then_white(height: u32) -> RgbImage {
+        RgbImage::from_fn(600, height, |x, _| {
+            if x < 300 {
+                Rgb([0, 0, 0])
+            } else {
+                Rgb([255, 255, 255])
+            }
+        })
+    }
+
     #[test]
     fn area_chips_are_the_means_of_the_nearest_pixels_sampled_one_by_one() {
         // A noisy image and turned, shifted faces 1–5× the chip's size: the
@@ -232,13 +243,7 @@ mod tests {
         // so that chip pixels 74 and 75 lie wholly on either side of it:
         // means of their own pixels are black and white, where bilinear
         // samples (reaching a pixel beyond) made column 74 grey.
-        let img = RgbImage::from_fn(600, 400, |x, _| {
-            if x < 300 {
-                Rgb([0, 0, 0])
-            } else {
-                Rgb([255, 255, 255])
-            }
-        });
+        let img = black_then_white(400);
         let to_image = Similarity {
             a: 1.5,
             b: 0.0,
@@ -256,13 +261,7 @@ mod tests {
     fn chip_samples_the_right_pixels() {
         // Left half black, right half white, face upright at 2× chip scale:
         // the chip's left columns are dark and right columns light.
-        let img = RgbImage::from_fn(600, 600, |x, _| {
-            if x < 300 {
-                Rgb([0, 0, 0])
-            } else {
-                Rgb([255, 255, 255])
-            }
-        });
+        let img = black_then_white(600);
         let to_image = Similarity {
             a: 2.0,
             b: 0.0,

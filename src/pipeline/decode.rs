@@ -486,14 +486,13 @@ impl ScaledDecode {
         detect_side: u32,
     ) -> Option<Self> {
         let preview = preview_scale(header, detect_side)?;
-        let twice = preview / 2;
-        let (w, h) = (header.stored_width as u64, header.stored_height as u64);
-        let decode = if preview >= 4
-            && w.div_ceil(twice as u64) * h.div_ceil(twice as u64) <= options.max_pixels
-        {
-            twice
-        } else {
-            preview
+        // Twice the preview's share, at the DCT scale (working-size cap
+        // included) any decode for a share gets; never smaller than the
+        // preview itself.
+        let decode = match preview {
+            4.. => share_scale(header, options, 2.0 / preview as f32)
+                .map_or(preview, |denom| denom.min(preview)),
+            _ => preview,
         };
         Some(Self { decode, preview })
     }
@@ -518,8 +517,9 @@ pub fn first_decode(
 
 /// The DCT scale (2, 4 or 8: the photo is decoded at 1/`denom`) of a JPEG's
 /// preview for a detector of `detect_side` pixels: as small as still gives a
-/// longer side of about `detect_side`; `None` for other formats and photos not large enough to gain from it.
-/// A decoder elsewhere (the browser's) decodes at the same scale.
+/// longer side of about `detect_side`; `None` for other formats and photos
+/// not large enough to gain from it. A decoder elsewhere (the browser's)
+/// decodes at the same scale.
 pub fn preview_scale(header: &PhotoHeader, detect_side: u32) -> Option<u32> {
     if header.format != "JPEG" {
         return None;

@@ -10,9 +10,10 @@ pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> RgbImage {
     resize_with(src, width, height, FilterType::Bilinear)
 }
 
-/// Halves an image (its size rounded up) with a box filter: each pixel the mean of the 2 × 2 under it, as a JPEG decoded
-/// at the next DCT scale down would have it; the bilinear kernel, two source
-/// pixels wide each side at this scale, would blur it further.
+/// Halves an image (its size rounded up) with a box filter: each pixel the
+/// mean of the 2 × 2 under it, as a JPEG decoded at the next DCT scale down
+/// would have it; the bilinear kernel, two source pixels wide each side at
+/// this scale, would blur it further.
 pub fn halve_rgb(src: &RgbImage) -> RgbImage {
     let (width, height) = src.dimensions();
     resize_with(src, width.div_ceil(2), height.div_ceil(2), FilterType::Box)
