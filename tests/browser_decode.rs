@@ -131,7 +131,7 @@ async fn a_jpeg_scaled_by_the_browser_comes_out_upright_as_facesorts_own_would()
     for tag in 1..=8u8 {
         let (_, bytes) = stored_with_tag(&big, tag);
         let header = probe(&bytes).unwrap();
-        let photo = decode_scaled_in_browser(&bytes, &header, 2)
+        let photo = decode_scaled_in_browser(&js_sys::Uint8Array::from(&bytes[..]), &header, 2)
             .await
             .unwrap_or_else(|| panic!("tag {tag}: the browser did not decode it"));
         assert_is_the_reference(&photo.image, tag);

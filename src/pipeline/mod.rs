@@ -12,6 +12,7 @@ pub mod max_pool;
 pub mod measure;
 pub mod models;
 pub mod nms;
+pub mod pixels;
 pub mod resize;
 pub mod similarity;
 pub mod taken;

@@ -141,13 +141,13 @@ async fn handle(
     };
     match message {
         ToWorker::Analyse { id, request } => {
-            let bytes = Reflect::get(data, &BYTES_FIELD.into())
+            let file = Reflect::get(data, &BYTES_FIELD.into())
                 .ok()
                 .and_then(|b| b.dyn_into::<ArrayBuffer>().ok())
-                .map(|b| Uint8Array::new(&b).to_vec());
-            let reply = match bytes {
+                .map(|b| Uint8Array::new(&b));
+            let reply = match file {
                 None => Err(AnalyseError::NoBytes),
-                Some(bytes) => analyse(pipeline, scope, request, &bytes).await,
+                Some(file) => analyse(pipeline, scope, request, &file.to_vec(), &file).await,
             };
             FromWorker::Analysed { id, reply }
         }
@@ -163,13 +163,14 @@ async fn analyse(
     scope: &DedicatedWorkerGlobalScope,
     request: AnalyseRequest,
     bytes: &[u8],
+    file: &Uint8Array,
 ) -> Result<PhotoReport, AnalyseError> {
     let typed = |e: PipelineError| match e {
         PipelineError::Decode(e) => AnalyseError::Decode(e.to_string()),
         PipelineError::Model(e) => AnalyseError::Model(e.to_string()),
     };
     pipeline.borrow_mut().detector.config = request.detector;
-    let analysed = match analyse_scaled_in_browser(pipeline, bytes).await {
+    let analysed = match analyse_scaled_in_browser(pipeline, bytes, file).await {
         Some(analysed) => analysed,
         None => analyse_whole(pipeline, scope, request, bytes).await,
     }
@@ -207,10 +208,12 @@ async fn analyse(
 /// size, which finds the faces ([`ScaledDecode`]), and again larger only if
 /// a face's chip needs it. `None` where this does not apply (not a large JPEG,
 /// a header Facesort's decoder refuses, no `ImageDecoder`), so the photo goes
-/// the usual way, errors and all.
+/// the usual way, errors and all. `file` holds `bytes` as the browser does,
+/// so its decoder reads them without a copy out of wasm memory.
 async fn analyse_scaled_in_browser(
     pipeline: &RefCell<Pipeline>,
     bytes: &[u8],
+    file: &Uint8Array,
 ) -> Option<Result<AnalysedPhoto, PipelineError>> {
     let (options, side) = {
         let p = pipeline.borrow();
@@ -222,7 +225,7 @@ async fn analyse_scaled_in_browser(
     let header = probe(bytes).ok()?;
     let t0 = now_ms();
     let plan = ScaledDecode::for_photo(&header, &options, side)?;
-    let decoded = decode_scaled_in_browser(bytes, &header, plan.decode).await?;
+    let decoded = decode_scaled_in_browser(file, &header, plan.decode).await?;
     let found = pipeline
         .borrow()
         .find_scaled(decoded, plan, now_ms() - t0, &PerformanceClock);
@@ -236,7 +239,7 @@ async fn analyse_scaled_in_browser(
         Some(share) => {
             let t = now_ms();
             let by_browser = match share_scale(&header, &options, share) {
-                Some(denom) => decode_scaled_in_browser(bytes, &header, denom).await,
+                Some(denom) => decode_scaled_in_browser(file, &header, denom).await,
                 None => None,
             };
             let finer = match by_browser {
