@@ -39,7 +39,9 @@ try {
     const byNode = new Map();
     profile.samples.forEach((node, i) => byNode.set(node, (byNode.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
     for (const node of profile.nodes) {
-      const name = node.callFrame.functionName || `(${node.callFrame.url.split('/').pop()})`;
+      const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+      // Anonymous functions by place (wasm-bindgen wraps many imports in one).
+      const name = functionName || `(${url.split('/').pop()}:${lineNumber + 1}:${columnNumber + 1})`;
       selfMs.set(name, (selfMs.get(name) ?? 0) + (byNode.get(node.id) ?? 0));
     }
   }
