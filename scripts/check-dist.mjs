@@ -24,7 +24,7 @@ export function checkDist(dist) {
   }
   const sw = read('sw.js');
   if (sw && !/PRECACHE|precache/.test(sw)) problems.push('sw.js has no precache list (the build hook did not run)');
-  for (const f of ['worker_loader.js', 'manifest.webmanifest']) read(f);
+  for (const f of ['worker_loader.js', 'worker.js', 'worker_bg.wasm', 'worker_relaxed.js', 'worker_relaxed_bg.wasm', 'manifest.webmanifest']) read(f);
   if (fs.existsSync(dist) && !fs.readdirSync(dist).some((f) => /^app-.*_bg\.wasm$/.test(f))) {
     problems.push("the page's wasm (app-*_bg.wasm) is missing");
   }

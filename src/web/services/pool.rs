@@ -249,8 +249,7 @@ impl WorkerPool {
 
 impl Slot {
     fn spawn() -> Result<Slot, PoolError> {
-        let worker =
-            Worker::new("./worker_loader.js").map_err(|e| PoolError::Spawn(describe(&e)))?;
+        let worker = Worker::new(loader_url()).map_err(|e| PoolError::Spawn(describe(&e)))?;
         let inbox = Rc::new(RefCell::new(Inbox::default()));
         let ready = inbox.borrow_mut().wait_ready();
         let ready = async move { ready.await.unwrap_or(Err(PoolError::StoppedLoading)) }
@@ -294,4 +293,16 @@ pub async fn read_file(file: &web_sys::File) -> Result<ArrayBuffer, PhotoError> 
         .await
         .map_err(|e| PhotoError::Read(e.into()))?;
     Ok(ArrayBuffer::from(buffer))
+}
+
+/// The workers' loader; `?simd=baseline` on the page's address is passed on,
+/// so the workers load their build without relaxed SIMD (public/worker_loader.js):
+/// for tests, and for telling a browser's fault from Facesort's.
+fn loader_url() -> &'static str {
+    let search = web_sys::window().and_then(|w| w.location().search().ok());
+    if search.is_some_and(|s| s.contains("simd=baseline")) {
+        "./worker_loader.js?simd=baseline"
+    } else {
+        "./worker_loader.js"
+    }
 }
