@@ -8,8 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_DIR = path.join(ROOT, 'target', 'relaxed-simd');
 // As .cargo/config.toml's flags for wasm32, plus relaxed SIMD (RUSTFLAGS replaces them).
 const RUSTFLAGS = '-C target-feature=+simd128,+relaxed-simd --cfg=web_sys_unstable_apis';
