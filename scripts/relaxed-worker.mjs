@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_DIR = path.join(ROOT, 'target', 'relaxed-simd');
 // As .cargo/config.toml's flags for wasm32, plus relaxed SIMD (RUSTFLAGS replaces them).
 const RUSTFLAGS = '-C target-feature=+simd128,+relaxed-simd --cfg=web_sys_unstable_apis';
-export const RELAXED_NAME = 'worker_relaxed';
+const RELAXED_NAME = 'worker_relaxed';
 
 /** Builds the relaxed-SIMD worker (release unless Trunk builds for debug) into `dir`. */
 export function buildRelaxedWorker(dir) {

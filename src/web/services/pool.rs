@@ -299,8 +299,12 @@ pub async fn read_file(file: &web_sys::File) -> Result<ArrayBuffer, PhotoError> 
 /// so the workers load their build without relaxed SIMD (public/worker_loader.js):
 /// for tests, and for telling a browser's fault from Facesort's.
 fn loader_url() -> &'static str {
-    let search = web_sys::window().and_then(|w| w.location().search().ok());
-    if search.is_some_and(|s| s.contains("simd=baseline")) {
+    let asked = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .and_then(|params| params.get("simd"));
+    // Read as the loader reads its own address's.
+    if asked.as_deref() == Some("baseline") {
         "./worker_loader.js?simd=baseline"
     } else {
         "./worker_loader.js"

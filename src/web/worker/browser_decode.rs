@@ -94,17 +94,17 @@ fn visible_size(frame: &VideoFrame) -> Option<(u32, u32)> {
 /// copy through a JS buffer moved its 12 MB once more (3.6 ms).
 async fn frame_rgb(frame: &VideoFrame, width: u32, height: u32) -> Option<Vec<u8>> {
     let len = usize::try_from(width.checked_mul(height)?.checked_mul(4)?).ok()?;
-    let (order, options) = match frame.format()? {
-        VideoPixelFormat::Rgba | VideoPixelFormat::Rgbx => (FourBytes::Rgbx, None),
-        VideoPixelFormat::Bgra | VideoPixelFormat::Bgrx => (FourBytes::Bgrx, None),
+    let options = VideoFrameCopyToOptions::new();
+    let order = match frame.format()? {
+        VideoPixelFormat::Rgba | VideoPixelFormat::Rgbx => FourBytes::Rgbx,
+        VideoPixelFormat::Bgra | VideoPixelFormat::Bgrx => FourBytes::Bgrx,
         _ => {
-            let options = VideoFrameCopyToOptions::new();
             options.set_format(VideoPixelFormat::Rgba);
-            (FourBytes::Rgbx, Some(options))
+            FourBytes::Rgbx
         }
     };
     let mut pixels = vec![0u8; len];
-    copy_to(frame, &mut pixels, options.unwrap_or_default()).await?;
+    copy_to(frame, &mut pixels, &options).await?;
     pack_rgb(&mut pixels, order);
     Some(pixels)
 }
@@ -114,9 +114,9 @@ async fn frame_rgb(frame: &VideoFrame, width: u32, height: u32) -> Option<Vec<u8
 async fn copy_to(
     frame: &VideoFrame,
     pixels: &mut [u8],
-    options: VideoFrameCopyToOptions,
+    options: &VideoFrameCopyToOptions,
 ) -> Option<()> {
-    let needed = frame.allocation_size_with_options(&options).ok()?;
+    let needed = frame.allocation_size_with_options(options).ok()?;
     if needed as usize != pixels.len() {
         return None;
     }
@@ -131,11 +131,7 @@ async fn copy_to(
     // writes (Chromium writes before `copyTo` returns), the view is detached
     // and the copy rejects rather than writing elsewhere.
     let view = unsafe { Uint8Array::view_mut_raw(pixels.as_mut_ptr(), pixels.len()) };
-    let copied: Promise = copy_to
-        .call2(frame, &view, &options)
-        .ok()?
-        .dyn_into()
-        .ok()?;
+    let copied: Promise = copy_to.call2(frame, &view, options).ok()?.dyn_into().ok()?;
     JsFuture::from(copied).await.ok()?;
     Some(())
 }
