@@ -54,6 +54,10 @@ pub struct AnalysedFace {
 
 pub struct AnalysedPhoto {
     pub photo: DecodedPhoto,
+    /// The smaller decode the faces were found in, where they were embedded
+    /// from a larger one: previews need no more (see
+    /// [`thumbnail::PreviewSource`]).
+    pub preview: Option<DecodedPhoto>,
     pub faces: Vec<AnalysedFace>,
     pub timings: StageTimings,
 }
@@ -233,8 +237,8 @@ impl Pipeline {
             decode_ms,
             detect_ms,
         } = found;
-        let (photo, detections) = match finer.or(larger) {
-            None => (preview, detections),
+        let (photo, preview, detections) = match finer.or(larger) {
+            None => (preview, None, detections),
             Some(finer) => {
                 let kx = finer.image.width() as f32 / preview.image.width() as f32;
                 let ky = finer.image.height() as f32 / preview.image.height() as f32;
@@ -242,13 +246,14 @@ impl Pipeline {
                     .iter()
                     .map(|d| d.map(|p| Point::new(p.x * kx, p.y * ky)))
                     .collect();
-                (finer, moved)
+                (finer, Some(preview), moved)
             }
         };
         let t = clock.now_ms();
         let faces = self.embed_faces(&photo, detections)?;
         Ok(AnalysedPhoto {
             photo,
+            preview,
             faces,
             timings: StageTimings {
                 decode_ms,

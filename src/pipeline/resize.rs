@@ -45,20 +45,31 @@ pub fn halve_rgb(src: &RgbImage) -> RgbImage {
     RgbImage::from_raw(half_w as u32, half_h as u32, out).expect("buffer is w·h·3")
 }
 
+/// A part of `src` (`left`, `top`, `side` × `side`, inside it) resized as
+/// [`resize_rgb`] does, read in place rather than copied out first.
+pub fn resize_square_rgb(src: &RgbImage, left: u32, top: u32, side: u32, size: u32) -> RgbImage {
+    let side = f64::from(side.max(1));
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .crop(f64::from(left), f64::from(top), side, side);
+    resize_into(src, size.max(1), size.max(1), &options)
+}
+
 fn resize_with(src: &RgbImage, width: u32, height: u32, filter: FilterType) -> RgbImage {
     let (width, height) = (width.max(1), height.max(1));
     if src.dimensions() == (width, height) {
         return src.clone();
     }
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    resize_into(src, width, height, &options)
+}
+
+fn resize_into(src: &RgbImage, width: u32, height: u32, options: &ResizeOptions) -> RgbImage {
     let from = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
         .expect("RgbImage buffers are exactly w·h·3");
     let mut to = Image::new(width, height, PixelType::U8x3);
     Resizer::new()
-        .resize(
-            &from,
-            &mut to,
-            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)),
-        )
+        .resize(&from, &mut to, options)
         .expect("source and destination are both U8x3");
     RgbImage::from_raw(width, height, to.into_vec()).expect("destination buffer is w·h·3")
 }

@@ -9,7 +9,7 @@ use super::js::{describe, now_ms, sha256_hex, PerformanceClock};
 use crate::pipeline::decode::{decode_with_share, probe, share_scale, ScaledDecode};
 use crate::pipeline::format::{sniff, FileKind, OtherPhoto};
 use crate::pipeline::models::{manifest, ModelEntry};
-use crate::pipeline::thumbnail::{encode_jpeg, face_crop, photo_thumbnail};
+use crate::pipeline::thumbnail::{encode_jpeg, PreviewSource};
 use crate::pipeline::{AnalysedPhoto, Pipeline, PipelineError};
 use crate::wire::worker::{
     AnalyseError, AnalyseRequest, FaceReport, FromWorker, ModelsError, PhotoReport, RequestId,
@@ -176,6 +176,10 @@ async fn analyse(
     }
     .map_err(typed)?;
     let photo = &analysed.photo;
+    let previews = PreviewSource {
+        image: &photo.image,
+        smaller: analysed.preview.as_ref().map(|p| &p.image),
+    };
     let (width, height) = photo.upright_size();
     let faces = analysed
         .faces
@@ -187,12 +191,12 @@ async fn analyse(
                 landmarks: upright.landmarks,
                 score: upright.score,
                 embedding: f.embedding.clone(),
-                crop_jpeg: encode_jpeg(&face_crop(&photo.image, &f.detection.bbox, CROP_SIDE), 85),
+                crop_jpeg: encode_jpeg(&previews.face_crop(&f.detection.bbox, CROP_SIDE), 85),
                 quality: Some(f.quality),
             }
         })
         .collect();
-    let thumbnail_jpeg = encode_jpeg(&photo_thumbnail(&photo.image, THUMBNAIL_SIDE), 80);
+    let thumbnail_jpeg = encode_jpeg(&previews.thumbnail(THUMBNAIL_SIDE), 80);
     Ok(PhotoReport {
         width,
         height,
