@@ -15,29 +15,27 @@ pub struct PreviewSource<'a> {
 }
 
 impl PreviewSource<'_> {
-    /// The smaller image where `share` of the larger's width is at least
-    /// `pixels` wide in it, else the larger; with the factor from the
-    /// larger's coordinates to its.
-    fn enough_for(&self, share: f32, pixels: u32) -> (&RgbImage, f32) {
+    /// The smaller image where `extent` pixels of the larger are at least
+    /// `pixels` in it, else the larger; with the factor from the larger's
+    /// coordinates to its.
+    fn enough_for(&self, extent: f32, pixels: u32) -> (&RgbImage, f32) {
         let image = self.image;
         self.smaller
             .map(|small| (small, small.width() as f32 / image.width().max(1) as f32))
-            .filter(|(_, k)| share * image.width() as f32 * k >= pixels as f32)
+            .filter(|(_, k)| extent * k >= pixels as f32)
             .unwrap_or((image, 1.0))
     }
 
     /// [`face_crop`] of `face` (in the larger image's pixels).
     pub fn face_crop(&self, face: &FaceBox, size: u32) -> RgbImage {
-        let side = crop_side(face) / self.image.width().max(1) as f32;
-        let (image, k) = self.enough_for(side, size);
+        let (image, k) = self.enough_for(crop_side(face), size);
         face_crop(image, &face.map(|p| Point::new(p.x * k, p.y * k)), size)
     }
 
     /// [`photo_thumbnail`] of the photo.
     pub fn thumbnail(&self, max_side: u32) -> RgbImage {
         let (w, h) = self.image.dimensions();
-        // The share of the width that the longer side's `max_side` pixels need.
-        let (image, _) = self.enough_for(w.max(h) as f32 / w.max(1) as f32, max_side);
+        let (image, _) = self.enough_for(w.max(h) as f32, max_side);
         photo_thumbnail(image, max_side)
     }
 }
